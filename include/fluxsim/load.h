@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading a repository as kustomize-controller sees its artifact: the root Kustomization applies the
+// entry path, every Flux Kustomization found is built from its own spec.path, recursively, giving a
+// World (model.h). Files are read through FileSource so tests can use an in-memory tree. yaml-cpp is
+// used only behind this header, in src/load/.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fluxsim/diagnostics.h"
+#include "fluxsim/model.h"
+#include "fluxsim/scenario.h"
+
+namespace fluxsim {
+
+/// Read-only access to a directory tree. Paths are '/'-separated and relative to the tree's root
+/// ("" or "." is the root itself). Implementations never follow a path out of the root.
+class FileSource {
+ public:
+  virtual ~FileSource() = default;
+  enum class Type { Missing, File, Directory };
+  virtual Type type(const std::string& path) const = 0;
+  /// Entry names of a directory, sorted bytewise; empty when it is not a directory.
+  virtual std::vector<std::string> list(const std::string& path) const = 0;
+  /// Whole contents of a file, or nullopt (missing, unreadable, a directory, or outside the root).
+  virtual std::optional<std::string> read(const std::string& path) const = 0;
+};
+
+/// The real disk, rooted at `root`; symlinks that resolve outside the root read as Missing.
+std::unique_ptr<FileSource> make_disk_file_source(const std::string& root);
+
+/// What the loader needs from a scenario (repo, entry, root, inline manifests, source mappings).
+struct LoadOptions {
+  std::string entry;            ///< path the root applies; empty = discover (discover_entries)
+  RootSettings root;
+  std::string manifests;        ///< inline objects applied by the root as if they were in entry
+  SourceLocation manifests_at;  ///< location of the manifests block in the scenario file
+  std::vector<SourceMapping> sources;
+};
+
+struct WorldLoad {
+  World world;
+  /// Errors here make the input unusable (exit 2): no repository, no entry found, several entries and
+  /// none chosen. Problems inside the repository are not errors here: they become BuildFailure on the
+  /// Kustomization that builds them (as Flux would fail) and warnings in world.diagnostics.
+  Diagnostics diagnostics;
+};
+
+/// Loads the World a scenario replays. `repo_dir` is used for messages; files come from `files`.
+WorldLoad load_world(const FileSource& files, const std::string& repo_dir, const LoadOptions& options);
+
+/// Convenience: LoadOptions from a scenario, files from disk at scenario.repo.
+WorldLoad load_world(const Scenario& scenario);
+
+/// A candidate entry point found in a repository, and how it was recognised.
+struct EntryCandidate {
+  std::string path;  ///< relative to the repository root
+  std::string how;   ///< "flux-system/gotk-sync.yaml", "FluxInstance flux", ...
+  SourceLocation where;
+};
+
+/// Finds entry points as a person would (product.md §4), sorted by path.
+std::vector<EntryCandidate> discover_entries(const FileSource& files);
+
+}  // namespace fluxsim

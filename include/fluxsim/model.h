@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+// The simulated world as plain data: every Flux Kustomization reachable from the root with the objects
+// its build applies, the HelmReleases and the sources. The loader (load.h) produces a World from a
+// repository; the engine (engine.h) replays it. No yaml-cpp types and no pointers: objects refer to each
+// other by ObjectRef, and one World owns everything, so a test can build or copy a whole world inline.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fluxsim/diagnostics.h"
+#include "fluxsim/time.h"
+
+namespace fluxsim {
+
+/// API groups of the Flux toolkit.
+inline constexpr std::string_view kKustomizeGroup = "kustomize.toolkit.fluxcd.io";
+inline constexpr std::string_view kHelmGroup = "helm.toolkit.fluxcd.io";
+inline constexpr std::string_view kSourceGroup = "source.toolkit.fluxcd.io";
+
+/// Identity of a Kubernetes object, as Flux's inventory keys it.
+struct ObjectRef {
+  std::string group;  ///< API group, "" for the core group ("apps", "kustomize.toolkit.fluxcd.io")
+  std::string kind;   ///< "Deployment"
+  std::string ns;     ///< namespace, "" for cluster-scoped objects
+  std::string name;
+
+  friend auto operator<=>(const ObjectRef&, const ObjectRef&) = default;
+  friend bool operator==(const ObjectRef&, const ObjectRef&) = default;
+};
+
+/// "Kind/namespace/name", or "Kind/name" when cluster-scoped: how Flux names objects in messages.
+std::string to_string(const ObjectRef& ref);
+
+/// The API group of an apiVersion: "apps/v1" -> "apps", "v1" -> "".
+std::string_view group_of(std::string_view api_version);
+
+struct ObjectRefHash {
+  std::size_t operator()(const ObjectRef& r) const noexcept;
+};
+
+/// A namespaced reference to another Flux object (dependsOn entries, sourceRef).
+struct Reference {
+  std::string kind;  ///< for sourceRef: GitRepository, OCIRepository, Bucket, ExternalArtifact; for dependsOn: the target kind
+  std::string ns;    ///< resolved: defaults already applied (the referring object's namespace)
+  std::string name;
+  SourceLocation where;  ///< where the reference is written (after patches: where the patch wrote it)
+  bool has_ready_expr = false;  ///< dependsOn[].readyExpr is set (CEL; fluxsim evaluates the built-in rule)
+
+  friend bool operator==(const Reference& a, const Reference& b) {
+    return a.kind == b.kind && a.ns == b.ns && a.name == b.name;
+  }
+};
+
+/// One object as a Kustomization's build produces it. Only facts the simulation uses are kept.
+struct Resource {
+  ObjectRef ref;
+  std::string api_version;  ///< "apps/v1"
+  SourceLocation origin;    ///< file and line of the document it was built from
+  /// For a CustomResourceDefinition: the kind it registers, "group/Kind"; empty otherwise.
+  std::string defines_kind;
+  /// Annotated kustomize.toolkit.fluxcd.io/reconcile: disabled or kustomize.toolkit.fluxcd.io/ssa: Ignore:
+  /// neither applied nor health checked.
+  bool skipped = false;
+  /// Installed by `flux bootstrap` before the root Kustomization exists (the objects of
+  /// flux-system/gotk-components.yaml and gotk-sync.yaml): already Current at time zero.
+  bool preinstalled = false;
+  /// A Service of type LoadBalancer (kstatus waits for its address).
+  bool load_balancer = false;
+};
+
+/// Why every build of a Kustomization fails, as Flux would report it.
+struct BuildFailure {
+  std::string reason;     ///< "BuildFailed" or "ArtifactFailed" (spec.path missing from the artifact)
+  std::string message;    ///< Flux-like message naming the file, e.g. "kustomize build failed: ..."
+  SourceLocation where;   ///< the file (and line) at fault
+};
+
+/// A postBuild.substituteFrom entry.
+struct SubstituteFrom {
+  std::string kind;  ///< ConfigMap or Secret
+  std::string name;  ///< in the Kustomization's namespace
+  bool optional = false;
+  SourceLocation where;
+};
+
+/// A Flux Kustomization (kustomize.toolkit.fluxcd.io v1 or v1beta2) with its spec resolved (defaults
+/// applied, parent patches and variables substituted) and the objects its build applies.
+struct Kustomization {
+  ObjectRef ref;            ///< kind "Kustomization", group kKustomizeGroup
+  std::string api_version;
+  SourceLocation origin;    ///< where its manifest is written
+  /// The Kustomization whose build applies this one; empty for the root.
+  std::optional<ObjectRef> parent;
+
+  Reference source_ref;     ///< spec.sourceRef, namespace defaulted to the Kustomization's
+  std::string path;         ///< spec.path as written ("./apps/production"); "" = artifact root
+  Duration interval{600'000};             ///< spec.interval (required by the CRD)
+  std::optional<Duration> retry_interval;  ///< spec.retryInterval; unset = interval
+  std::optional<Duration> timeout;         ///< spec.timeout; unset = interval - 30s, floored at 30s
+  bool wait = false;
+  bool prune = false;
+  bool suspend = false;
+  bool force = false;
+  std::vector<Reference> depends_on;        ///< kind "Kustomization", namespace defaulted
+  std::vector<ObjectRef> health_checks;     ///< spec.healthChecks (ignored by Flux when wait is true)
+  bool has_health_check_exprs = false;      ///< spec.healthCheckExprs set (CEL; evaluated as kstatus)
+  std::vector<SubstituteFrom> substitute_from;
+  std::string target_namespace;
+
+  /// The objects one successful build applies, in build order. Child Kustomizations and HelmReleases
+  /// appear here as ordinary objects; their specs are in World::kustomizations / World::helm_releases.
+  std::vector<Resource> objects;
+  /// Set when every build fails (broken YAML, missing file, unresolved variable, path not in artifact).
+  std::optional<BuildFailure> build_failure;
+
+  Duration retry_interval_or_default() const { return retry_interval.value_or(interval); }
+  /// GetTimeout(): spec.timeout, else interval - 30s; never below 30s.
+  Duration timeout_or_default() const;
+};
+
+/// A HelmRelease (helm.toolkit.fluxcd.io v2, v2beta2, v2beta1), as far as timing needs it.
+struct HelmRelease {
+  ObjectRef ref;
+  std::string api_version;
+  SourceLocation origin;
+  std::optional<ObjectRef> parent;            ///< the Kustomization that applies it
+  Duration interval{600'000};
+  std::optional<Duration> timeout;            ///< spec.timeout; unset = 5m
+  std::vector<Reference> depends_on;          ///< HelmReleases, namespace defaulted
+  int install_retries = 0;                    ///< spec.install.remediation.retries
+  int upgrade_retries = 0;                    ///< spec.upgrade.remediation.retries
+  std::string install_strategy;               ///< spec.install.strategy.name: "", RemediateOnFailure, RetryOnFailure
+  std::optional<Duration> retry_interval;     ///< spec.install.strategy.retryInterval (RetryOnFailure; 5m default)
+  std::optional<ObjectRef> chart_source;      ///< HelmRepository / GitRepository / Bucket / OCIRepository behind the chart
+  std::string chart;                          ///< chart name or path, for messages
+  std::string target_namespace;
+  bool create_namespace = false;              ///< spec.install.createNamespace
+  bool suspend = false;
+};
+
+/// A Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact, HelmRepository).
+struct Source {
+  ObjectRef ref;
+  std::string api_version;
+  SourceLocation origin;    ///< where it is declared; unknown for the implicit root source
+  std::string url;
+  std::string branch;       ///< GitRepository spec.ref.branch (or tag/semver/commit as written), "" if unset
+  Duration interval{60'000};
+  /// The repository directory (relative to the repository root, "." for the root) whose files this
+  /// source's artifact holds; unset when fluxsim cannot know it offline (another repository, a remote
+  /// chart index): its artifact never appears in the simulation and its Kustomizations say why.
+  std::optional<std::string> directory;
+  /// Exists before the run starts (created by bootstrap, or declared only in the scenario).
+  bool exists_at_start = false;
+};
+
+/// Everything one simulation replays. Owned by value; index 0 of kustomizations is the root.
+struct World {
+  std::string repo_root;    ///< the repository directory as given, for messages
+  std::string entry;        ///< the path the root applies, relative to repo_root
+  std::vector<Kustomization> kustomizations;  ///< [0] = root, then in discovery order (breadth first)
+  std::vector<HelmRelease> helm_releases;
+  std::vector<Source> sources;
+  /// Loader findings (warnings about unreadable Secrets, external resources, dead references, ...).
+  Diagnostics diagnostics;
+
+  const Kustomization* find_kustomization(std::string_view ns, std::string_view name) const;
+  const Source* find_source(std::string_view kind, std::string_view ns, std::string_view name) const;
+};
+
+/// Stage of the staged server-side apply an object belongs to (flux-semantics.md §4.3).
+enum class ApplyStage {
+  ClusterDefinitions = 1,  ///< CustomResourceDefinition, Namespace, ClusterRole: applied, then waited on
+  Classes = 2,             ///< kinds whose name ends in "Class": applied, then waited on
+  Rest = 4,                ///< everything else, child Kustomizations and HelmReleases included
+};
+ApplyStage apply_stage(const ObjectRef& ref);
+
+/// Position of a kind in the SSA apply order within a stage (fluxcd/pkg ssa sort.go); lower first.
+int apply_kind_order(std::string_view kind);
+
+}  // namespace fluxsim

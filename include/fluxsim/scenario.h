@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+// A scenario (apiVersion fluxsim/v1alpha1, kind Scenario) as plain data: where the Flux objects come
+// from, controller settings, how long things take, injected faults and expectations. Every field has
+// the default Flux itself uses (flux-semantics.md), so a default-constructed Scenario is a valid
+// "bootstrap this repository with stock Flux" run. Parsed by load_scenario (src/load/scenario_loader.cc).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fluxsim/diagnostics.h"
+#include "fluxsim/distribution.h"
+#include "fluxsim/model.h"
+#include "fluxsim/time.h"
+
+namespace fluxsim {
+
+/// Selects applied objects. Every set field must match; fields accept `*` globs. Empty = any.
+struct Match {
+  std::string group;          ///< from `kind: group/Kind`; empty = any group
+  std::string kind;
+  std::string ns;             ///< `namespace`
+  std::string name;
+  std::string kustomization;  ///< name of the Kustomization that applies the object
+  SourceLocation where;
+
+  bool matches(const ObjectRef& ref, std::string_view applied_by) const;
+  bool empty() const { return group.empty() && kind.empty() && ns.empty() && name.empty() && kustomization.empty(); }
+};
+
+/// `*` glob match (the only wildcard), used by every selector in a scenario.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+/// timing.ready[]: how long an applied object takes to become Current.
+struct ReadyRule {
+  Match match;
+  Distribution after;
+};
+
+/// provides[]: kinds an operator registers at run time, available once `by` is Current.
+struct ProvidesRule {
+  Match by;
+  std::vector<std::string> kinds;  ///< "group/Kind", "group/*" or "Kind" patterns
+  SourceLocation where;
+};
+
+/// faults[]: one injected failure.
+struct Fault {
+  enum class Type {
+    ReadyAt,            ///< match: objects not Current before `at`
+    NeverReady,         ///< match: objects InProgress for ever
+    FailedAt,           ///< match: objects kstatus Failed from `at` on
+    FailApplies,        ///< kustomization: its first `count` apply attempts fail
+    SourceUnavailable,  ///< source: cannot be fetched from `from` until `until`
+    ControllerRestart,  ///< controller: restarts at `at`
+  };
+  Type type = Type::NeverReady;
+  Match match;                    ///< ReadyAt/NeverReady/FailedAt: objects; FailApplies/SourceUnavailable: the target
+  std::string source_kind;        ///< SourceUnavailable: GitRepository unless given
+  std::string controller;         ///< ControllerRestart: "kustomize", "helm" or "source"
+  SimTime at{};                   ///< ReadyAt, FailedAt, ControllerRestart
+  SimTime from{}, until{};        ///< SourceUnavailable window [from, until)
+  int count = 0;                  ///< FailApplies
+  SourceLocation where;
+};
+
+/// spec.sources[]: which repository directory backs which Flux source.
+struct SourceMapping {
+  std::string kind = "GitRepository";
+  std::string name;
+  std::string ns = "flux-system";
+  std::string path = ".";                    ///< relative to the repository
+  Distribution fetch = Distribution::fixed(Duration{0});  ///< time until the first artifact exists
+  SourceLocation where;
+};
+
+/// controllers.kustomize: kustomize-controller flags (defaults are Flux's).
+struct KustomizeControllerSettings {
+  int concurrent = 4;                              ///< --concurrent
+  Duration requeue_dependency{30'000};             ///< --requeue-dependency
+  int interval_jitter_percent = 5;                 ///< --interval-jitter-percentage
+  Duration health_poll_interval{5'000};            ///< kstatus poller interval of the health check
+  Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
+  Duration stage_wait_timeout{60'000};             ///< CRD/Namespace and *Class stage waits
+  Duration stage_poll_interval{2'000};             ///< poll of those waits (fixed in Flux)
+};
+
+struct SourceControllerSettings {
+  int concurrent = 2;
+};
+
+struct HelmControllerSettings {
+  int concurrent = 4;
+  Duration requeue_dependency{30'000};
+};
+
+struct Controllers {
+  KustomizeControllerSettings kustomize;
+  SourceControllerSettings source;
+  HelmControllerSettings helm;
+};
+
+/// timing: how long things take. `ready` holds only the scenario's own rules (first match wins);
+/// the built-in defaults (readiness.h) apply to objects no rule matches.
+struct Timing {
+  Distribution build = Distribution::fixed(Duration{1'000});         ///< per apply attempt: fetch + build + dry-run
+  Distribution apply_per_object = Distribution::fixed(Duration{20});  ///< per object written
+  std::vector<ReadyRule> ready;
+};
+
+/// expect: checked after the run; any miss makes `fluxsim run` exit 1.
+struct Expectations {
+  std::optional<Duration> all_ready_within;
+  std::vector<std::string> ready;                             ///< Kustomization names ("name" or "ns/name")
+  std::vector<std::pair<std::string, std::string>> before;    ///< a Ready before b starts applying
+  SourceLocation where;
+  bool empty() const { return !all_ready_within && ready.empty() && before.empty(); }
+};
+
+/// The implicit root Kustomization (what `flux bootstrap --path` creates).
+struct RootSettings {
+  std::string name = "flux-system";
+  std::string ns = "flux-system";
+  Duration interval{600'000};
+};
+
+struct Scenario {
+  std::string name;          ///< metadata.name; for a bare repository, its directory name
+  std::string description;
+  std::string file;          ///< the scenario file as given; empty when a repository was given directly
+  std::string repo;          ///< repository directory, resolved against the scenario file's directory
+  std::string entry;         ///< path the root applies, relative to repo; empty = discover it
+  RootSettings root;
+  std::string manifests;     ///< inline objects the root applies as if they were in `entry`
+  SourceLocation manifests_at;  ///< where the manifests block starts, so its lines map back to the file
+  std::vector<SourceMapping> sources;
+  Controllers controllers;
+  Timing timing;
+  std::vector<ProvidesRule> provides;
+  std::vector<Fault> faults;
+  Duration horizon{6 * 3'600'000};
+  std::uint64_t seed = 1;
+  int runs = 1;
+  Expectations expect;
+};
+
+/// `--set path=value` override, applied to the scenario document before it is decoded.
+struct ScenarioOverride {
+  std::string path;   ///< dotted path below spec, e.g. "controllers.kustomize.concurrent"
+  std::string value;  ///< YAML scalar or flow text
+};
+
+struct ScenarioLoad {
+  Scenario scenario;
+  Diagnostics diagnostics;  ///< errors mean the scenario is unusable (exit 2)
+};
+
+/// Reads and validates a scenario file. Unknown fields, bad durations and wrong types are errors with
+/// file:line. Relative `repo` is resolved against the file's directory.
+ScenarioLoad load_scenario(const std::string& path, const std::vector<ScenarioOverride>& overrides = {});
+
+/// Parses scenario text already in memory (`file` is used in messages and to resolve `repo`).
+ScenarioLoad parse_scenario(std::string_view text, const std::string& file,
+                            const std::vector<ScenarioOverride>& overrides = {});
+
+/// The scenario for `fluxsim run REPO`: every default, repo = the directory, entry to be discovered.
+Scenario default_scenario_for_repo(const std::string& repo_dir);
+
+}  // namespace fluxsim

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fluxsim/model.h"
+
+#include <algorithm>
+#include <array>
+
+#include "fluxsim/random.h"
+
+namespace fluxsim {
+
+std::string to_string(const ObjectRef& ref) {
+  std::string out = ref.kind;
+  out += '/';
+  if (!ref.ns.empty()) {
+    out += ref.ns;
+    out += '/';
+  }
+  out += ref.name;
+  return out;
+}
+
+std::string_view group_of(std::string_view api_version) {
+  std::size_t slash = api_version.find('/');
+  return slash == std::string_view::npos ? std::string_view{} : api_version.substr(0, slash);
+}
+
+std::size_t ObjectRefHash::operator()(const ObjectRef& r) const noexcept {
+  std::uint64_t h = stable_hash(r.group);
+  h = stable_hash("\x1f", h);
+  h = stable_hash(r.kind, h);
+  h = stable_hash("\x1f", h);
+  h = stable_hash(r.ns, h);
+  h = stable_hash("\x1f", h);
+  return static_cast<std::size_t>(stable_hash(r.name, h));
+}
+
+Duration Kustomization::timeout_or_default() const {
+  constexpr Duration kFloor{30'000};
+  Duration t = timeout ? *timeout : interval - kFloor;
+  return std::max(t, kFloor);
+}
+
+const Kustomization* World::find_kustomization(std::string_view ns, std::string_view name) const {
+  for (const Kustomization& k : kustomizations)
+    if (k.ref.ns == ns && k.ref.name == name) return &k;
+  return nullptr;
+}
+
+const Source* World::find_source(std::string_view kind, std::string_view ns, std::string_view name) const {
+  for (const Source& s : sources)
+    if (s.ref.kind == kind && s.ref.ns == ns && s.ref.name == name) return &s;
+  return nullptr;
+}
+
+// fluxcd/pkg ssa/utils IsClusterDefinition (CRD, Namespace, ClusterRole since ssa v0.58) and the
+// "*Class" stage of ApplyAllStaged.
+ApplyStage apply_stage(const ObjectRef& ref) {
+  if ((ref.kind == "CustomResourceDefinition" && ref.group == "apiextensions.k8s.io") ||
+      (ref.kind == "Namespace" && ref.group.empty()) ||
+      (ref.kind == "ClusterRole" && ref.group == "rbac.authorization.k8s.io"))
+    return ApplyStage::ClusterDefinitions;
+  std::string_view kind = ref.kind;
+  if (kind.size() > 5 && kind.ends_with("Class")) return ApplyStage::Classes;
+  return ApplyStage::Rest;
+}
+
+// fluxcd/pkg ssa/sort.go: listed kinds first in this order, unknown kinds next, webhooks last.
+int apply_kind_order(std::string_view kind) {
+  static constexpr std::array<std::string_view, 19> kFirst = {
+      "CustomResourceDefinition", "Namespace", "ResourceQuota", "StorageClass", "ServiceAccount",
+      "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
+      "Secret", "Service", "LimitRange", "PriorityClass", "Deployment", "StatefulSet", "CronJob",
+      "PodDisruptionBudget"};
+  for (std::size_t i = 0; i < kFirst.size(); ++i)
+    if (kFirst[i] == kind) return -static_cast<int>(kFirst.size()) + static_cast<int>(i);
+  if (kind == "MutatingWebhookConfiguration") return 1;
+  if (kind == "ValidatingWebhookConfiguration") return 2;
+  return 0;
+}
+
+}  // namespace fluxsim
