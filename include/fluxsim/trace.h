@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// The record of one simulated run: the contract between the engine and every report. The engine
+// appends typed events (what happened, when, to whom) and one PassRecord per reconcile pass, and fills
+// a summary per Kustomization. Reports are pure functions of (World, RunResult); adding a format never
+// touches the engine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fluxsim/time.h"
+
+namespace fluxsim {
+
+/// Which controller an event or pass belongs to.
+enum class Controller : std::uint8_t { Kustomize, Source, Helm };
+
+/// What happened. Subjects are indexes into World::kustomizations, World::sources or
+/// World::helm_releases depending on `controller`.
+enum class TraceType : std::uint8_t {
+  Created,                  ///< object created (other = parent Kustomization, -1 when created by bootstrap)
+  FinalizerAdded,           ///< first reconcile only adds the finalizer; requeued after the min retry delay
+  PassStarted,              ///< a worker took the object (worker, value = pass number from 1)
+  Suspended,                ///< spec.suspend: the pass does nothing and nothing requeues it
+  SourceNotFound,           ///< sourceRef names no existing source object (requeue retryInterval)
+  ArtifactNotReady,         ///< the source has no artifact yet (requeue --requeue-dependency)
+  DependencyNotReady,       ///< other = the dependency (index, or -1 if it does not exist); message says which
+  ApplyStarted,             ///< got past source and dependency checks; value = apply attempt number
+  StageApplied,             ///< value = stage (1, 2, 4); other = objects written (new or changed)
+  StageWaitFinished,        ///< value = stage; the stage's objects are Current
+  HealthCheckStarted,       ///< other = number of objects waited on
+  KindRegistered,           ///< message = "group/Kind" now served by the API (CRD Established or provider Current)
+  ReconciliationSucceeded,  ///< Ready=True
+  ReconciliationFailed,     ///< Ready=False; message = Flux-like reason text
+  Requeued,                 ///< value = delay in milliseconds; message = why (interval, retryInterval, ...)
+  PassEnded,                ///< the worker is free again
+  ArtifactStored,           ///< source: an artifact exists (value = revision)
+  FetchFailed,              ///< source: fetch failed (outage); message says why
+  ControllerRestarted,      ///< a controller restarted: passes in flight lost, everything enqueued again
+};
+
+/// One line of the run's log.
+struct TraceEvent {
+  SimTime at;
+  TraceType type;
+  Controller controller = Controller::Kustomize;
+  std::int32_t subject = -1;  ///< index of the object in its World vector (-1: none)
+  std::int32_t other = -1;    ///< see TraceType
+  std::int32_t worker = -1;   ///< worker slot of the controller, when a worker is involved
+  std::int64_t value = 0;     ///< see TraceType
+  std::string reason;         ///< Flux condition reason where one applies ("DependencyNotReady")
+  std::string message;        ///< Flux-like message; empty for routine events
+};
+
+/// How a reconcile pass ended.
+enum class PassOutcome : std::uint8_t {
+  Finalizer,           ///< only added the finalizer
+  Suspended,
+  SourceNotFound,
+  ArtifactNotReady,
+  DependencyNotReady,
+  BuildFailed,         ///< also ArtifactFailed for a path missing from the artifact
+  ApplyFailed,         ///< a dry-run or apply error, or a stage wait that timed out
+  HealthCheckFailed,
+  Succeeded,
+  Interrupted,         ///< lost to a controller restart
+  Running,             ///< still running at the horizon
+};
+
+/// One reconcile pass of one object: the timeline a Gantt chart or critical path is drawn from.
+/// Times that a pass never reached are kNever.
+struct PassRecord {
+  Controller controller = Controller::Kustomize;
+  std::int32_t subject = -1;
+  std::int32_t number = 0;          ///< 1-based pass number of this object (finalizer passes excluded)
+  std::int32_t attempt = 0;         ///< apply attempt number, 0 when the pass did not attempt to apply
+  std::int32_t worker = -1;
+  SimTime queued_at = kNever;       ///< when its queue entry became due (start minus this = wait for a worker)
+  SimTime started_at = kNever;
+  SimTime built_at = kNever;        ///< build (fetch + kustomize build + dry-run) finished
+  SimTime applied_at = kNever;      ///< all stages applied (stage waits included)
+  SimTime health_started_at = kNever;
+  SimTime ended_at = kNever;
+  PassOutcome outcome = PassOutcome::Running;
+  std::int32_t blocked_by = -1;     ///< DependencyNotReady: the dependency (World index), -1 if missing
+  Duration requeue_after{0};        ///< the delay it asked for when it ended (0: none)
+  std::string reason;               ///< Ready reason at the end of the pass
+  std::string message;
+};
+
+/// Per-Kustomization results (product.md §3).
+struct KustomizationSummary {
+  SimTime created_at = kNever;
+  SimTime first_started_at = kNever;
+  SimTime first_applied_at = kNever;
+  SimTime ready_at = kNever;          ///< first time Ready became True
+  std::int32_t attempts = 0;          ///< apply attempts up to the first Ready (all of them if never Ready)
+  std::int32_t passes = 0;            ///< every pass within the horizon (finalizer passes excluded)
+  std::int32_t parent = -1;           ///< the Kustomization that created it at run time (-1: bootstrap)
+  std::string status = "Unknown";     ///< Ready condition status at the horizon: True, False, Unknown
+  std::string reason;                 ///< Ready reason at the horizon ("" when it never existed)
+  std::string message;
+};
+
+/// Busy time of one controller's workers.
+struct WorkerUsage {
+  Controller controller = Controller::Kustomize;
+  int workers = 0;
+  Duration busy{0};          ///< sum over workers of time spent in passes, within [0, end)
+  SimTime end{};             ///< the window the usage is measured over: [0, end)
+  Duration saturated{0};     ///< time during which every worker was busy
+  std::size_t max_queue_depth = 0;  ///< most due items waiting for a worker at once
+  double utilisation() const;       ///< busy / (workers * end), 0..1
+};
+
+/// Everything one run produced.
+struct RunResult {
+  std::uint64_t seed = 0;
+  std::uint64_t run = 0;
+  SimTime horizon{};
+  SimTime ended_at{};                 ///< last simulated instant (horizon, or earlier if stopped)
+  bool all_ready = false;
+  SimTime time_to_ready = kNever;     ///< the instant the last Kustomization first became Ready
+  std::vector<KustomizationSummary> kustomizations;  ///< parallel to World::kustomizations
+  std::vector<SimTime> helm_ready_at;                ///< parallel to World::helm_releases (kNever: never)
+  std::vector<SimTime> source_ready_at;              ///< parallel to World::sources: first artifact
+  std::vector<WorkerUsage> workers;                  ///< kustomize, source, helm
+  std::vector<TraceEvent> events;                    ///< empty unless recording was asked for
+  std::vector<PassRecord> passes;                    ///< in start order; empty unless recording
+  std::uint64_t simulated_events = 0;                ///< engine events processed (for benchmarks)
+};
+
+const char* to_string(TraceType t);
+const char* to_string(PassOutcome o);
+const char* to_string(Controller c);
+
+}  // namespace fluxsim

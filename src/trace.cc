@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fluxsim/trace.h"
+
+namespace fluxsim {
+
+double WorkerUsage::utilisation() const {
+  const double window = static_cast<double>(workers) * static_cast<double>(end.time_since_epoch().count());
+  return window > 0 ? static_cast<double>(busy.count()) / window : 0.0;
+}
+
+const char* to_string(TraceType t) {
+  switch (t) {
+    case TraceType::Created: return "Created";
+    case TraceType::FinalizerAdded: return "FinalizerAdded";
+    case TraceType::PassStarted: return "PassStarted";
+    case TraceType::Suspended: return "Suspended";
+    case TraceType::SourceNotFound: return "SourceNotFound";
+    case TraceType::ArtifactNotReady: return "ArtifactNotReady";
+    case TraceType::DependencyNotReady: return "DependencyNotReady";
+    case TraceType::ApplyStarted: return "ApplyStarted";
+    case TraceType::StageApplied: return "StageApplied";
+    case TraceType::StageWaitFinished: return "StageWaitFinished";
+    case TraceType::HealthCheckStarted: return "HealthCheckStarted";
+    case TraceType::KindRegistered: return "KindRegistered";
+    case TraceType::ReconciliationSucceeded: return "ReconciliationSucceeded";
+    case TraceType::ReconciliationFailed: return "ReconciliationFailed";
+    case TraceType::Requeued: return "Requeued";
+    case TraceType::PassEnded: return "PassEnded";
+    case TraceType::ArtifactStored: return "ArtifactStored";
+    case TraceType::FetchFailed: return "FetchFailed";
+    case TraceType::ControllerRestarted: return "ControllerRestarted";
+  }
+  return "?";
+}
+
+const char* to_string(PassOutcome o) {
+  switch (o) {
+    case PassOutcome::Finalizer: return "Finalizer";
+    case PassOutcome::Suspended: return "Suspended";
+    case PassOutcome::SourceNotFound: return "SourceNotFound";
+    case PassOutcome::ArtifactNotReady: return "ArtifactNotReady";
+    case PassOutcome::DependencyNotReady: return "DependencyNotReady";
+    case PassOutcome::BuildFailed: return "BuildFailed";
+    case PassOutcome::ApplyFailed: return "ApplyFailed";
+    case PassOutcome::HealthCheckFailed: return "HealthCheckFailed";
+    case PassOutcome::Succeeded: return "Succeeded";
+    case PassOutcome::Interrupted: return "Interrupted";
+    case PassOutcome::Running: return "Running";
+  }
+  return "?";
+}
+
+const char* to_string(Controller c) {
+  switch (c) {
+    case Controller::Kustomize: return "kustomize-controller";
+    case Controller::Source: return "source-controller";
+    case Controller::Helm: return "helm-controller";
+  }
+  return "?";
+}
+
+}  // namespace fluxsim

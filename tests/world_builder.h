@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds small Worlds inline for engine tests: a root Kustomization "flux-system" on the GitRepository
+// "flux-system" (mapped to the repository root), children added by name.
+#pragma once
+
+#include <string>
+
+#include "fluxsim/model.h"
+#include "fluxsim/scenario.h"
+
+namespace fluxsim::test {
+
+inline Resource resource(std::string api_version, std::string kind, std::string ns, std::string name) {
+  Resource r;
+  r.ref.group = std::string(group_of(api_version));
+  r.ref.kind = std::move(kind);
+  r.ref.ns = std::move(ns);
+  r.ref.name = std::move(name);
+  r.api_version = std::move(api_version);
+  return r;
+}
+
+class WorldBuilder {
+ public:
+  explicit WorldBuilder(Duration root_interval = std::chrono::minutes(10)) {
+    Kustomization root;
+    root.ref = {std::string(kKustomizeGroup), "Kustomization", "flux-system", "flux-system"};
+    root.api_version = "kustomize.toolkit.fluxcd.io/v1";
+    root.source_ref = {"GitRepository", "flux-system", "flux-system", {}, false};
+    root.path = "./clusters/test";
+    root.interval = root_interval;
+    root.prune = true;
+    world_.kustomizations.push_back(root);
+    Source src;
+    src.ref = {std::string(kSourceGroup), "GitRepository", "flux-system", "flux-system"};
+    src.api_version = "source.toolkit.fluxcd.io/v1";
+    src.directory = ".";
+    src.exists_at_start = true;
+    world_.sources.push_back(src);
+  }
+
+  /// Adds a Kustomization applied by `parent` (default interval 10m, no wait).
+  Kustomization& kustomization(const std::string& name, const std::string& parent = "flux-system") {
+    Kustomization k;
+    k.ref = {std::string(kKustomizeGroup), "Kustomization", "flux-system", name};
+    k.api_version = "kustomize.toolkit.fluxcd.io/v1";
+    k.source_ref = {"GitRepository", "flux-system", "flux-system", {}, false};
+    k.path = "./" + name;
+    k.prune = true;
+    k.parent = get(parent).ref;
+    get(parent).objects.push_back(resource("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", name));
+    world_.kustomizations.push_back(k);
+    return world_.kustomizations.back();
+  }
+
+  /// Adds an object to the build of Kustomization `ks`.
+  Resource& object(const std::string& ks, std::string api_version, std::string kind, std::string ns, std::string name) {
+    Kustomization& k = get(ks);
+    k.objects.push_back(resource(std::move(api_version), std::move(kind), std::move(ns), std::move(name)));
+    return k.objects.back();
+  }
+
+  Resource& crd(const std::string& ks, const std::string& group, const std::string& kind) {
+    Resource& r = object(ks, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", kind + "s." + group);
+    r.defines_kind = group + "/" + kind;
+    return r;
+  }
+
+  void depends_on(const std::string& ks, const std::string& dep) {
+    get(ks).depends_on.push_back({"Kustomization", "flux-system", dep, {}, false});
+  }
+
+  Kustomization& get(const std::string& name) {
+    for (Kustomization& k : world_.kustomizations)
+      if (k.ref.name == name) return k;
+    throw std::runtime_error("no Kustomization " + name);
+  }
+
+  const World& world() const { return world_; }
+
+ private:
+  World world_;
+};
+
+}  // namespace fluxsim::test
