@@ -106,3 +106,196 @@ TEST_CASE("the same scenario and run give the same result, event for event") {
   RunResult z = simulate(b.world(), s, other_run);
   CHECK(z.time_to_ready != x.time_to_ready);  // another run draws other samples
 }
+
+TEST_CASE("worker starvation: four waiting Kustomizations on two workers run two at a time") {
+  // Four siblings, each `wait: true` on a Deployment Current 60s after apply, no dependsOn.
+  auto build = [] {
+    WorldBuilder b;
+    for (const char* n : {"w1", "w2", "w3", "w4"}) {
+      b.kustomization(n).wait = true;
+      b.object(n, "apps/v1", "Deployment", "default", n);
+    }
+    return b;
+  };
+  WorldBuilder b = build();
+  Scenario s = quiet_scenario();
+  s.timing.ready.push_back({Match{"", "Deployment", "", "", "", {}}, Distribution::fixed(60s)});
+  // Root writes w1..w4 at 1770, 1790, 1810, 1830; their finalizer passes requeue them to
+  // 2520, 2540, 2560, 2580. One pass = build 1s + write 20ms + health until the Deployment is
+  // Current 60s later (a 5s tick exactly): 61020ms.
+  SUBCASE("four workers: all in parallel") {
+    s.controllers.kustomize.concurrent = 4;
+    RunResult r = simulate(b.world(), s);
+    CHECK(ready_ms(r, b.world(), "w1") == 2520 + 61020);
+    CHECK(ready_ms(r, b.world(), "w4") == 2580 + 61020);
+    CHECK(to_ms(r.time_to_ready) == 63600);
+  }
+  SUBCASE("two workers: w3 and w4 wait for w1 and w2 to free theirs") {
+    s.controllers.kustomize.concurrent = 2;
+    RunResult r = simulate(b.world(), s);
+    CHECK(ready_ms(r, b.world(), "w1") == 63540);
+    CHECK(ready_ms(r, b.world(), "w2") == 63560);
+    // w3 was due at 2560 but gets w1's worker at 63540; w4 (due 2580) gets w2's at 63560.
+    CHECK(ready_ms(r, b.world(), "w3") == 63540 + 61020);
+    CHECK(ready_ms(r, b.world(), "w4") == 63560 + 61020);
+    CHECK(to_ms(r.time_to_ready) == 124580);
+    bool found = false;
+    for (const PassRecord& p : r.passes)
+      if (b.world().kustomizations[static_cast<std::size_t>(p.subject)].ref.name == "w3") {
+        CHECK(to_ms(p.queued_at) == 2560);
+        CHECK(to_ms(p.started_at) == 63540);
+        found = true;
+        break;
+      }
+    CHECK(found);
+    CHECK(r.workers[0].saturated >= 120s);
+  }
+}
+
+TEST_CASE("a custom resource whose kind an operator provides") {
+  // `operator` waits on its Deployment (Current 40s after apply); that Deployment registers the
+  // kind example.com/Widget; `crs` applies a Widget.
+  WorldBuilder b;
+  b.kustomization("crs");
+  b.object("crs", "example.com/v1", "Widget", "default", "w1");
+  b.kustomization("operator").wait = true;
+  b.object("operator", "apps/v1", "Deployment", "operators", "op");
+  Scenario s = quiet_scenario();
+  s.timing.ready.push_back({Match{"", "Deployment", "", "op", "", {}}, Distribution::fixed(40s)});
+  s.provides.push_back({Match{"", "Deployment", "", "op", "", {}}, {"example.com/Widget"}, {}});
+  // Root writes crs at 1770 and operator at 1790 (name order); first passes at 2520 and 2540.
+  // operator: build 3540, Deployment written 3560, Current 43560 (8 ticks of 5s): Ready 43560.
+  SUBCASE("with dependsOn: crs applies once the operator is Ready") {
+    b.depends_on("crs", "operator");
+    RunResult r = simulate(b.world(), s);
+    CHECK(ready_ms(r, b.world(), "operator") == 43560);
+    // crs polls at 2520, 32520 (operator not Ready), 62520: build 63520, Widget written 63540.
+    CHECK(passes_of(r, b.world(), "crs").starts_with("1@2520 DependencyNotReady; 2@32520 DependencyNotReady; 3@62520 Succeeded; 4@663540 Succeeded"));
+    CHECK(ready_ms(r, b.world(), "crs") == 63540);
+  }
+  SUBCASE("without dependsOn: the dry-run fails until the kind exists, and a retryInterval is lost") {
+    b.get("crs").retry_interval = 2min;
+    RunResult r = simulate(b.world(), s);
+    // crs: build 2520 -> 3520, dry-run: no kind Widget yet -> ReconciliationFailed, retry 2m later at
+    // 123520: build 124520, Widget written 124540.
+    CHECK(passes_of(r, b.world(), "crs").starts_with("1@2520 ApplyFailed; 2@123520 Succeeded; 3@724540 Succeeded"));
+    CHECK(ready_ms(r, b.world(), "crs") == 124540);
+    bool saw = false;
+    for (const PassRecord& p : r.passes)
+      if (p.outcome == PassOutcome::ApplyFailed) {
+        CHECK(p.reason == "ReconciliationFailed");
+        CHECK(p.message == "Widget/default/w1 dry-run failed: no matches for kind \"Widget\" in version \"example.com/v1\"");
+        saw = true;
+      }
+    CHECK(saw);
+    CHECK(summary(r, b.world(), "crs").attempts == 2);
+  }
+}
+
+TEST_CASE("a CRD and its custom resources in one Kustomization apply in stages") {
+  WorldBuilder b;
+  b.kustomization("infra");
+  b.crd("infra", "example.com", "Widget");
+  b.object("infra", "example.com/v1", "Widget", "default", "w1");
+  Scenario s = quiet_scenario();
+  RunResult r = simulate(b.world(), s);
+  // infra: pass 2520, build 3520; stage 1 writes the CRD (3540), waits: polls every 2s from 3540,
+  // Established 1s after apply -> seen at the 5540 poll; stage 4 writes the Widget at 5560.
+  CHECK(ready_ms(r, b.world(), "infra") == 5560);
+}
+
+TEST_CASE("the default timeout is interval - 30s and the default retryInterval is the interval") {
+  WorldBuilder b;
+  Kustomization& k = b.kustomization("slow");
+  k.interval = 5min;
+  k.wait = true;
+  b.object("slow", "apps/v1", "Deployment", "default", "slow");
+  Scenario s = quiet_scenario();
+  s.timing.ready.push_back({Match{"", "Deployment", "", "", "", {}}, Distribution::fixed(6min)});
+  RunResult r = simulate(b.world(), s);
+  // Pass 1 at 2520: Deployment written 3540, health check until 3540 + 4m30s = 273540 -> failed.
+  // retryInterval = interval = 5m -> pass 2 at 573540: build 574540, nothing to write, the
+  // Deployment has been Current since 3540 + 6m = 363540 -> Ready at the first poll, 574540.
+  // After success the interval (5m) applies: pass 3 at 574540 + 5m.
+  CHECK(passes_of(r, b.world(), "slow").starts_with("1@2520 HealthCheckFailed; 2@573540 Succeeded; 3@874540 Succeeded"));
+  CHECK(ready_ms(r, b.world(), "slow") == 574540);
+  for (const PassRecord& p : r.passes)
+    if (p.outcome == PassOutcome::HealthCheckFailed) {
+      CHECK(to_ms(p.ended_at) == 273540);
+      CHECK(p.message == "health check failed after 4m30s: timeout waiting for: [Deployment/default/slow status: 'InProgress']");
+    }
+  CHECK(summary(r, b.world(), "slow").attempts == 2);
+  SUBCASE("the timeout is never below 30s") {
+    Kustomization t;
+    t.interval = 30s;
+    CHECK(t.timeout_or_default() == 30s);
+    t.timeout = 10s;
+    CHECK(t.timeout_or_default() == 30s);
+    t.timeout = 2min;
+    CHECK(t.timeout_or_default() == 2min);
+  }
+}
+
+TEST_CASE("a wait: true parent whose child is slower than the parent's timeout") {
+  WorldBuilder b;
+  Kustomization& parent = b.kustomization("parent");
+  parent.interval = 5min;  // timeout 4m30s, retryInterval 5m
+  parent.wait = true;
+  Kustomization& child = b.kustomization("child", "parent");
+  child.interval = 1h;
+  child.wait = true;
+  b.object("child", "apps/v1", "Deployment", "default", "big");
+  Scenario s = quiet_scenario();
+  s.timing.ready.push_back({Match{"", "Deployment", "", "big", "", {}}, Distribution::fixed(10min)});
+  RunResult r = simulate(b.world(), s);
+  // parent: pass 2520, build 3520, writes child at 3540 and waits on it from 3540 (deadline 273540).
+  // child: finalizer 3540 -> pass 4290, build 5290, Deployment written 5310, Current 605310 (a tick).
+  CHECK(ready_ms(r, b.world(), "child") == 605310);
+  // parent times out at 273540 (the child is InProgress, never Failed), retries at 573540: build
+  // 574540, then polls every 5s until the child is Ready: 574540 + 7*5s = 609540.
+  CHECK(passes_of(r, b.world(), "parent").starts_with("1@2520 HealthCheckFailed; 2@573540 Succeeded"));
+  CHECK(ready_ms(r, b.world(), "parent") == 609540);
+}
+
+TEST_CASE("a Kustomization whose first applies fail retries every retryInterval, without backoff") {
+  WorldBuilder b;
+  Kustomization& k = b.kustomization("flaky");
+  k.retry_interval = 1min;
+  b.object("flaky", "v1", "ConfigMap", "default", "settings");
+  Scenario s = quiet_scenario();
+  Fault f;
+  f.type = Fault::Type::FailApplies;
+  f.match.name = "flaky";
+  f.count = 2;
+  s.faults.push_back(f);
+  RunResult r = simulate(b.world(), s);
+  // 2520 build -> 3520 fails; 63520 -> 64520 fails; 124520 -> 125520 writes the ConfigMap (125540).
+  CHECK(passes_of(r, b.world(), "flaky").starts_with("1@2520 ApplyFailed; 2@63520 ApplyFailed; 3@124520 Succeeded"));
+  CHECK(ready_ms(r, b.world(), "flaky") == 125540);
+  CHECK(summary(r, b.world(), "flaky").attempts == 3);
+}
+
+TEST_CASE("suspended Kustomizations are never reconciled and keep a waiting parent InProgress") {
+  WorldBuilder b;
+  b.kustomization("parent").wait = true;
+  b.kustomization("paused", "parent").suspend = true;
+  RunResult r = simulate(b.world(), quiet_scenario());
+  CHECK(ready_ms(r, b.world(), "paused") == -1);
+  CHECK(ready_ms(r, b.world(), "parent") == -1);
+  CHECK(summary(r, b.world(), "paused").passes == 1);
+  CHECK_FALSE(r.all_ready);
+}
+
+TEST_CASE("a namespaced object fails its dry-run until its Namespace exists") {
+  WorldBuilder b;
+  b.kustomization("app").retry_interval = 1min;
+  b.object("app", "v1", "ConfigMap", "team", "settings");
+  b.kustomization("namespaces");
+  b.object("namespaces", "v1", "Namespace", "", "team");
+  Scenario s = quiet_scenario();
+  RunResult r = simulate(b.world(), s);
+  // app (written first, pass 2520) builds until 3520 while `team` does not exist yet (namespaces'
+  // pass 2540 writes it at 3560): namespaces "team" not found; retry at 63520 succeeds.
+  CHECK(passes_of(r, b.world(), "app").starts_with("1@2520 ApplyFailed; 2@63520 Succeeded"));
+  CHECK(ready_ms(r, b.world(), "app") == 64540);
+}
