@@ -1,14 +1,298 @@
 // SPDX-License-Identifier: Apache-2.0
-// Placeholder until the command line lands; keeps the skeleton linking.
+// The command line: one table of sub-commands (name, one-line summary, handler), flag parsing with
+// Boost.Program_options (used nowhere else), and the mapping of outcomes to exit codes. Every handler
+// renders its whole output into a string first, so bad input leaves stdout empty and `--out FILE` is
+// written whole or not at all.
 #include "fluxsim/cli.h"
 
-#include <ostream>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "fluxsim/analysis.h"
+#include "fluxsim/engine.h"
+#include "fluxsim/load.h"
+#include "fluxsim/readiness.h"
+#include "fluxsim/report.h"
+#include "fluxsim/scenario.h"
+#include "fluxsim/version.h"
 
 namespace fluxsim {
+namespace {
 
-ExitCode run_cli(int, const char* const*, std::ostream&, std::ostream& err) {
-  err << "fluxsim: not implemented yet\n";
-  return ExitCode::InternalError;
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+/// An input problem: printed as one line, exit code 2.
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// ----- shared plumbing -------------------------------------------------------------------------------
+
+/// Options every command that reads a scenario or repository accepts.
+struct InputOptions {
+  std::string input;                  ///< SCENARIO file or REPO directory
+  std::string entry;                  ///< --entry
+  std::vector<std::string> sets;      ///< --set key=value
+};
+
+void add_input_options(po::options_description& desc, InputOptions& in) {
+  desc.add_options()
+      ("entry", po::value(&in.entry)->value_name("PATH"),
+       "path inside the repository that the root Kustomization applies (default: discovered, as `flux bootstrap --path`)")
+      ("set", po::value(&in.sets)->value_name("KEY=VALUE")->composing(),
+       "override a scenario field below spec, e.g. --set controllers.kustomize.concurrent=8 (repeatable)");
+}
+
+std::vector<ScenarioOverride> parse_sets(const std::vector<std::string>& sets) {
+  std::vector<ScenarioOverride> out;
+  for (const std::string& s : sets) {
+    std::size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw BadInput(fmt::format("--set {}: expected KEY=VALUE, e.g. --set controllers.kustomize.concurrent=8", s));
+    out.push_back({s.substr(0, eq), s.substr(eq + 1)});
+  }
+  return out;
+}
+
+void throw_diagnostics(const Diagnostics& diags) {
+  std::string lines;
+  for (const Diagnostic& d : diags)
+    if (d.severity == Severity::Error) {
+      if (!lines.empty()) lines += "\nfluxsim: ";
+      lines += to_string(d);
+    }
+  throw BadInput(lines);
+}
+
+/// Loads the scenario named on the command line, or the default scenario of a repository directory.
+Scenario load_input_scenario(const InputOptions& in) {
+  if (in.input.empty()) throw BadInput("missing SCENARIO or REPO argument");
+  std::error_code ec;
+  const fs::file_status st = fs::status(in.input, ec);
+  if (ec || !fs::exists(st)) throw BadInput(fmt::format("{}: no such file or directory", in.input));
+  const std::vector<ScenarioOverride> overrides = parse_sets(in.sets);
+  Scenario scenario;
+  if (fs::is_directory(st)) {
+    // A bare repository: every default. Overrides go through the scenario parser so they are
+    // validated exactly like fields written in a file.
+    Scenario defaults = default_scenario_for_repo(in.input);
+    if (overrides.empty()) {
+      scenario = defaults;
+    } else {
+      std::string text = fmt::format("apiVersion: fluxsim/v1alpha1\nkind: Scenario\nmetadata:\n  name: \"{}\"\nspec:\n  repo: \"{}\"\n",
+                                     defaults.name, fs::absolute(in.input).generic_string());
+      ScenarioLoad load = parse_scenario(text, "(command line)", overrides);
+      if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+      scenario = std::move(load.scenario);
+    }
+  } else {
+    ScenarioLoad load = load_scenario(in.input, overrides);
+    if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+    scenario = std::move(load.scenario);
+  }
+  if (!in.entry.empty()) scenario.entry = in.entry;
+  return scenario;
+}
+
+World load_input_world(const Scenario& scenario, Io io) {
+  WorldLoad load = load_world(scenario);
+  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+  // Problems inside the repository are part of the simulation (the Kustomization that builds them
+  // fails as Flux would); list them briefly on stderr.
+  std::size_t shown = 0, warnings = 0;
+  for (const Diagnostic& d : load.world.diagnostics) {
+    if (d.severity == Severity::Note) continue;
+    ++warnings;
+    if (shown < 10) {
+      io.err << "fluxsim: " << to_string(d) << '\n';
+      ++shown;
+    }
+  }
+  if (warnings > shown)
+    io.err << fmt::format("fluxsim: ... and {} more findings (see `fluxsim check`)\n", warnings - shown);
+  return std::move(load.world);
+}
+
+/// Writes `text` to stdout, or whole to `path` (a temporary file renamed into place).
+void emit(const std::string& text, const std::string& path, Io io) {
+  if (path.empty() || path == "-") {
+    io.out << text;
+    io.out.flush();
+    return;
+  }
+  const std::string tmp = path + ".fluxsim-tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw BadInput(fmt::format("{}: cannot write", path));
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw BadInput(fmt::format("{}: write failed", path));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw BadInput(fmt::format("{}: cannot write: {}", path, ec.message()));
+  }
+}
+
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* summary;
+  std::function<ExitCode(const std::vector<std::string>&, Io)> handler;
+};
+
+/// Parses a sub-command's arguments; prints help and returns false on --help.
+bool parse_args(const std::vector<std::string>& args, po::options_description& desc, const char* usage,
+                const char* summary, std::string* positional, Io io, const char* more_help = nullptr) {
+  bool help = false;
+  desc.add_options()("help,h", po::bool_switch(&help), "show this help");
+  po::options_description hidden;
+  std::vector<std::string> pos;
+  hidden.add_options()("input", po::value(&pos));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description p;
+  p.add("input", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(p).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadInput(e.what());
+  }
+  if (help) {
+    std::ostringstream text;
+    text << "usage: " << usage << "\n\n" << summary << "\n\n" << desc;
+    if (more_help) text << '\n' << more_help;
+    io.out << text.str();
+    return false;
+  }
+  if (pos.size() > 1) throw BadInput(fmt::format("unexpected argument '{}'", pos[1]));
+  if (positional) *positional = pos.empty() ? std::string() : pos[0];
+  return true;
+}
+
+// ----- fluxsim run -----------------------------------------------------------------------------------
+
+std::string run_help_text() {
+  std::string text =
+      "Default timings (every one can be overridden in the scenario's `timing`):\n";
+  for (const std::string& line : describe_default_timings()) text += "  " + line + "\n";
+  text +=
+      "\nAssumptions:\n"
+      "  a kind whose CustomResourceDefinition is in the repository exists once that CRD is applied and\n"
+      "  Established; a kind named in `provides` once its provider is Current; any other kind is assumed\n"
+      "  installed. A namespace that some Namespace object in the repository creates exists once it is\n"
+      "  applied; any other namespace is assumed to exist. Objects that health checks name but no build\n"
+      "  contains are assumed to be created out of band and Current.\n"
+      "\nExit codes: 0 ok; 1 an expectation failed; 2 bad input; 3 internal error.\n";
+  return text;
+}
+
+ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string format = "table", out_path;
+  std::optional<std::uint64_t> seed;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"), "report format: table (default) or json")
+      ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
+       "random seed (default: the scenario's, else 1)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write the report to FILE (whole, or not at all) instead of stdout");
+  const std::string more = run_help_text();
+  if (!parse_args(args, desc, "fluxsim run SCENARIO|REPO [options]",
+                  "Simulate a from-scratch Flux bootstrap of the repository and report the rollout.", &in.input, io,
+                  more.c_str()))
+    return ExitCode::Ok;
+  std::optional<ReportFormat> fmt_kind = parse_report_format(format);
+  if (!fmt_kind || (*fmt_kind != ReportFormat::Table && *fmt_kind != ReportFormat::Json))
+    throw BadInput(fmt::format("-o {}: unknown format (table, json)", format));
+
+  Scenario scenario = load_input_scenario(in);
+  if (seed) scenario.seed = *seed;
+  World world = load_input_world(scenario, io);
+  Simulation sim(world, scenario);
+  if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+  RunResult result = sim.run();
+  RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
+  std::ostringstream text;
+  if (*fmt_kind == ReportFormat::Json) write_json(report, text);
+  else write_table(report, text);
+  emit(text.str(), out_path, io);
+  for (const ExpectationResult& e : report.expectations)
+    if (!e.met) return ExitCode::Failed;
+  return ExitCode::Ok;
+}
+
+// ----- the table -------------------------------------------------------------------------------------
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json] [--seed S] [--set key=value]...",
+       "simulate a bootstrap: rollout order, time to full readiness, what waited on what", cmd_run},
+  };
+  return kCommands;
+}
+
+std::string main_help() {
+  std::string text = fmt::format(
+      "fluxsim {} — an offline, apply-time orchestration simulator for Flux CD\n\n"
+      "usage: fluxsim COMMAND [options]     (fluxsim COMMAND --help for a command's options)\n\ncommands:\n",
+      kVersion);
+  for (const Command& c : commands()) text += fmt::format("  {:<9} {}\n", c.name, c.summary);
+  text += "\nA SCENARIO is a fluxsim/v1alpha1 Scenario file; a REPO is a Git checkout of Flux manifests.\n";
+  return text;
+}
+
+}  // namespace
+
+ExitCode run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Io io{out, err};
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  try {
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+      out << main_help();
+      return args.empty() ? ExitCode::BadInput : ExitCode::Ok;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+      out << "fluxsim " << kVersion << '\n';
+      return ExitCode::Ok;
+    }
+    for (const Command& c : commands())
+      if (args[0] == c.name) return c.handler(std::vector<std::string>(args.begin() + 1, args.end()), io);
+    throw BadInput(fmt::format("unknown command '{}' (fluxsim --help lists them)", args[0]));
+  } catch (const BadInput& e) {
+    err << "fluxsim: " << e.what() << '\n';
+    return ExitCode::BadInput;
+  } catch (const std::logic_error& e) {
+    err << "fluxsim: internal error: " << e.what() << '\n';
+    return ExitCode::InternalError;
+  } catch (const std::exception& e) {
+    err << "fluxsim: internal error: " << e.what() << '\n';
+    return ExitCode::InternalError;
+  }
 }
 
 }  // namespace fluxsim

@@ -592,6 +592,7 @@ struct SourceState {
 
 struct Pool {
   Controller controller;
+  std::string label;
   WorkQueue queue;
   std::vector<bool> busy;
   int busy_count = 0;
@@ -677,6 +678,7 @@ class Run {
   void start_fetch(std::size_t s, std::int32_t worker, SimTime now);
   void handle(const Event& e, SimTime now);
   void finish(SimTime end);
+  void snapshot_usage(std::vector<WorkerUsage>& out, SimTime end);
   void finish_fetch(std::size_t s, SimTime now);
   bool in_outage(std::size_t s, SimTime t) const;
 
@@ -728,11 +730,13 @@ Run::Run(const Plan& plan, const EngineOptions& options)
   for (std::size_t s = 0; s < src_.size(); ++s)
     src_[s].fetch_rng = Rng::stream(seed, options_.run, plan_.sources[s].key ^ stable_hash("fetch"));
   kpool_.controller = Controller::Kustomize;
+  kpool_.label = "kustomize-controller";
   kpool_.queue = WorkQueue(ks_.size());
   kpool_.busy.assign(static_cast<std::size_t>(std::max(1, kc_.concurrent)), false);
   for (std::size_t p = 0; p < plan_.source_pools.size(); ++p) {
     Pool pool;
     pool.controller = Controller::Source;
+    pool.label = "source-controller " + plan_.source_pools[p];
     pool.queue = WorkQueue(src_.size());
     pool.busy.assign(static_cast<std::size_t>(std::max(1, scenario_.controllers.source.concurrent)), false);
     spools_.push_back(std::move(pool));
@@ -1180,6 +1184,7 @@ void Run::succeed(std::size_t k, SimTime now) {
     st.attempts_at_ready = st.attempts;
     ++ready_count_;
     for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+    if (ready_count_ == ks_.size()) snapshot_usage(result_.workers_until_ready, now);
     if (options_.stop_when_all_ready && ready_count_ == ks_.size()) stop_ = true;
   }
   // Success requeue: interval with ±jitter (uniform), as fluxcd/pkg runtime/jitter does.
@@ -1443,10 +1448,16 @@ void Run::finish(SimTime end) {
   }
   result_.source_ready_at.resize(src_.size());
   for (std::size_t s = 0; s < src_.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
+  snapshot_usage(result_.workers, end);
+}
+
+void Run::snapshot_usage(std::vector<WorkerUsage>& out, SimTime end) {
+  out.clear();
   auto usage = [&](Pool& pool) {
     pool.account(end);
     WorkerUsage u;
     u.controller = pool.controller;
+    u.pool = pool.label;
     u.workers = static_cast<int>(pool.busy.size());
     u.busy = pool.busy_time;
     u.end = end;
@@ -1454,8 +1465,8 @@ void Run::finish(SimTime end) {
     u.max_queue_depth = pool.max_depth;
     return u;
   };
-  result_.workers.push_back(usage(kpool_));
-  for (Pool& pool : spools_) result_.workers.push_back(usage(pool));
+  out.push_back(usage(kpool_));
+  for (Pool& pool : spools_) out.push_back(usage(pool));
 }
 
 }  // namespace

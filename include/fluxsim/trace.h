@@ -107,6 +107,7 @@ struct KustomizationSummary {
 /// Busy time of one controller's workers.
 struct WorkerUsage {
   Controller controller = Controller::Kustomize;
+  std::string pool;          ///< "kustomize-controller", "source-controller GitRepository", ...
   int workers = 0;
   Duration busy{0};          ///< sum over workers of time spent in passes, within [0, end)
   SimTime end{};             ///< the window the usage is measured over: [0, end)
@@ -126,7 +127,8 @@ struct RunResult {
   std::vector<KustomizationSummary> kustomizations;  ///< parallel to World::kustomizations
   std::vector<SimTime> helm_ready_at;                ///< parallel to World::helm_releases (kNever: never)
   std::vector<SimTime> source_ready_at;              ///< parallel to World::sources: first artifact
-  std::vector<WorkerUsage> workers;                  ///< kustomize, source, helm
+  std::vector<WorkerUsage> workers;                  ///< kustomize, then one per source kind; over [0, ended_at)
+  std::vector<WorkerUsage> workers_until_ready;      ///< the same over [0, time_to_ready); empty if never all Ready
   std::vector<TraceEvent> events;                    ///< empty unless recording was asked for
   std::vector<PassRecord> passes;                    ///< in start order; empty unless recording
   std::uint64_t simulated_events = 0;                ///< engine events processed (for benchmarks)

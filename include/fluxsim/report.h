@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reports of a run: pure functions of (Scenario, World, RunResult) writing text to a stream. Each
+// format lives in its own file under src/report/; adding one never touches the engine.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fluxsim/analysis.h"
+#include "fluxsim/model.h"
+#include "fluxsim/scenario.h"
+#include "fluxsim/trace.h"
+
+namespace fluxsim {
+
+enum class ReportFormat { Table, Json, Mermaid, Trace, Svg };
+
+/// Parses "table", "json", ...; nullopt for an unknown name.
+std::optional<ReportFormat> parse_report_format(std::string_view name);
+
+/// Everything a single-run report shows.
+struct RunReport {
+  const Scenario& scenario;
+  const World& world;
+  const RunResult& result;
+  std::vector<ExpectationResult> expectations;
+};
+
+/// The human table (product.md §3): one row per Kustomization in ready order, then time to full
+/// readiness and controller worker utilisation.
+void write_table(const RunReport& report, std::ostream& out);
+
+/// Stable JSON (product.md §3): camelCase fields, times as integer milliseconds of simulated time.
+void write_json(const RunReport& report, std::ostream& out);
+
+/// Kustomization indexes in the order the table lists them: by first Ready, never-Ready last
+/// (by creation, then name).
+std::vector<std::size_t> ready_order(const World& world, const RunResult& result);
+
+/// Per Kustomization: "name", or "namespace/name" when the world has Kustomizations in several
+/// namespaces (or two share a name).
+std::vector<std::string> display_names(const World& world);
+
+}  // namespace fluxsim

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <numeric>
+
+#include "fluxsim/report.h"
+
+namespace fluxsim {
+
+std::optional<ReportFormat> parse_report_format(std::string_view name) {
+  if (name == "table") return ReportFormat::Table;
+  if (name == "json") return ReportFormat::Json;
+  if (name == "mermaid") return ReportFormat::Mermaid;
+  if (name == "trace") return ReportFormat::Trace;
+  if (name == "svg") return ReportFormat::Svg;
+  return std::nullopt;
+}
+
+std::vector<std::size_t> ready_order(const World& world, const RunResult& result) {
+  std::vector<std::size_t> order(world.kustomizations.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const KustomizationSummary &x = result.kustomizations[a], &y = result.kustomizations[b];
+    if (x.ready_at != y.ready_at) return x.ready_at < y.ready_at;
+    if (x.created_at != y.created_at) return x.created_at < y.created_at;
+    return world.kustomizations[a].ref < world.kustomizations[b].ref;
+  });
+  return order;
+}
+
+std::vector<std::string> display_names(const World& world) {
+  bool qualify = false;
+  std::vector<std::string> names;
+  names.reserve(world.kustomizations.size());
+  for (const Kustomization& k : world.kustomizations) {
+    if (k.ref.ns != world.kustomizations.front().ref.ns) qualify = true;
+    names.push_back(k.ref.name);
+  }
+  if (!qualify) {
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    qualify = std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
+  }
+  if (qualify)
+    for (std::size_t i = 0; i < names.size(); ++i) names[i] = world.kustomizations[i].ref.ns + "/" + names[i];
+  return names;
+}
+
+}  // namespace fluxsim

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// The machine-readable report (product.md §3). Field names are a stable contract: camelCase, times in
+// integer milliseconds of simulated time, null for "never".
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "fluxsim/report.h"
+#include "fluxsim/version.h"
+
+namespace fluxsim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json ms(SimTime t) { return t == kNever ? Json(nullptr) : Json(to_ms(t)); }
+
+std::string object_name(const World& world, const TraceEvent& e) {
+  auto named = [](const char* kind, const ObjectRef& ref) { return std::string(kind) + "/" + ref.ns + "/" + ref.name; };
+  if (e.subject < 0) return {};
+  const auto i = static_cast<std::size_t>(e.subject);
+  switch (e.controller) {
+    case Controller::Kustomize: return i < world.kustomizations.size() ? named("Kustomization", world.kustomizations[i].ref) : "";
+    case Controller::Source: return i < world.sources.size() ? named(world.sources[i].ref.kind.c_str(), world.sources[i].ref) : "";
+    case Controller::Helm: return i < world.helm_releases.size() ? named("HelmRelease", world.helm_releases[i].ref) : "";
+  }
+  return {};
+}
+
+}  // namespace
+
+void write_json(const RunReport& report, std::ostream& os) {
+  const World& world = report.world;
+  const RunResult& r = report.result;
+  Json doc;
+  doc["fluxsimVersion"] = kVersion;
+  doc["scenario"] = report.scenario.name;
+  doc["seed"] = r.seed;
+  doc["runs"] = 1;
+  doc["horizonMs"] = to_ms(r.horizon);
+  doc["allReady"] = r.all_ready;
+  doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);
+  Json ks = Json::array();
+  for (std::size_t k : ready_order(world, r)) {
+    const Kustomization& spec = world.kustomizations[k];
+    const KustomizationSummary& s = r.kustomizations[k];
+    Json j;
+    j["name"] = spec.ref.name;
+    j["namespace"] = spec.ref.ns;
+    if (s.parent >= 0) j["parent"] = world.kustomizations[static_cast<std::size_t>(s.parent)].ref.name;
+    else if (spec.parent) j["parent"] = spec.parent->name;
+    else j["parent"] = nullptr;
+    j["createdAtMs"] = ms(s.created_at);
+    j["firstStartedAtMs"] = ms(s.first_started_at);
+    j["firstAppliedAtMs"] = ms(s.first_applied_at);
+    j["readyAtMs"] = ms(s.ready_at);
+    j["attempts"] = s.attempts;
+    j["passes"] = s.passes;
+    j["status"] = s.status == "True" ? "Ready" : s.status == "False" ? "NotReady" : "Unknown";
+    j["reason"] = s.reason;
+    j["message"] = s.message;
+    TimeSplit split = split_time(world, r, k);
+    j["waitedLongestOn"] = longest_wait(world, split);
+    ks.push_back(std::move(j));
+  }
+  doc["kustomizations"] = std::move(ks);
+  Json workers = Json::array();
+  const auto& usage = r.workers_until_ready.empty() ? r.workers : r.workers_until_ready;
+  for (const WorkerUsage& u : usage) {
+    Json w;
+    w["pool"] = u.pool;
+    w["workers"] = u.workers;
+    w["windowMs"] = to_ms(u.end);
+    w["busyMs"] = u.busy.count();
+    w["utilisation"] = u.utilisation();
+    w["saturatedMs"] = u.saturated.count();
+    w["maxQueueDepth"] = u.max_queue_depth;
+    workers.push_back(std::move(w));
+  }
+  doc["workers"] = std::move(workers);
+  Json expectations = Json::array();
+  for (const ExpectationResult& e : report.expectations)
+    expectations.push_back(Json{{"expect", e.expect}, {"met", e.met}, {"detail", e.detail}});
+  doc["expectations"] = std::move(expectations);
+  Json events = Json::array();
+  for (const TraceEvent& e : r.events) {
+    Json j;
+    j["atMs"] = to_ms(e.at);
+    j["object"] = object_name(world, e);
+    j["type"] = to_string(e.type);
+    if (e.worker >= 0) j["worker"] = e.worker;
+    if (!e.reason.empty()) j["reason"] = e.reason;
+    if (!e.message.empty()) j["message"] = e.message;
+    events.push_back(std::move(j));
+  }
+  doc["events"] = std::move(events);
+  os << doc.dump(2) << '\n';
+}
+
+}  // namespace fluxsim
