@@ -157,7 +157,20 @@ class TreeBuilder {
     return {file_, m.line + 2, column};
   }
 
-  DocNode convert(const YAML::Node& y, int depth, const SourceLocation& fallback) {
+  /// The `-` that introduces an empty list item whose (next-token) mark is `m`.
+  SourceLocation dash_before(const YAML::Mark& m, const SourceLocation& fallback) const {
+    if (fixed_ || m.is_null() || m.pos <= 0 || static_cast<std::size_t>(m.pos) > text_.size()) return fallback;
+    std::size_t p = static_cast<std::size_t>(m.pos);
+    while (p > 0 && (text_[p - 1] == ' ' || text_[p - 1] == '\t' || text_[p - 1] == '\n' || text_[p - 1] == '\r')) --p;
+    if (p == 0 || text_[p - 1] != '-') return fallback;
+    --p;
+    std::size_t line_start = text_.rfind('\n', p);
+    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+    int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(p), '\n'));
+    return {file_, line, static_cast<int>(p - line_start) + 1};
+  }
+
+  DocNode convert(const YAML::Node& y, int depth, const SourceLocation& fallback, bool in_list = false) {
     DocNode n;
     n.where = at(y, fallback);
     if (too_big_) return n;
@@ -168,8 +181,9 @@ class TreeBuilder {
     switch (y.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
-        // yaml-cpp places an empty value's mark on the next token; the key's location reads better.
-        n.where = fallback;
+        // yaml-cpp places an empty value's mark on the next token: an empty list item is found by
+        // its dash just before that; an empty mapping value is reported at its key.
+        n.where = in_list ? dash_before(y.Mark(), fallback) : fallback;
         break;
       case YAML::NodeType::Scalar: {
         n.type = DocNode::Type::Scalar;
@@ -181,7 +195,7 @@ class TreeBuilder {
       case YAML::NodeType::Sequence:
         n.type = DocNode::Type::Seq;
         for (const YAML::Node& item : y) {
-          n.seq.push_back(convert(item, depth + 1, n.where));
+          n.seq.push_back(convert(item, depth + 1, n.where, true));
           if (too_big_) break;
         }
         break;
@@ -242,6 +256,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::optional<std::string_view> suggest(std::string_view key, std::initializer_list<std::string_view> allowed) {
   std::string k = fold(key);
   std::optional<std::string_view> best;
+  // "allReady" -> "allReadyWithin": a truncated name is a better guess than a short near-miss.
+  if (k.size() >= 4) {
+    for (std::string_view a : allowed)
+      if (fold(a).starts_with(k) && (!best || a.size() < best->size())) best = a;
+    if (best) return best;
+  }
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   for (std::string_view a : allowed) {
     std::size_t d = edit_distance(k, fold(a));
@@ -1134,8 +1154,11 @@ std::vector<std::string> override_segments(std::string_view path) {
   return out;
 }
 
+/// Findings about an override are located at "--set PATH": it has no file or line.
+SourceLocation override_location(const ScenarioOverride& o) { return {fmt::format("--set {}", o.path), 0, 0}; }
+
 void apply_override(DocNode& doc, const ScenarioOverride& o, Diagnostics& diags) {
-  SourceLocation at{fmt::format("--set {}", o.path), 0, 0};
+  SourceLocation at = override_location(o);
   if (o.path.empty()) {
     diags.error(at, "--set needs path=value, e.g. --set controllers.kustomize.concurrent=8");
     return;
@@ -1287,21 +1310,23 @@ ScenarioLoad parse_scenario(std::string_view text, const std::string& file,
                                        describe(doc)));
     return out;
   }
-  for (const ScenarioOverride& o : overrides) apply_override(doc, o, diags);
-
   Diagnostics found;
+  for (const ScenarioOverride& o : overrides) apply_override(doc, o, found);
   Decoder dec(found, file);
   dec.document(doc, s);
   s.repo = resolve_repo(file, dec.repo_given ? s.repo : std::string());
   // The filesystem is only consulted for a scenario: a wrong kind or apiVersion says enough.
   if (!dec.not_a_scenario) check_directories(s, dec, found);
-  // Reported in file order (the decoder walks the schema, not the text); findings about --set
-  // overrides, which have no line, come after those in the file, in the order the overrides were given.
+  // Reported in file order (the decoder walks the schema, not the text), then the findings about
+  // `--set` overrides, which have no line, in the order the overrides were given.
+  auto override_index = [&](const SourceLocation& where) {
+    for (std::size_t i = 0; i < overrides.size(); ++i)
+      if (where.file == override_location(overrides[i]).file) return i + 1;
+    return std::size_t{0};
+  };
   std::vector<Diagnostic> sorted(found.begin(), found.end());
   std::stable_sort(sorted.begin(), sorted.end(), [&](const Diagnostic& a, const Diagnostic& b) {
-    auto key = [&](const Diagnostic& d) {
-      return std::tuple(d.where.file != file, d.where.line, d.where.column);
-    };
+    auto key = [&](const Diagnostic& d) { return std::tuple(override_index(d.where), d.where.line, d.where.column); };
     return key(a) < key(b);
   });
   for (Diagnostic& d : sorted) diags.add(std::move(d));
