@@ -122,12 +122,30 @@ struct Simulation::Plan {
   };
 
   struct Src {
-    std::int32_t obj = kNone;
+    std::int32_t obj = kNone;            // kNone for a HelmChart (helm-controller creates it; not in the world)
     std::int32_t pool = 0;               // source-controller runs one controller per source kind
     const Distribution* fetch = nullptr;
     std::vector<const Fault*> outages;
     std::uint64_t key = 0;
     std::vector<std::int32_t> kustomizations;  // referencing it, in dependency order
+    std::vector<std::int32_t> helm_releases;   // whose chart this is (HelmChart / OCIRepository chartRef)
+    std::vector<std::int32_t> charts;          // HelmCharts pulled from this repository
+    std::int32_t chart_of = kNone;             // HelmChart: its HelmRelease
+    std::int32_t repo = kNone;                 // HelmChart: the source it pulls from (kNone: outside the world)
+    std::string name;                          // "HelmChart/ns/name" etc., for messages
+    Duration interval{60'000};
+  };
+
+  struct Hr {
+    std::int32_t obj = kNone;
+    std::vector<std::int32_t> deps;      // HelmRelease index, kNone when missing
+    std::int32_t chart = kNone;          // engine source index of its chart (HelmChart or OCIRepository)
+    const Distribution* install = nullptr;  // Helm install with its wait (the HelmRelease's ready rule)
+    Duration interval{}, timeout{}, retry_interval{};
+    int retries = 0;
+    bool retry_on_failure = false;
+    std::uint64_t key = 0;
+    std::vector<std::int32_t> provides;  // kinds served once this HelmRelease is Ready
   };
 
   struct Kind {
@@ -141,13 +159,14 @@ struct Simulation::Plan {
 
   std::vector<Obj> objects;
   std::vector<Ks> ks;
-  std::vector<Src> sources;
+  std::vector<Src> sources;               // World::sources, then one HelmChart per HelmRelease that needs one
+  std::vector<Hr> hrs;
   std::vector<std::string> source_pools;  // source kinds with their own worker pool
   std::vector<Kind> kinds;
   std::vector<Namespace> namespaces;
-  std::vector<std::int32_t> restarts_kustomize;  // fault indexes
-  std::vector<const Fault*> kustomize_restarts;
+  std::vector<const Fault*> restarts;
   Distribution zero = Distribution::fixed(Duration{0});
+  Distribution helm_install_default;
   std::vector<Distribution> default_ready;  // owned storage for default rules, per object
 
   std::unordered_map<ObjectRef, ObjId, ObjectRefHash> object_ids;
@@ -188,6 +207,7 @@ struct Simulation::Plan {
 Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : world(w), scenario(s) {
   const std::size_t nks = w.kustomizations.size();
   ks.resize(nks);
+  helm_install_default = Distribution::fixed(Duration{45'000});
   default_ready.reserve(0);
 
   // Object table: every object any build applies, plus the Kustomizations, HelmReleases and sources
@@ -344,15 +364,18 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
   for (Obj& o : objects)
     if (!o.ready) o.ready = &zero;
 
+
   // Sources: one controller (and worker pool) per source kind, as source-controller runs them.
   sources.resize(w.sources.size());
   for (std::size_t i = 0; i < w.sources.size(); ++i) {
     const Source& src = w.sources[i];
     Src& plan = sources[i];
     plan.obj = static_cast<std::int32_t>(object_ids.at(src.ref));
-    auto pit = std::find(source_pools.begin(), source_pools.end(), src.ref.kind);
-    if (pit == source_pools.end()) pit = source_pools.insert(source_pools.end(), src.ref.kind);
-    plan.pool = static_cast<std::int32_t>(pit - source_pools.begin());
+    {
+      auto pit = std::find(source_pools.begin(), source_pools.end(), src.ref.kind);
+      if (pit == source_pools.end()) pit = source_pools.insert(source_pools.end(), src.ref.kind);
+      plan.pool = static_cast<std::int32_t>(pit - source_pools.begin());
+    }
     plan.key = ObjectRefHash{}(src.ref);
     plan.fetch = &zero;
     for (const SourceMapping& m : s.sources)
@@ -360,6 +383,58 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
         plan.fetch = &m.fetch;
         break;
       }
+  }
+  for (std::size_t i = 0; i < w.sources.size(); ++i) {
+    sources[i].name = to_string(w.sources[i].ref);
+    sources[i].interval = w.sources[i].interval;
+  }
+  // HelmReleases: helm-controller's view. A chart from a HelmRepository, GitRepository or Bucket is
+  // pulled through a HelmChart named <namespace>-<name> that helm-controller creates on its first pass.
+  auto pool_of = [&](const std::string& kind) {
+    auto pit = std::find(source_pools.begin(), source_pools.end(), kind);
+    if (pit == source_pools.end()) pit = source_pools.insert(source_pools.end(), kind);
+    return static_cast<std::int32_t>(pit - source_pools.begin());
+  };
+  hrs.resize(w.helm_releases.size());
+  for (std::size_t i = 0; i < w.helm_releases.size(); ++i) {
+    const HelmRelease& hr = w.helm_releases[i];
+    Hr& plan = hrs[i];
+    plan.obj = static_cast<std::int32_t>(object_ids.at(hr.ref));
+    plan.interval = hr.interval;
+    plan.timeout = hr.timeout.value_or(Duration{300'000});
+    plan.retry_interval = hr.retry_interval.value_or(Duration{300'000});
+    plan.retries = hr.install_retries;
+    plan.retry_on_failure = hr.install_strategy == "RetryOnFailure";
+    plan.key = ObjectRefHash{}(hr.ref);
+    plan.install = objects[static_cast<std::size_t>(plan.obj)].ready;
+    if (!plan.install || plan.install == &zero) plan.install = &helm_install_default;
+    for (const Reference& d : hr.depends_on) {
+      auto it = hr_index.find(ObjectRef{std::string(kHelmGroup), "HelmRelease", d.ns, d.name});
+      plan.deps.push_back(it == hr_index.end() ? kNone : it->second);
+    }
+    if (!hr.chart_source) continue;
+    auto sit = src_index.find(*hr.chart_source);
+    const std::int32_t repo = sit == src_index.end() ? kNone : sit->second;
+    if (hr.chart_source->kind == "OCIRepository") {
+      if (repo == kNone) continue;  // outside the world: assumed ready
+      plan.chart = repo;
+      sources[static_cast<std::size_t>(repo)].helm_releases.push_back(static_cast<std::int32_t>(i));
+      continue;
+    }
+    Src chart;
+    chart.pool = pool_of("HelmChart");
+    chart.chart_of = static_cast<std::int32_t>(i);
+    chart.repo = repo;
+    chart.name = fmt::format("HelmChart/{}/{}-{}", hr.ref.ns, hr.ref.ns, hr.ref.name);
+    chart.key = stable_hash(chart.name);
+    chart.fetch = &zero;
+    chart.interval = hr.interval;
+    for (const SourceMapping& m : s.sources)
+      if (m.kind == "HelmChart" && m.ns == hr.ref.ns && m.name == hr.ref.ns + "-" + hr.ref.name) chart.fetch = &m.fetch;
+    chart.helm_releases.push_back(static_cast<std::int32_t>(i));
+    plan.chart = static_cast<std::int32_t>(sources.size());
+    if (repo != kNone) sources[static_cast<std::size_t>(repo)].charts.push_back(plan.chart);
+    sources.push_back(std::move(chart));
   }
   // Kustomizations per source, in dependency order (the order source fan-out enqueues them).
   {
@@ -451,7 +526,7 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
         break;
       case Fault::Type::ControllerRestart:
         matched = true;
-        if (f.controller == "kustomize") kustomize_restarts.push_back(&f);
+        restarts.push_back(&f);
         break;
     }
     if (!matched)
@@ -478,6 +553,9 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
       Obj& o = objects[id];
       if (o.cls == ReadinessClass::Kustomization && o.link != kNone) {
         auto& p = ks[static_cast<std::size_t>(o.link)].provides;
+        p.insert(p.end(), provided.begin(), provided.end());
+      } else if (o.cls == ReadinessClass::HelmRelease && o.link != kNone) {
+        auto& p = hrs[static_cast<std::size_t>(o.link)].provides;
         p.insert(p.end(), provided.begin(), provided.end());
       } else {
         o.provides.insert(o.provides.end(), provided.begin(), provided.end());
@@ -535,6 +613,8 @@ enum class Ev : std::uint8_t {
   Wake,          // a queue entry of controller pool `id` became due
   KindServed,    // kind `id` became available (trace only)
   Restart,       // controller restart (fault index `id`)
+  HrCreate,      // HelmRelease `id` is created (by Kustomization `arg`)
+  HrStep,        // the Helm action of HelmRelease `id` ends (token must match; arg = 1 success, 0 failure)
 };
 
 struct Event {
@@ -588,6 +668,25 @@ struct SourceState {
   SimTime first_artifact = kNever;
   SimTime fetch_started{};
   Rng fetch_rng{0};
+};
+
+struct HrState {
+  bool exists = false;
+  bool finalized = false;
+  Ready ready = Ready::None;
+  bool reconciling = false;
+  bool observed = false;
+  bool stalled = false;         // Stalled=True: retries exhausted, kstatus Failed, no automatic retry
+  bool chart_requested = false;
+  std::string reason, message;
+  bool in_pass = false;
+  std::uint32_t token = 0;
+  std::int32_t worker = kNone;
+  int passes = 0, installs = 0, failures = 0, rate_limited = 0;
+  SimTime created_at = kNever, ready_at = kNever;
+  PassRecord pass;
+  std::string failure;          // message of the pending failure
+  Rng install_rng{0}, jitter_rng{0};
 };
 
 struct Pool {
@@ -682,7 +781,14 @@ class Run {
   void finish_fetch(std::size_t s, SimTime now);
   bool in_outage(std::size_t s, SimTime t) const;
 
-  void restart_kustomize(SimTime now);
+  // --- helm-controller ------------------------------------------------------------------------------
+  void create_helm_release(std::size_t h, SimTime now, std::int32_t parent);
+  void start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTime due);
+  void finish_helm_action(std::size_t h, SimTime now, bool success);
+  void end_helm_pass(std::size_t h, SimTime now, Duration requeue, bool rate_limited, PassOutcome outcome);
+  bool helm_release_ready(std::int32_t h) const;
+
+  void restart(const Fault& fault, SimTime now);
 
   const Plan& plan_;
   const World& world_;
@@ -697,7 +803,9 @@ class Run {
   std::vector<KsState> ks_;
   std::vector<SourceState> src_;
   Pool kpool_;
+  Pool hpool_;
   std::vector<Pool> spools_;
+  std::vector<HrState> hr_;
   std::size_t ready_count_ = 0;
   bool stop_ = false;
   RunResult result_;
@@ -729,6 +837,15 @@ Run::Run(const Plan& plan, const EngineOptions& options)
   src_.resize(plan_.sources.size());
   for (std::size_t s = 0; s < src_.size(); ++s)
     src_[s].fetch_rng = Rng::stream(seed, options_.run, plan_.sources[s].key ^ stable_hash("fetch"));
+  hr_.resize(plan_.hrs.size());
+  for (std::size_t h = 0; h < hr_.size(); ++h) {
+    hr_[h].install_rng = Rng::stream(seed, options_.run, plan_.hrs[h].key ^ stable_hash("install"));
+    hr_[h].jitter_rng = Rng::stream(seed, options_.run, plan_.hrs[h].key ^ stable_hash("jitter"));
+  }
+  hpool_.controller = Controller::Helm;
+  hpool_.label = "helm-controller";
+  hpool_.queue = WorkQueue(hr_.size());
+  hpool_.busy.assign(static_cast<std::size_t>(std::max(1, scenario_.controllers.helm.concurrent)), false);
   kpool_.controller = Controller::Kustomize;
   kpool_.label = "kustomize-controller";
   kpool_.queue = WorkQueue(ks_.size());
@@ -767,6 +884,15 @@ Run::Status Run::status(ObjId id, SimTime now) const {
         const SourceState& s = src_[static_cast<std::size_t>(o.link)];
         if (!s.exists) return Status::NotFound;
         return s.artifact ? Status::Current : Status::InProgress;
+      }
+      break;
+    case ReadinessClass::HelmRelease:
+      if (o.link != kNone) {
+        const HrState& h = hr_[static_cast<std::size_t>(o.link)];
+        if (!h.exists) return Status::NotFound;
+        if (h.stalled) return Status::Failed;  // Stalled=True: kstatus Failed, a waiting parent fails fast
+        if (h.ready == Ready::True && h.observed && !h.reconciling) return Status::Current;
+        return Status::InProgress;
       }
       break;
     default: break;
@@ -817,6 +943,11 @@ void Run::dispatch(SimTime now) {
     if (!item) break;
     start_pass(item->item, kpool_.take(now), now, item->due);
   }
+  while (!stop_ && hpool_.has_free()) {
+    std::optional<WorkQueue::Popped> item = hpool_.queue.pop_ready(now);
+    if (!item) break;
+    start_helm_pass(item->item, hpool_.take(now), now, item->due);
+  }
   if (options_.record && !kpool_.has_free())
     kpool_.max_depth = std::max(kpool_.max_depth, kpool_.queue.depth(now));
 }
@@ -839,8 +970,10 @@ void Run::create_object(ObjId id, SimTime at, const Distribution* rule, std::int
   if (o.never_ready) st.current_at = kNever;
   if (st.current_at != kNever) st.current_at = max_time(st.current_at, o.not_before);
   if (o.failed_at != kNever) {
+    // failedAt: the rollout never completes (ProgressDeadlineExceeded, Stalled): InProgress until
+    // `at`, Failed from then on.
     st.failed_at = max_time(o.failed_at, at);
-    if (st.current_at >= st.failed_at) st.current_at = kNever;
+    st.current_at = kNever;
   }
   if (o.defines_namespace != kNone) {
     SimTime& ns = ns_at_[static_cast<std::size_t>(o.defines_namespace)];
@@ -928,9 +1061,6 @@ void Run::start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime du
   const SourceState& source = src_[static_cast<std::size_t>(src)];
   if (!source.artifact) {
     std::string msg = fmt::format("Source artifact not found, retrying in {}", format_duration(kc_.requeue_dependency));
-    if (!world_.sources[static_cast<std::size_t>(src)].directory)
-      msg += fmt::format(" ({}/{}/{} is not mapped to a directory of this checkout: fluxsim cannot fetch it offline; map it under spec.sources)",
-                         sref.kind, sref.ns, sref.name);
     set_ready(k, Ready::False, "ArtifactFailed", msg);
     trace(event(now, TraceType::ArtifactNotReady, Controller::Kustomize, id, src, worker, 0, "ArtifactFailed", msg));
     end_pass(k, now, kc_.requeue_dependency, PassOutcome::ArtifactNotReady);
@@ -973,6 +1103,13 @@ void Run::continue_pass(std::size_t k, SimTime now) {
       if (spec.build_failure) {
         const BuildFailure& f = *spec.build_failure;
         fail(k, now, PassOutcome::BuildFailed, f.reason.empty() ? "BuildFailed" : f.reason, f.message);
+        return;
+      }
+      if (const std::int32_t src = plan_.ks[k].source; src != kNone && !world_.sources[static_cast<std::size_t>(src)].directory) {
+        const Reference& r = spec.source_ref;
+        fail(k, now, PassOutcome::BuildFailed, "ArtifactFailed",
+             fmt::format("{}/{}/{} is not mapped to a directory of this checkout: fluxsim cannot read its artifact offline "
+                         "(map it under spec.sources)", r.kind, r.ns, r.name));
         return;
       }
       if (st.fail_applies_left > 0) {
@@ -1034,6 +1171,8 @@ void Run::run_stage(std::size_t k, int stage, SimTime now) {
       schedule(t, EventPriority::StateChange, Event{Ev::KsCreate, static_cast<std::uint32_t>(info.link), static_cast<std::int32_t>(k)});
     else if (info.cls == ReadinessClass::Source && !src_[static_cast<std::size_t>(info.link)].exists)
       schedule(t, EventPriority::StateChange, Event{Ev::SourceCreate, static_cast<std::uint32_t>(info.link), static_cast<std::int32_t>(k)});
+    else if (info.cls == ReadinessClass::HelmRelease && !hr_[static_cast<std::size_t>(info.link)].exists)
+      schedule(t, EventPriority::StateChange, Event{Ev::HrCreate, static_cast<std::uint32_t>(info.link), static_cast<std::int32_t>(k)});
   }
   trace(event(now, TraceType::StageApplied, Controller::Kustomize, static_cast<std::int32_t>(k), static_cast<std::int32_t>(written),
          st.worker, kStageNumber[stage]));
@@ -1056,7 +1195,8 @@ SimTime Run::next_change(const std::vector<ObjId>& objs, SimTime now, bool* dyna
     Status s = status(id, now);
     if (s == Status::Current) continue;
     const Plan::Obj& o = plan_.objects[id];
-    const bool controlled = (o.cls == ReadinessClass::Kustomization || o.cls == ReadinessClass::Source) && o.link != kNone;
+    const bool controlled = (o.cls == ReadinessClass::Kustomization || o.cls == ReadinessClass::Source ||
+                             o.cls == ReadinessClass::HelmRelease) && o.link != kNone;
     const ObjState& st = objs_[id];
     if (controlled || st.created_at == kNever) {
       *dynamic = true;  // its own controller, or a future apply, decides: look again at the next poll
@@ -1230,28 +1370,6 @@ void Run::end_pass(std::size_t k, SimTime now, Duration requeue, PassOutcome out
   if (requeue.count() > 0) enqueue(kpool_, static_cast<std::uint32_t>(k), now, requeue);
 }
 
-void Run::restart_kustomize(SimTime now) {
-  trace(event(now, TraceType::ControllerRestarted, Controller::Kustomize, kNone, kNone, kNone, 0, "",
-         "kustomize-controller restarted: passes in flight are lost; every Kustomization is listed and enqueued again"));
-  for (std::size_t k = 0; k < ks_.size(); ++k) {
-    KsState& st = ks_[k];
-    if (!st.in_pass) continue;
-    st.pass.ended_at = now;
-    st.pass.outcome = PassOutcome::Interrupted;
-    st.pass.reason = st.reason;
-    st.pass.message = "lost to a controller restart";
-    if (options_.record) result_.passes.push_back(st.pass);
-    st.in_pass = false;
-    st.phase = Phase::Idle;
-    ++st.token;
-    kpool_.release(now, st.worker);
-    st.worker = kNone;
-  }
-  kpool_.queue.clear();
-  for (std::size_t k = 0; k < ks_.size(); ++k)
-    if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
-}
-
 // ----- source-controller -----------------------------------------------------------------------------
 
 bool Run::in_outage(std::size_t s, SimTime t) const {
@@ -1264,15 +1382,16 @@ void Run::create_source(std::size_t s, SimTime now) {
   SourceState& st = src_[s];
   if (st.exists) return;
   st.exists = true;
-  create_object(static_cast<ObjId>(plan_.sources[s].obj), now, nullptr, kNone);
-  trace(event(now, TraceType::Created, Controller::Source, static_cast<std::int32_t>(s)));
-  if (!world_.sources[s].directory) return;  // fluxsim cannot fetch it: no artifact ever appears
-  enqueue(spools_[static_cast<std::size_t>(plan_.sources[s].pool)], static_cast<std::uint32_t>(s), now);
+  const Plan::Src& plan = plan_.sources[s];
+  if (plan.obj != kNone) create_object(static_cast<ObjId>(plan.obj), now, nullptr, kNone);
+  trace(event(now, TraceType::Created, Controller::Source, static_cast<std::int32_t>(s), kNone, kNone, 0, "", plan.name));
+  enqueue(spools_[static_cast<std::size_t>(plan.pool)], static_cast<std::uint32_t>(s), now);
 }
 
 void Run::start_fetch(std::size_t s, std::int32_t worker, SimTime now) {
   SourceState& st = src_[s];
-  Pool& pool = spools_[static_cast<std::size_t>(plan_.sources[s].pool)];
+  const Plan::Src& plan = plan_.sources[s];
+  Pool& pool = spools_[static_cast<std::size_t>(plan.pool)];
   if (!st.finalized) {
     st.finalized = true;
     pool.release(now, worker);
@@ -1280,21 +1399,28 @@ void Run::start_fetch(std::size_t s, std::int32_t worker, SimTime now) {
     enqueue(pool, static_cast<std::uint32_t>(s), now, kc_.first_reconcile_delay);
     return;
   }
+  if (plan.repo != kNone && !src_[static_cast<std::size_t>(plan.repo)].artifact) {
+    // A HelmChart cannot be pulled before its repository has an artifact; the repository's watch
+    // enqueues it when it does.
+    pool.release(now, worker);
+    pool.queue.done(static_cast<std::uint32_t>(s));
+    return;
+  }
   st.in_pass = true;
   st.worker = worker;
   ++st.token;
   st.fetch_started = now;
-  const Duration fetch = plan_.sources[s].fetch->sample(st.fetch_rng);
+  const Duration fetch = plan.fetch->sample(st.fetch_rng);
   schedule(now + fetch, EventPriority::StateChange, Event{Ev::SourceStep, static_cast<std::uint32_t>(s), kNone, st.token});
 }
 
 void Run::finish_fetch(std::size_t s, SimTime now) {
   SourceState& st = src_[s];
-  Pool& pool = spools_[static_cast<std::size_t>(plan_.sources[s].pool)];
-  const Source& spec = world_.sources[s];
+  const Plan::Src& plan = plan_.sources[s];
+  Pool& pool = spools_[static_cast<std::size_t>(plan.pool)];
   // A fetch fails if an outage window [from, until) overlaps the fetch [started, now].
   bool failed = false;
-  for (const Fault* f : plan_.sources[s].outages)
+  for (const Fault* f : plan.outages)
     if (st.fetch_started < f->until && now >= f->from) failed = true;
   st.in_pass = false;
   pool.release(now, st.worker);
@@ -1306,9 +1432,10 @@ void Run::finish_fetch(std::size_t s, SimTime now) {
     Duration backoff = kMinRetryDelay;
     for (int i = 1; i < st.failures && backoff < kMaxRetryDelay; ++i) backoff *= 2;
     backoff = std::min(backoff, kMaxRetryDelay);
+    const std::string url = s < world_.sources.size() && !world_.sources[s].url.empty() ? world_.sources[s].url : plan.name;
     trace(event(now, TraceType::FetchFailed, Controller::Source, static_cast<std::int32_t>(s), kNone, kNone, backoff.count(),
-           "GitOperationFailed", fmt::format("failed to fetch {}: source unavailable (injected outage); retrying in {}",
-                                             spec.url.empty() ? to_string(spec.ref) : spec.url, format_duration(backoff))));
+                "FetchFailed", fmt::format("failed to fetch {}: source unavailable (injected outage); retrying in {}", url,
+                                           format_duration(backoff))));
     enqueue(pool, static_cast<std::uint32_t>(s), now, backoff);
     return;
   }
@@ -1317,18 +1444,256 @@ void Run::finish_fetch(std::size_t s, SimTime now) {
     st.artifact = true;
     st.revision = 1;
     st.first_artifact = now;
-    trace(event(now, TraceType::ArtifactStored, Controller::Source, static_cast<std::int32_t>(s), kNone, kNone, st.revision, "Succeeded",
-           fmt::format("stored artifact for revision '{}'", kRevision)));
+    trace(event(now, TraceType::ArtifactStored, Controller::Source, static_cast<std::int32_t>(s), kNone, kNone, st.revision,
+                "Succeeded", fmt::format("{}: stored artifact for revision '{}'", plan.name, kRevision)));
     // Fan-out: every Kustomization of this source, in dependency order, except those that already
     // attempted this revision and are Ready or Reconciling.
-    for (std::int32_t k : plan_.sources[s].kustomizations) {
+    for (std::int32_t k : plan.kustomizations) {
       const KsState& ks = ks_[static_cast<std::size_t>(k)];
       if (!ks.exists) continue;
       if (ks.last_attempted == st.revision && (ks.ready == Ready::True || ks.reconciling)) continue;
       enqueue(kpool_, static_cast<std::uint32_t>(k), now);
     }
+    // HelmCharts waiting for this repository, and HelmReleases watching this chart.
+    for (std::int32_t c : plan.charts)
+      if (src_[static_cast<std::size_t>(c)].exists)
+        enqueue(spools_[static_cast<std::size_t>(plan_.sources[static_cast<std::size_t>(c)].pool)], static_cast<std::uint32_t>(c), now);
+    for (std::int32_t h : plan.helm_releases)
+      if (hr_[static_cast<std::size_t>(h)].exists && !hr_[static_cast<std::size_t>(h)].stalled)
+        enqueue(hpool_, static_cast<std::uint32_t>(h), now);
   }
-  enqueue(pool, static_cast<std::uint32_t>(s), now, spec.interval);
+  enqueue(pool, static_cast<std::uint32_t>(s), now, plan.interval);
+}
+
+// ----- helm-controller -------------------------------------------------------------------------------
+
+void Run::create_helm_release(std::size_t h, SimTime now, std::int32_t parent) {
+  HrState& st = hr_[h];
+  if (st.exists) return;
+  st.exists = true;
+  st.created_at = now;
+  create_object(static_cast<ObjId>(plan_.hrs[h].obj), now, nullptr, parent);
+  trace(event(now, TraceType::Created, Controller::Helm, static_cast<std::int32_t>(h), parent));
+  enqueue(hpool_, static_cast<std::uint32_t>(h), now);
+}
+
+bool Run::helm_release_ready(std::int32_t h) const {
+  if (h == kNone) return false;
+  const HrState& d = hr_[static_cast<std::size_t>(h)];
+  return d.exists && d.ready == Ready::True && d.observed;
+}
+
+void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTime due) {
+  HrState& st = hr_[h];
+  const Plan::Hr& plan = plan_.hrs[h];
+  const HelmRelease& spec = world_.helm_releases[h];
+  const auto id = static_cast<std::int32_t>(h);
+  const auto& hc = scenario_.controllers.helm;
+  st.in_pass = true;
+  st.worker = worker;
+  ++st.token;
+  if (!st.finalized) {
+    st.finalized = true;
+    trace(event(now, TraceType::FinalizerAdded, Controller::Helm, id, kNone, worker));
+    st.in_pass = false;
+    hpool_.release(now, worker);
+    hpool_.queue.done(static_cast<std::uint32_t>(h));
+    enqueue(hpool_, static_cast<std::uint32_t>(h), now, kc_.first_reconcile_delay);
+    return;
+  }
+  ++st.passes;
+  st.pass = PassRecord{};
+  st.pass.controller = Controller::Helm;
+  st.pass.subject = id;
+  st.pass.number = st.passes;
+  st.pass.worker = worker;
+  st.pass.queued_at = due;
+  st.pass.started_at = now;
+  trace(event(now, TraceType::PassStarted, Controller::Helm, id, kNone, worker, st.passes));
+  if (spec.suspend || st.stalled) {
+    end_helm_pass(h, now, Duration{0}, false, PassOutcome::Suspended);
+    return;
+  }
+  // Prerequisites: the HelmChart (created on the first pass), dependsOn, then the chart's artifact.
+  if (plan.chart != kNone && plan_.sources[static_cast<std::size_t>(plan.chart)].chart_of == id && !st.chart_requested) {
+    st.chart_requested = true;
+    create_source(static_cast<std::size_t>(plan.chart), now);
+  }
+  st.reconciling = true;
+  for (std::size_t i = 0; i < plan.deps.size(); ++i) {
+    if (helm_release_ready(plan.deps[i])) continue;
+    const Reference& d = spec.depends_on[i];
+    st.ready = Ready::False;
+    st.reason = "DependencyNotReady";
+    st.message = fmt::format("dependency '{}/{}' is not ready", d.ns, d.name);
+    st.pass.blocked_by = plan.deps[i];
+    trace(event(now, TraceType::DependencyNotReady, Controller::Helm, id, plan.deps[i], worker, 0, st.reason, st.message));
+    end_helm_pass(h, now, hc.requeue_dependency, false, PassOutcome::DependencyNotReady);
+    return;
+  }
+  if (plan.chart != kNone && !src_[static_cast<std::size_t>(plan.chart)].artifact) {
+    st.ready = Ready::False;
+    st.reason = "SourceNotReady";
+    st.message = fmt::format("{} is not ready", plan_.sources[static_cast<std::size_t>(plan.chart)].name);
+    trace(event(now, TraceType::ArtifactNotReady, Controller::Helm, id, plan.chart, worker, 0, st.reason, st.message));
+    // 30s, jittered; the chart's watch re-triggers it earlier when the artifact appears.
+    const double factor = 1.0 + 0.05 * (2.0 * st.jitter_rng.uniform01() - 1.0);
+    end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(30'000.0 * factor))}, false, PassOutcome::ArtifactNotReady);
+    return;
+  }
+  // The Helm install, with its wait (kstatus poller, fail fast), bounded by spec.timeout.
+  ++st.installs;
+  st.pass.attempt = st.installs;
+  st.pass.built_at = now;
+  st.ready = Ready::Unknown;
+  st.reason = "Progressing";
+  st.message = fmt::format("Running 'install' action with timeout of {}", format_duration(plan.timeout));
+  trace(event(now, TraceType::ApplyStarted, Controller::Helm, id, kNone, worker, st.installs));
+  const Plan::Obj& o = plan_.objects[static_cast<std::size_t>(plan.obj)];
+  SimTime done = now + plan.install->sample(st.install_rng);
+  if (o.never_ready) done = kNever;
+  else done = max_time(done, o.not_before);
+  const SimTime failed = o.failed_at == kNever ? kNever : max_time(now, o.failed_at);
+  const SimTime deadline = now + plan.timeout;
+  if (failed < done && failed < deadline) {
+    st.failure = fmt::format("Helm install failed for release {}/{}: failed early due to stalled resources", spec.ref.ns,
+                             spec.target_namespace.empty() ? spec.ref.name : spec.target_namespace + "-" + spec.ref.name);
+    schedule(failed, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 0, st.token});
+  } else if (done <= deadline) {
+    schedule(done, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 1, st.token});
+  } else {
+    st.failure = fmt::format("Helm install failed for release {}/{}: context deadline exceeded (timeout {})", spec.ref.ns,
+                             spec.ref.name, format_duration(plan.timeout));
+    schedule(deadline, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 0, st.token});
+  }
+}
+
+void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
+  HrState& st = hr_[h];
+  const Plan::Hr& plan = plan_.hrs[h];
+  const HelmRelease& spec = world_.helm_releases[h];
+  const auto id = static_cast<std::int32_t>(h);
+  if (success) {
+    st.ready = Ready::True;
+    st.reconciling = false;
+    st.observed = true;
+    st.failures = 0;
+    st.reason = "InstallSucceeded";
+    st.message = fmt::format("Helm install succeeded for release {}/{}", spec.ref.ns, spec.ref.name);
+    trace(event(now, TraceType::ReconciliationSucceeded, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
+    if (st.ready_at == kNever) {
+      st.ready_at = now;
+      for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+    }
+    const double factor = 1.0 + 0.05 * (2.0 * st.jitter_rng.uniform01() - 1.0);
+    end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(static_cast<double>(plan.interval.count()) * factor))},
+                  false, PassOutcome::Succeeded);
+    return;
+  }
+  ++st.failures;
+  st.ready = Ready::False;
+  st.reason = "InstallFailed";
+  st.message = st.failure;
+  trace(event(now, TraceType::ReconciliationFailed, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
+  if (plan.retry_on_failure) {
+    // RetryOnFailure: no remediation, retry every retryInterval (jittered) for ever.
+    const double factor = 1.0 + 0.05 * (2.0 * st.jitter_rng.uniform01() - 1.0);
+    end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(static_cast<double>(plan.retry_interval.count()) * factor))},
+                  false, PassOutcome::HealthCheckFailed);
+    return;
+  }
+  if (st.failures <= plan.retries) {
+    // Remediation (uninstall), then Requeue: true through the rate limiter.
+    end_helm_pass(h, now, Duration{0}, true, PassOutcome::HealthCheckFailed);
+    return;
+  }
+  // Retries exhausted: Stalled=True RetriesExceeded, Reconciling removed; nothing retries it.
+  st.stalled = true;
+  st.reconciling = false;
+  st.reason = "RetriesExceeded";
+  st.message = fmt::format("{} (install retries exhausted: {})", st.failure, plan.retries);
+  end_helm_pass(h, now, Duration{0}, false, PassOutcome::HealthCheckFailed);
+}
+
+void Run::end_helm_pass(std::size_t h, SimTime now, Duration requeue, bool rate_limited, PassOutcome outcome) {
+  HrState& st = hr_[h];
+  st.pass.ended_at = now;
+  st.pass.outcome = outcome;
+  st.pass.reason = st.reason;
+  st.pass.message = st.message;
+  if (rate_limited) {
+    requeue = kMinRetryDelay;
+    for (int i = 0; i < st.rate_limited && requeue < kMaxRetryDelay; ++i) requeue *= 2;
+    requeue = std::min(requeue, kMaxRetryDelay);
+    ++st.rate_limited;
+  } else {
+    st.rate_limited = 0;  // Forget
+  }
+  st.pass.requeue_after = requeue;
+  if (options_.record) result_.passes.push_back(st.pass);
+  st.in_pass = false;
+  ++st.token;
+  hpool_.release(now, st.worker);
+  hpool_.queue.done(static_cast<std::uint32_t>(h));
+  st.worker = kNone;
+  if (requeue.count() > 0) enqueue(hpool_, static_cast<std::uint32_t>(h), now, requeue);
+}
+
+// ----- controller restarts ---------------------------------------------------------------------------
+
+void Run::restart(const Fault& fault, SimTime now) {
+  const std::string& c = fault.controller;
+  trace(event(now, TraceType::ControllerRestarted, c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize,
+              kNone, kNone, kNone, 0, "", fmt::format("{}-controller restarted: passes in flight are lost; every object is listed and enqueued again", c)));
+  if (c == "kustomize") {
+    for (std::size_t k = 0; k < ks_.size(); ++k) {
+      KsState& st = ks_[k];
+      if (!st.in_pass) continue;
+      st.pass.ended_at = now;
+      st.pass.outcome = PassOutcome::Interrupted;
+      st.pass.reason = st.reason;
+      st.pass.message = "lost to a controller restart";
+      if (options_.record) result_.passes.push_back(st.pass);
+      st.in_pass = false;
+      st.phase = Phase::Idle;
+      ++st.token;
+      kpool_.release(now, st.worker);
+      st.worker = kNone;
+    }
+    kpool_.queue.clear();
+    for (std::size_t k = 0; k < ks_.size(); ++k)
+      if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
+  } else if (c == "helm") {
+    for (std::size_t h = 0; h < hr_.size(); ++h) {
+      HrState& st = hr_[h];
+      if (!st.in_pass) continue;
+      st.pass.ended_at = now;
+      st.pass.outcome = PassOutcome::Interrupted;
+      st.pass.message = "lost to a controller restart";
+      if (options_.record) result_.passes.push_back(st.pass);
+      st.in_pass = false;
+      ++st.token;
+      hpool_.release(now, st.worker);
+      st.worker = kNone;
+    }
+    hpool_.queue.clear();
+    for (std::size_t h = 0; h < hr_.size(); ++h)
+      if (hr_[h].exists && !hr_[h].stalled) enqueue(hpool_, static_cast<std::uint32_t>(h), now, Duration{0}, WorkQueue::kLowPriority);
+  } else {
+    for (std::size_t s = 0; s < src_.size(); ++s) {
+      SourceState& st = src_[s];
+      if (!st.in_pass) continue;
+      st.in_pass = false;
+      ++st.token;
+      spools_[static_cast<std::size_t>(plan_.sources[s].pool)].release(now, st.worker);
+      st.worker = kNone;
+    }
+    for (Pool& pool : spools_) pool.queue.clear();
+    for (std::size_t s = 0; s < src_.size(); ++s)
+      if (src_[s].exists)
+        enqueue(spools_[static_cast<std::size_t>(plan_.sources[s].pool)], static_cast<std::uint32_t>(s), now, Duration{0},
+                WorkQueue::kLowPriority);
+  }
 }
 
 // ----- the loop --------------------------------------------------------------------------------------
@@ -1349,7 +1714,11 @@ void Run::handle(const Event& e, SimTime now) {
         trace(event(now, TraceType::KindRegistered, Controller::Kustomize, kNone, static_cast<std::int32_t>(e.id), kNone, 0, "",
                plan_.kinds[e.id].name));
       break;
-    case Ev::Restart: restart_kustomize(now); break;
+    case Ev::Restart: restart(*plan_.restarts[e.id], now); break;
+    case Ev::HrCreate: create_helm_release(e.id, now, e.arg); break;
+    case Ev::HrStep:
+      if (hr_[e.id].in_pass && hr_[e.id].token == e.token) finish_helm_action(e.id, now, e.arg == 1);
+      break;
   }
 }
 
@@ -1359,14 +1728,13 @@ RunResult Run::execute() {
   // sources it syncs from and the root Kustomization.
   for (ObjId id = 0; id < plan_.objects.size(); ++id)
     if (plan_.objects[id].preinstalled) create_object(id, zero, nullptr, kNone);
-  for (std::size_t s = 0; s < src_.size(); ++s) {
+  for (std::size_t s = 0; s < world_.sources.size(); ++s) {
     if (!world_.sources[s].exists_at_start) continue;
     SourceState& st = src_[s];
     st.exists = true;
     st.finalized = true;
     create_object(static_cast<ObjId>(plan_.sources[s].obj), zero, nullptr, kNone);
     trace(event(zero, TraceType::Created, Controller::Source, static_cast<std::int32_t>(s)));
-    if (!world_.sources[s].directory) continue;
     Pool& pool = spools_[static_cast<std::size_t>(plan_.sources[s].pool)];
     Rng probe = st.fetch_rng;
     if (plan_.sources[s].fetch->sample(probe) == Duration{0} && !in_outage(s, zero)) {
@@ -1382,8 +1750,8 @@ RunResult Run::execute() {
       enqueue(pool, static_cast<std::uint32_t>(s), zero);
     }
   }
-  for (std::size_t i = 0; i < plan_.kustomize_restarts.size(); ++i)
-    schedule(plan_.kustomize_restarts[i]->at, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i)});
+  for (std::size_t i = 0; i < plan_.restarts.size(); ++i)
+    schedule(plan_.restarts[i]->at, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i)});
   if (!ks_.empty()) create_kustomization(0, zero, kNone);
 
   SimTime now = zero;
@@ -1411,9 +1779,6 @@ void Run::finish(SimTime end) {
       result_.passes.push_back(st.pass);
     }
   }
-  if (options_.record)
-    std::stable_sort(result_.passes.begin(), result_.passes.end(),
-                     [](const PassRecord& a, const PassRecord& b) { return a.started_at < b.started_at; });
   result_.kustomizations.resize(ks_.size());
   SimTime last_ready{};
   bool all_ready = !ks_.empty();
@@ -1441,13 +1806,18 @@ void Run::finish(SimTime end) {
   result_.all_ready = all_ready;
   result_.time_to_ready = all_ready ? last_ready : kNever;
   result_.helm_ready_at.assign(world_.helm_releases.size(), kNever);
-  for (ObjId id = 0; id < plan_.objects.size(); ++id) {
-    const Plan::Obj& o = plan_.objects[id];
-    if (o.cls == ReadinessClass::HelmRelease && o.link != kNone && objs_[id].current_at <= end)
-      result_.helm_ready_at[static_cast<std::size_t>(o.link)] = objs_[id].current_at;
+  for (std::size_t h = 0; h < hr_.size(); ++h) {
+    result_.helm_ready_at[h] = hr_[h].ready_at;
+    if (hr_[h].in_pass && options_.record) {
+      hr_[h].pass.outcome = PassOutcome::Running;
+      result_.passes.push_back(hr_[h].pass);
+    }
   }
-  result_.source_ready_at.resize(src_.size());
-  for (std::size_t s = 0; s < src_.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
+  result_.source_ready_at.resize(world_.sources.size());
+  for (std::size_t s = 0; s < world_.sources.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
+  if (options_.record)
+    std::stable_sort(result_.passes.begin(), result_.passes.end(),
+                     [](const PassRecord& a, const PassRecord& b) { return a.started_at < b.started_at; });
   snapshot_usage(result_.workers, end);
 }
 
@@ -1466,6 +1836,7 @@ void Run::snapshot_usage(std::vector<WorkerUsage>& out, SimTime end) {
     return u;
   };
   out.push_back(usage(kpool_));
+  if (!hr_.empty()) out.push_back(usage(hpool_));
   for (Pool& pool : spools_) out.push_back(usage(pool));
 }
 
@@ -1474,7 +1845,7 @@ void Run::snapshot_usage(std::vector<WorkerUsage>& out, SimTime end) {
 // ---------------------------------------------------------------------------------------------------
 
 Simulation::Simulation(const World& world, const Scenario& scenario)
-    : plan_(std::make_unique<Plan>(world, scenario, diagnostics_)) {}
+    : diagnostics_(), plan_(std::make_unique<Plan>(world, scenario, diagnostics_)) {}
 Simulation::~Simulation() = default;
 Simulation::Simulation(Simulation&&) noexcept = default;
 Simulation& Simulation::operator=(Simulation&&) noexcept = default;

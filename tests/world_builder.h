@@ -3,6 +3,7 @@
 // "flux-system" (mapped to the repository root), children added by name.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 #include "fluxsim/model.h"
@@ -64,6 +65,31 @@ class WorldBuilder {
     Resource& r = object(ks, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", kind + "s." + group);
     r.defines_kind = group + "/" + kind;
     return r;
+  }
+
+  /// Adds a HelmRelease (v2) applied by `ks`; its chart comes from `chart_source` (a HelmRepository
+  /// in flux-system) when given.
+  HelmRelease& helm_release(const std::string& ks, const std::string& name, const std::string& chart_source = "") {
+    object(ks, "helm.toolkit.fluxcd.io/v2", "HelmRelease", "flux-system", name);
+    HelmRelease hr;
+    hr.ref = {std::string(kHelmGroup), "HelmRelease", "flux-system", name};
+    hr.api_version = "helm.toolkit.fluxcd.io/v2";
+    hr.parent = get(ks).ref;
+    if (!chart_source.empty()) hr.chart_source = ObjectRef{std::string(kSourceGroup), "HelmRepository", "flux-system", chart_source};
+    world_.helm_releases.push_back(hr);
+    return world_.helm_releases.back();
+  }
+
+  /// Adds a HelmRepository applied by `ks`.
+  Source& helm_repository(const std::string& ks, const std::string& name) {
+    object(ks, "source.toolkit.fluxcd.io/v1", "HelmRepository", "flux-system", name);
+    Source src;
+    src.ref = {std::string(kSourceGroup), "HelmRepository", "flux-system", name};
+    src.api_version = "source.toolkit.fluxcd.io/v1";
+    src.url = "https://charts.example.com";
+    src.interval = std::chrono::minutes(10);
+    world_.sources.push_back(src);
+    return world_.sources.back();
   }
 
   void depends_on(const std::string& ks, const std::string& dep) {

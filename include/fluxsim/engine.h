@@ -39,8 +39,8 @@ class Simulation {
   struct Plan;
 
  private:
+  Diagnostics diagnostics_;  // declared first: the Plan reports into it while it is built
   std::unique_ptr<const Plan> plan_;
-  Diagnostics diagnostics_;
 };
 
 /// One run with default options.
