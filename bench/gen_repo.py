@@ -229,7 +229,9 @@ def plan_components(n_kustomizations, seed, chain_fraction):
     while budget > 0:
         comp = Component(len(components), seed)
         want = comp.rng.between(1, 5)
-        features = min(want, budget - 1)
+        # Leave a base for each phase still without a component, so every phase has one.
+        reserve = max(0, len(PHASES) - len(components) - 1)
+        features = max(0, min(want, budget - 1 - reserve))
         comp.features = comp.rng.sample(FEATURE_WORDS, features)
         if comp.rng.chance(0.5):
             comp.crds = comp.rng.sample(CR_KINDS, comp.rng.between(1, 2))
@@ -237,10 +239,12 @@ def plan_components(n_kustomizations, seed, chain_fraction):
             comp.depends_on = f"{components[-1].name}-base"
         components.append(comp)
         budget -= 1 + features
-    # Phases in order: the first 40% of components are infrastructure, the next 20% platform, ...
+    # Phases in order: the first 40% of components are infrastructure, the next 20% platform, the
+    # rest apps; at least one each (there are at least len(PHASES) components).
     start = 0
     for i, (phase, fraction) in enumerate(PHASES):
-        end = len(components) if i == len(PHASES) - 1 else start + round(fraction * len(components))
+        share = max(1, round(fraction * len(components)))
+        end = len(components) if i == len(PHASES) - 1 else start + share
         for comp in components[start:end]:
             comp.phase = phase
         start = end
@@ -352,7 +356,7 @@ def generate(args):
     files = {}
     cluster = args.cluster
     components = plan_components(args.kustomizations, args.seed, args.chain_fraction)
-    phases = [p for p, _ in PHASES if any(c.phase == p for c in components)]
+    phases = [p for p, _ in PHASES]
 
     fs = f"clusters/{cluster}/flux-system"
     files[f"{fs}/gotk-components.yaml"] = PLACEHOLDER
@@ -428,8 +432,9 @@ def main(argv):
     parser.add_argument("--chain-fraction", type=float, default=0.3,
                         help="probability that a component's base depends on the previous one's")
     args = parser.parse_args(argv)
-    if args.kustomizations < len(PHASES) + 2:
-        parser.error(f"--kustomizations must be at least {len(PHASES) + 2}")
+    if args.kustomizations < 2 * len(PHASES):
+        parser.error(f"--kustomizations must be at least {2 * len(PHASES)} "
+                     "(a phase Kustomization and a component base per phase)")
     if args.objects_per_kustomization < 1:
         parser.error("--objects-per-kustomization must be at least 1")
     if os.path.exists(args.out) and (not os.path.isdir(args.out) or os.listdir(args.out)):
