@@ -124,7 +124,8 @@ for line in "${BENCHES[@]}"; do
   IFS='|' read -r program labels extra <<< "$line"
   program="$(echo "$program" | xargs)"; extra="$(echo "$extra" | xargs)"
   if [[ "$program" == *.sh ]]; then exe="$src/bench/$program"; else exe="$build/bench/$program"; fi
-  if [ ! -x "$exe" ]; then
+  # A .cc bench counts only while its source exists (a stale binary of a removed bench is ignored).
+  if [ ! -x "$exe" ] || { [[ "$program" != *.sh ]] && [ ! -f "$src/bench/$program.cc" ]; }; then
     echo "== $program: not built yet, skipped"
     continue
   fi
