@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the benches in an optimised tree, generates the synthetic repositories, runs every bench that
+# exists, and prints a summary of the numbers and of the ratios the issues set targets on.
+#
+#   bench/run.sh [--quick] [--reps K] [--kubectl-10k] [--no-kubectl] [--keep-repos]
+#
+#   --quick        1k repository only, one repetition (a smoke run)
+#   --reps K       repetitions for benches that take best-of-K (default 3)
+#   --kubectl-10k  also time kubectl kustomize on the 10k repository (about 10 minutes)
+#   --no-kubectl   skip the kubectl baseline
+#   --keep-repos   leave the generated repositories in place (their directory is printed)
+#
+# Environment: FLUXSIM_BENCH_BUILD (build dir, default <repo>/build-bench), FLUXSIM_CORPUS (default
+# /work/shared/corpus; skipped when absent), TMPDIR (where repositories are generated).
+# The generated repositories are never written into the source tree.
+set -euo pipefail
+
+src="$(cd "$(dirname "$0")/.." && pwd)"
+build="${FLUXSIM_BENCH_BUILD:-$src/build-bench}"
+corpus="${FLUXSIM_CORPUS:-/work/shared/corpus}"
+reps=3
+sizes="1k 10k"
+kubectl_sizes="1k corpus"
+keep_repos=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) sizes="1k"; reps=1; shift ;;
+    --reps) reps="$2"; shift 2 ;;
+    --kubectl-10k) kubectl_sizes="$kubectl_sizes 10k"; shift ;;
+    --no-kubectl) kubectl_sizes=""; shift ;;
+    --keep-repos) keep_repos=1; shift ;;
+    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+# --- the synthetic repositories: label, Kustomizations, objects per Kustomization -----------------
+declare -A REPO_SIZE=([1k]="1000 16" [10k]="10000 16")
+
+# --- the benches -----------------------------------------------------------------------------------
+# One line per bench: "program | repository labels | extra arguments". A program is an executable of
+# build-bench/bench/ (from bench/NAME.cc) or a script bench/NAME.sh. It is run once per label as
+#   PROGRAM REPO_DIR EXTRA_ARGS...
+# and must print one or more `RESULT <id> key=value ...` lines (ids unique per run; see README.md).
+# Labels: 1k, 10k (generated), corpus (each repository of the corpus in turn, tagged corpus/NAME).
+# A program that does not exist yet is listed as "not built" and skipped: later benches slot in by
+# existing, with no change to this file.
+BENCHES=(
+  "yaml_baseline_bench | 1k 10k corpus | --reps $reps"
+  # the same, holding every parsed document: what keeping yaml-cpp nodes costs in memory.
+  "yaml_baseline_bench | 1k            | --reps 1 --keep"
+  "kubectl_baseline.sh | $kubectl_sizes | "
+  # issues 2 and 3: fluxsim::load_world (and simulate) on the same files as the baseline.
+  "load_bench          | 1k 10k corpus | --reps $reps"
+  # issue 2: the engine alone, 24 h horizon.
+  "engine_bench        | 1k 10k        | --horizon 24h --reps $reps"
+  # issue 4: 1,000 Monte Carlo runs at 1 and 2 jobs, repository loaded once.
+  "montecarlo_bench    | 1k            | --runs 1000 --jobs 1,2"
+)
+
+# --- the ratios and targets the summary prints -----------------------------------------------------
+# "repo | expression | target | what". An expression is id.key or id.key/id.key over the RESULT
+# lines of that repo; repo may be "10k/1k" to divide a bench's value on one repo by another's. The
+# repo "corpus" is the sum of the corpus/* rows (seconds and MB added, MB/s recomputed).
+# A row whose inputs are missing prints n/a.
+RATIOS=(
+  "1k      | load_simulate.seconds/yaml_baseline.seconds | < 1.3 | load+simulate vs bare yaml-cpp parse (issue 2)"
+  "1k      | load_simulate.rss_mib                       | < 500 | load+simulate peak RSS, MiB (issue 2)"
+  "1k      | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse (issue 3)"
+  "10k     | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse (issue 3)"
+  "corpus  | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse, corpus (issue 3)"
+  "1k      | load.mbps/kubectl_baseline.mbps             | > 1   | load throughput vs kubectl kustomize (issue 3)"
+  "corpus  | load.mbps/kubectl_baseline.mbps             | > 1   | load throughput vs kubectl kustomize, corpus (issue 3)"
+  "1k      | yaml_baseline.mbps/kubectl_baseline.mbps    | info  | bare yaml-cpp vs kubectl kustomize (reference)"
+  "corpus  | yaml_baseline.mbps/kubectl_baseline.mbps    | info  | bare yaml-cpp vs kubectl kustomize, corpus (reference)"
+  "10k     | engine.seconds                              | < 1   | engine alone, 10k Ks over 24 h, seconds (issue 2)"
+  "1k      | montecarlo_j2.seconds                       | < 10  | 1,000 Monte Carlo runs at 2 jobs, seconds (issue 4)"
+  "1k      | montecarlo_j1.seconds/montecarlo_j2.seconds | >= 1.8 | speed-up from 1 to 2 jobs (issue 4)"
+  "10k/1k  | yaml_baseline.seconds                       | info  | growth 1k -> 10k, bare parse (10 = linear)"
+  "10k/1k  | load.seconds                                | info  | growth 1k -> 10k, load (10 = linear)"
+  "10k/1k  | load_simulate.seconds                       | info  | growth 1k -> 10k, load+simulate (10 = linear)"
+  "10k/1k  | engine.seconds                              | info  | growth 1k -> 10k, engine (10 = linear)"
+)
+
+# ---------------------------------------------------------------------------------------------------
+echo "== build (Release) in $build"
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLUXSIM_BUILD_TESTS=OFF \
+  -DFLUXSIM_BUILD_BENCH=ON > "$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
+cmake --build "$build" > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+rm -f "$build.cmake.log" "$build.build.log"
+
+repos="$(mktemp -d "${TMPDIR:-/tmp}/fluxsim-bench.XXXXXX")"
+if [ "$keep_repos" = 1 ]; then
+  trap 'echo "repositories kept in $repos"' EXIT
+else
+  trap 'rm -rf "$repos"' EXIT
+fi
+results="$repos/results.txt"
+: > "$results"
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
+echo "== generating repositories in $repos"
+for label in $sizes; do
+  read -r n m <<< "${REPO_SIZE[$label]}"
+  python3 "$src/bench/gen_repo.py" --kustomizations "$n" --objects-per-kustomization "$m" \
+    --seed 1 --out "$repos/$label" | grep -v '^GENERATED'
+done
+
+# The directories a label stands for, one per line, as "label<TAB>dir".
+dirs_for() {
+  local label="$1" program="$2"
+  case "$label" in
+    corpus)
+      # One repository at a time; the summary adds them up into a "corpus" row.
+      [ -d "$corpus" ] || return 0
+      for d in "$corpus"/*/; do printf 'corpus/%s\t%s\n' "$(basename "$d")" "${d%/}"; done ;;
+    *) [[ " $sizes " == *" $label "* ]] && printf '%s\t%s\n' "$label" "$repos/$label" ;;
+  esac
+  return 0
+}
+
+for line in "${BENCHES[@]}"; do
+  IFS='|' read -r program labels extra <<< "$line"
+  program="$(echo "$program" | xargs)"; extra="$(echo "$extra" | xargs)"
+  if [[ "$program" == *.sh ]]; then exe="$src/bench/$program"; else exe="$build/bench/$program"; fi
+  # A .cc bench counts only while its source exists (a stale binary of a removed bench is ignored).
+  if [ ! -x "$exe" ] || { [[ "$program" != *.sh ]] && [ ! -f "$src/bench/$program.cc" ]; }; then
+    echo "== $program: not built yet, skipped"
+    continue
+  fi
+  for label in $labels; do
+    while IFS=$'\t' read -r tag dir; do
+      [ -n "$tag" ] || continue
+      echo "== $program on $tag"
+      # shellcheck disable=SC2086  # extra holds several arguments
+      if ! "$exe" "$dir" $extra | tee "$repos/out.txt"; then
+        echo "   ($program failed on $tag)"
+      fi
+      grep '^RESULT ' "$repos/out.txt" | sed "s|^RESULT |$tag |" >> "$results" || true
+    done < <(dirs_for "$label" "$program")
+  done
+done
+
+echo
+echo "== summary"
+printf '%s\n' "${RATIOS[@]}" > "$repos/ratios.txt"
+python3 - "$results" "$repos/ratios.txt" <<'PY'
+import sys
+from collections import defaultdict
+
+values = defaultdict(dict)   # (repo, id) -> {key: value}
+order = []
+for line in open(sys.argv[1]):
+    parts = line.split()
+    repo, ident = parts[0], parts[1]
+    kv = dict(p.split("=", 1) for p in parts[2:] if "=" in p)
+    if (repo, ident) not in values:
+        order.append((repo, ident))
+    values[(repo, ident)].update(kv)
+
+# "corpus": every corpus/NAME row of an id added up, so ratios compare the same set of repositories.
+corpus = defaultdict(lambda: {"seconds": 0.0, "mb": 0.0, "repos": 0})
+for (repo, ident), kv in values.items():
+    if repo.startswith("corpus/") and "seconds" in kv and "mb" in kv:
+        corpus[ident]["seconds"] += float(kv["seconds"])
+        corpus[ident]["mb"] += float(kv["mb"])
+        corpus[ident]["repos"] += 1
+for ident, agg in corpus.items():
+    if agg["seconds"] > 0:
+        values[("corpus", ident)] = {"seconds": str(agg["seconds"]), "mb": str(agg["mb"]),
+                                     "mbps": str(agg["mb"] / agg["seconds"])}
+        order.append(("corpus", ident))
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+print(f"{'repo':<40}{'bench':<20}{'seconds':>10}{'MB':>9}{'MB/s':>9}{'RSS MiB':>9}")
+for repo, ident in order:
+    v = values[(repo, ident)]
+    def col(key, fmt):
+        x = num(v.get(key))
+        return fmt.format(x) if x is not None else "-"
+    print(f"{repo:<40}{ident:<20}{col('seconds', '{:.3f}'):>10}{col('mb', '{:.3f}'):>9}"
+          f"{col('mbps', '{:.2f}'):>9}{col('rss_mib', '{:.1f}'):>9}")
+
+def lookup(repo, term):
+    ident, _, key = term.partition(".")
+    return num(values.get((repo, ident), {}).get(key))
+
+def evaluate(repo, expr):
+    if "/" in repo:                       # growth: same expression on two repos
+        a, b = repo.split("/")
+        x, y = evaluate(a, expr), evaluate(b, expr)
+        return x / y if x is not None and y else None
+    if "/" in expr:
+        n, d = expr.split("/")
+        x, y = lookup(repo, n), lookup(repo, d)
+        return x / y if x is not None and y else None
+    return lookup(repo, expr)
+
+def meets(value, target):
+    op, _, limit = target.partition(" ")
+    limit = num(limit)
+    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
+
+print()
+print(f"{'repo':<8}{'value':>10}  {'target':<8}{'':<6}what")
+for line in open(sys.argv[2]):
+    repo, expr, target, what = (p.strip() for p in line.split("|"))
+    value = evaluate(repo, expr)
+    shown = f"{value:.3f}" if value is not None else "n/a"
+    if value is None:
+        what += " (not measured)"
+    verdict = "" if value is None or target == "info" else ("ok" if meets(value, target) else "MISS")
+    print(f"{repo:<8}{shown:>10}  {target:<8}{verdict:<6}{what}  [{expr}]")
+PY
