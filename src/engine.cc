@@ -948,8 +948,6 @@ void Run::dispatch(SimTime now) {
     if (!item) break;
     start_helm_pass(item->item, hpool_.take(now), now, item->due);
   }
-  if (options_.record && !kpool_.has_free())
-    kpool_.max_depth = std::max(kpool_.max_depth, kpool_.queue.depth(now));
 }
 
 void Run::create_object(ObjId id, SimTime at, const Distribution* rule, std::int32_t) {
@@ -1815,9 +1813,27 @@ void Run::finish(SimTime end) {
   }
   result_.source_ready_at.resize(world_.sources.size());
   for (std::size_t s = 0; s < world_.sources.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
-  if (options_.record)
+  if (options_.record) {
     std::stable_sort(result_.passes.begin(), result_.passes.end(),
                      [](const PassRecord& a, const PassRecord& b) { return a.started_at < b.started_at; });
+    // Longest queue: the most passes that were due but waiting for a worker at one instant.
+    std::vector<std::pair<SimTime, int>> sweep;
+    for (const PassRecord& p : result_.passes) {
+      if (p.controller != Controller::Kustomize || p.queued_at >= p.started_at) continue;
+      sweep.push_back({p.queued_at, +1});
+      sweep.push_back({p.started_at, -1});
+    }
+    std::sort(sweep.begin(), sweep.end());
+    int waiting = 0;
+    std::size_t until_ready = 0;
+    for (const auto& [t, d] : sweep) {
+      waiting += d;
+      const auto depth = static_cast<std::size_t>(std::max(waiting, 0));
+      kpool_.max_depth = std::max(kpool_.max_depth, depth);
+      if (t < result_.time_to_ready) until_ready = std::max(until_ready, depth);
+    }
+    if (!result_.workers_until_ready.empty()) result_.workers_until_ready[0].max_queue_depth = until_ready;
+  }
   snapshot_usage(result_.workers, end);
 }
 

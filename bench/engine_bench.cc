@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine alone: how long simulate() takes on an N-Kustomization hierarchy over a long horizon,
+// and how that grows with N. The world is built in code (bench/synthetic_world.h, the shape of
+// gen_repo.py) or, with a repository directory, loaded first (load time not counted here).
+//
+//   engine_bench [REPO] [--kustomizations N] [--objects M] [--horizon 24h] [--reps K]
+#include <cstdio>
+
+#include "bench_util.h"
+#include "fluxsim/engine.h"
+#include "fluxsim/load.h"
+#include "synthetic_world.h"
+
+using namespace fluxsim;
+
+int main(int argc, char** argv) {
+  bench::Args args(argc, argv);
+  const int n = args.get_int("kustomizations", 10'000);
+  const int m = args.get_int("objects", 16);
+  const int reps = args.get_int("reps", 3);
+  DurationParse horizon = parse_duration(args.get("horizon", "24h"));
+  if (!args.error().empty() || !horizon.value) {
+    std::fprintf(stderr, "engine_bench: %s\n", !args.error().empty() ? args.error().c_str() : horizon.error.c_str());
+    return 2;
+  }
+  World world;
+  std::string what;
+  if (!args.positional().empty()) {
+    Scenario s = default_scenario_for_repo(args.positional()[0]);
+    WorldLoad load = load_world(s);
+    if (load.diagnostics.has_errors()) {
+      std::fprintf(stderr, "engine_bench: %s\n", to_string(*load.diagnostics.first_error()).c_str());
+      return 2;
+    }
+    world = std::move(load.world);
+    what = args.positional()[0];
+  } else {
+    world = bench::synthetic_world(n, m);
+    what = fmt::format("synthetic, {} Kustomizations x {} objects", n, m);
+  }
+  Scenario scenario;
+  scenario.horizon = *horizon.value;
+  std::size_t objects = 0;
+  for (const Kustomization& k : world.kustomizations) objects += k.objects.size();
+
+  bench::Report report("engine", "simulate() alone, no I/O");
+  report.row("world", what);
+  report.row("size", fmt::format("{} Kustomizations, {} objects", world.kustomizations.size(), objects));
+  report.row("horizon", format_duration(scenario.horizon));
+  Simulation sim(world, scenario);
+  RunResult last;
+  EngineOptions quiet;
+  quiet.record = false;
+  auto seconds = bench::time_reps(reps, [&] { last = sim.run(quiet); });
+  EngineOptions recorded;
+  auto rec_seconds = bench::time_reps(1, [&] { last = sim.run(recorded); });
+  const double best = bench::best(seconds);
+  const double eps = static_cast<double>(last.simulated_events) / best;
+  report.row("seconds", bench::describe_reps(seconds));
+  report.row("recording", fmt::format("{:.3f} s with the full trace ({} events, {} passes)", bench::best(rec_seconds),
+                                      last.events.size(), last.passes.size()));
+  report.row("events", fmt::format("{} simulated ({:.2f} M/s)", last.simulated_events, eps / 1e6));
+  report.row("all ready", last.all_ready ? format_time(last.time_to_ready) : std::string("no"));
+  report.row("peak RSS", fmt::format("{:.1f} MiB", bench::peak_rss_mib()));
+  report.result("seconds", fmt::format("{:.4f}", best));
+  report.result("events", std::to_string(last.simulated_events));
+  report.result("events_per_s", fmt::format("{:.0f}", eps));
+  report.result("kustomizations", std::to_string(world.kustomizations.size()));
+  report.finish();
+  return 0;
+}
