@@ -1539,6 +1539,15 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
     end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(30'000.0 * factor))}, false, PassOutcome::ArtifactNotReady);
     return;
   }
+  if (st.ready_at != kNever && st.ready == Ready::True) {
+    // Installed and in sync (a single revision is simulated): the pass decides no Helm action is
+    // needed and ends at once, Ready stays True.
+    st.reconciling = false;
+    const double factor = 1.0 + 0.05 * (2.0 * st.jitter_rng.uniform01() - 1.0);
+    end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(static_cast<double>(plan.interval.count()) * factor))},
+                  false, PassOutcome::Succeeded);
+    return;
+  }
   // The Helm install, with its wait (kstatus poller, fail fast), bounded by spec.timeout.
   ++st.installs;
   st.pass.attempt = st.installs;

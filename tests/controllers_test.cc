@@ -177,3 +177,21 @@ TEST_CASE("a fault that matches nothing is an error naming it") {
   REQUIRE(sim.diagnostics().has_errors());
   CHECK(to_string(sim.diagnostics().items()[0]).starts_with("scenario.yaml:12:5: error: fault matches nothing"));
 }
+
+TEST_CASE("an installed HelmRelease's interval re-runs take no Helm action") {
+  WorldBuilder b;
+  b.kustomization("apps");
+  b.helm_release("apps", "web").interval = 5min;
+  Scenario s = quiet_scenario();
+  RunResult r = simulate(b.world(), s);
+  // web: created 3540, installs at 4290 (45s): Ready 49290; then every 5m (±5%) a pass that ends at once.
+  CHECK(hr_ready_ms(r, b.world(), "web") == 49290);
+  int reruns = 0;
+  for (const PassRecord& p : r.passes)
+    if (p.controller == Controller::Helm && p.number > 1) {
+      CHECK(p.ended_at == p.started_at);
+      ++reruns;
+    }
+  CHECK(reruns >= 10);
+  CHECK(r.workers[1].busy == 45s);  // helm-controller busy only for the install
+}
