@@ -5,8 +5,10 @@
 
 #include <stdlib.h>  // mkdtemp
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +39,8 @@ struct Fixture {
   fs::path dir;
   Fixture() {
     std::string tmpl = (fs::temp_directory_path() / "fluxsim-scenario-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    // No doctest assertion here: the fixture may first be built while doctest formats an INFO message.
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
     dir = tmpl;
     fs::create_directories(dir / "repo" / "clusters" / "production");
     fs::create_directories(dir / "repo" / "apps");
@@ -1137,6 +1140,44 @@ TEST_CASE("a match selects an object when every field it sets matches") {
   CHECK(empty.empty());
   CHECK(empty.matches(task, "x"));
   CHECK_FALSE(precise.empty());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The shipped scenarios
+
+TEST_CASE("every shipped scenario loads without a single diagnostic") {
+  fs::path dir = fs::path(FLUXSIM_SOURCE_DIR) / "scenarios";
+  std::vector<fs::path> files;
+  if (fs::is_directory(dir))
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (fs::is_regular_file(entry.path() / "scenario.yaml")) files.push_back(entry.path() / "scenario.yaml");
+  std::sort(files.begin(), files.end());
+  MESSAGE("shipped scenarios checked: ", files.size());
+  for (const fs::path& file : files) {
+    ScenarioLoad l = load_scenario(file.string());
+    INFO(file.string(), "\n", joined(l));
+    CHECK(l.diagnostics.empty());
+    CHECK(l.scenario.name == file.parent_path().filename().string());
+    CHECK(fs::is_directory(fs::path(l.scenario.repo) / l.scenario.entry));
+  }
+}
+
+TEST_CASE("the Tekton scenarios say the operator's TektonConfig provides the Tekton kinds") {
+  fs::path dir = fs::path(FLUXSIM_SOURCE_DIR) / "scenarios";
+  for (const char* name : {"tekton", "tekton-flat"}) {
+    fs::path file = dir / name / "scenario.yaml";
+    if (!fs::exists(file)) {
+      MESSAGE("skipped: ", file.string(), " is not in this checkout");
+      continue;
+    }
+    ScenarioLoad l = load_scenario(file.string());
+    REQUIRE_CLEAN(l);
+    REQUIRE(l.scenario.provides.size() == 1);
+    const ProvidesRule& p = l.scenario.provides[0];
+    CHECK(p.by.matches(ObjectRef{"operator.tekton.dev", "TektonConfig", "", "config"}, "tekton-base"));
+    CHECK(p.kinds == std::vector<std::string>{"tekton.dev/*", "triggers.tekton.dev/*"});
+    CHECK(l.scenario.entry == "clusters/production");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
