@@ -66,6 +66,27 @@ void write_table(const RunReport& report, std::ostream& os) {
     out += line + '\n';
   }
 
+  // Failed attempts along the way: what Flux reported, and what each cost before the next try.
+  {
+    std::size_t shown = 0, total_failed = 0;
+    std::string lines;
+    for (const PassRecord& p : r.passes) {
+      if (p.controller != Controller::Kustomize) continue;
+      if (p.outcome != PassOutcome::BuildFailed && p.outcome != PassOutcome::ApplyFailed &&
+          p.outcome != PassOutcome::HealthCheckFailed)
+        continue;
+      ++total_failed;
+      if (shown == 20) continue;
+      ++shown;
+      lines += fmt::format("  {:>9}  {}: {}: {} (next attempt in {}, retryInterval)\n", format_time(p.ended_at),
+                           names[static_cast<std::size_t>(p.subject)], p.reason, p.message, format_duration(p.requeue_after));
+    }
+    if (total_failed > 0) {
+      out += "\nFailed attempts:\n" + lines;
+      if (total_failed > shown) out += fmt::format("  ... and {} more (-o json lists every pass)\n", total_failed - shown);
+    }
+  }
+
   // Why the ones that are not Ready are not.
   bool header = false;
   for (std::size_t k : order) {
