@@ -6,8 +6,10 @@
 #pragma once
 
 #include <memory>
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fluxsim/diagnostics.h"
@@ -41,12 +43,22 @@ struct LoadOptions {
   std::vector<SourceMapping> sources;
 };
 
+/// Counters of one load: what a benchmark divides its time by (bench/), and what tests check
+/// ("each file is read and parsed once").
+struct LoadStats {
+  std::size_t files_read = 0;  ///< distinct files read; a file included by many kustomizations counts once
+  std::size_t bytes_read = 0;  ///< total size of those files
+  std::size_t documents = 0;   ///< YAML documents parsed
+  std::size_t builds = 0;      ///< kustomize builds run (one per Kustomization, plus probes)
+};
+
 struct WorldLoad {
   World world;
   /// Errors here make the input unusable (exit 2): no repository, no entry found, several entries and
   /// none chosen. Problems inside the repository are not errors here: they become BuildFailure on the
   /// Kustomization that builds them (as Flux would fail) and warnings in world.diagnostics.
   Diagnostics diagnostics;
+  LoadStats stats;
 };
 
 /// Loads the World a scenario replays. `repo_dir` is used for messages; files come from `files`.
@@ -64,5 +76,14 @@ struct EntryCandidate {
 
 /// Finds entry points as a person would (product.md §4), sorted by path.
 std::vector<EntryCandidate> discover_entries(const FileSource& files);
+
+/// Benchmark baseline: parses `text` with yaml-cpp's own document API (YAML::LoadAll), the "bare
+/// yaml-cpp parse" load times are compared to. Returns the number of documents, or -1 when the text
+/// does not parse. (yaml-cpp stays behind this header.)
+long yaml_cpp_parse_documents(std::string_view text);
+
+/// The loader's own YAML reader on `text` (what load_world does per file): number of documents, or
+/// -1 when the text does not parse.
+long loader_parse_documents(std::string_view text);
 
 }  // namespace fluxsim

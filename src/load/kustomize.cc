@@ -416,6 +416,7 @@ class Build {
     if (is_remote(rel)) {
       warnings_.push_back(Diagnostic{Severity::Warning, k.at(at), {},
                                      "remote resource '" + rel + "' is external: not fetched, its objects are unknown", {}});
+      ++remote_skipped_;
       return;
     }
     std::string path = resolve(k, rel, at);
@@ -496,6 +497,13 @@ class Build {
           rel = spec.substr(eq + 1);
         } else {
           key = base_name(spec);
+        }
+        if (is_remote(rel)) {
+          warnings_.push_back(Diagnostic{Severity::Warning, k.at(&f), {},
+                                         "generator " + name + ": remote file '" + rel +
+                                             "' is external: not fetched (the object's content and hash suffix are unknown)",
+                                         {}});
+          continue;
         }
         std::string path = resolve(k, rel, &f);
         check_restriction(k, path, &f);
@@ -661,6 +669,13 @@ class Build {
   void smp_by_id(const KFile& k, std::vector<KObject>& ra, const Node& patch, const Node* at) {
     std::string name = patch.text({"metadata", "name"});
     auto matches = matching_any_id(ra, patch.text({"apiVersion"}), patch.text({"kind"}), name, patch.text({"metadata", "namespace"}));
+    if (matches.empty() && remote_skipped_ > 0) {
+      warnings_.push_back(Diagnostic{Severity::Warning, k.at(at), {},
+                                     "patch target " + patch.text({"kind"}) + "/" + name +
+                                         " not found: it may come from a remote resource fluxsim did not fetch",
+                                     {}});
+      return;
+    }
     if (matches.size() != 1)
       fail(std::string(matches.empty() ? "no matches for Id " : "multiple matches for Id ") + patch.text({"kind"}) + "." +
                patch.text({"apiVersion"}) + "/" + name + "; failed to find unique target for patch",
@@ -883,6 +898,7 @@ class Build {
   const KustomizeOptions& options_;
   std::vector<Diagnostic>& warnings_;
   std::vector<std::string> stack_;
+  int remote_skipped_ = 0;  ///< remote resources left out: patches may miss their targets
 };
 
 }  // namespace
