@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kustomize's content hash for generated ConfigMaps and Secrets (api/hasher): the SHA-256 of a Go
-// json.Marshal of {kind, name, data[, binaryData]} (Secrets: {kind, name, type, data[, stringData]}),
+// json.Marshal of {kind, name: "", data[, binaryData]} (Secrets: {kind, name: "", type, data[, stringData]}),
 // first ten hex digits with 0,1,3,a,e replaced so the suffix never looks like a number or a word.
 #include <array>
 #include <cstdint>
@@ -140,16 +140,19 @@ std::string kustomize_hash(const Node& object) {
     if (v->is_null()) return Node::scalar("");
     return *v;
   };
+  // kustomize looks the name up as the single field "metadata/name", which never exists, so every
+  // hash is taken with an empty name (checked against kubectl kustomize: the suffix does not change
+  // with namePrefix).
   if (kind == "ConfigMap") {
     m.set("kind", Node::scalar("ConfigMap"));
-    m.set("name", value_or_empty({"metadata", "name"}));
+    m.set("name", Node::scalar(""));
     m.set("data", value_or_empty({"data"}));
     const Node* bin = object.get("binaryData");
     if (bin && bin->is_map()) m.set("binaryData", *bin);
   } else if (kind == "Secret") {
     m.set("kind", Node::scalar("Secret"));
     m.set("type", value_or_empty({"type"}));
-    m.set("name", value_or_empty({"metadata", "name"}));
+    m.set("name", Node::scalar(""));
     m.set("data", value_or_empty({"data"}));
     const Node* sd = object.get("stringData");
     if (sd && sd->is_map()) m.set("stringData", *sd);

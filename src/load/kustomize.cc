@@ -215,9 +215,13 @@ class Build {
     }
     if (k.spec.is_null()) k.spec = Node::map();
     if (!k.spec.is_map()) fail("invalid Kustomization: not a map", k.at(&k.spec));
-    for (const Field& f : k.spec.fields)
+    bool empty = true;
+    for (const Field& f : k.spec.fields) {
       if (!known_fields().count(f.key))
         fail("invalid Kustomization: json: unknown field \"" + f.key + "\"", k.at(&f.value));
+      if (f.key != "apiVersion" && f.key != "kind" && f.key != "metadata" && !f.value.is_null()) empty = false;
+    }
+    if (empty) fail("kustomization.yaml is empty", k.at());
     return k;
   }
 

@@ -130,6 +130,20 @@ bool id_selected(const Node& sel, const KObject& o) {
   return true;
 }
 
+// Replacement targets select by exact id (kustomize v5.5 does not treat these names as patterns),
+// plus label and annotation selectors.
+bool target_selected(const Node& sel, const KObject& o) {
+  if (!id_selected(sel, o)) return false;
+  for (const char* field : {"labelSelector", "annotationSelector"}) {
+    std::string expr = sel.text({field});
+    if (expr.empty()) continue;
+    auto m = label_selector_matches(expr, o.node.at({"metadata", std::string_view(field) == "labelSelector" ? "labels" : "annotations"}));
+    if (!m) throw std::runtime_error("unable to parse requirement: " + std::string(field) + " \"" + expr + "\"");
+    if (!*m) return false;
+  }
+  return true;
+}
+
 std::string describe(const Node& sel) {
   std::string out;
   for (const Field& f : sel.fields) {
@@ -173,10 +187,9 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
     for (const Node& t : targets->items) {
       const Node* sel = t.get("select");
       if (!sel || !sel->is_map()) throw std::runtime_error("target must specify resources to select");
-      Selector select = selector_from(*sel);
-      std::vector<Selector> rejects;
+      std::vector<const Node*> rejects;
       if (const Node* rej = t.get("reject"); rej && rej->is_seq())
-        for (const Node& x : rej->items) rejects.push_back(selector_from(x));
+        for (const Node& x : rej->items) rejects.push_back(&x);
       std::vector<std::string> paths;
       if (const Node* fps = t.get("fieldPaths"); fps && fps->is_seq())
         for (const Node& p : fps->items) paths.push_back(p.value);
@@ -185,10 +198,10 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
       std::string delim = t.text({"options", "delimiter"});
       long long index = t.at({"options", "index"}) ? t.at({"options", "index"})->as_int().value_or(0) : 0;
       for (KObject& o : objects) {
-        if (!selects(select, o)) continue;
+        if (!target_selected(*sel, o)) continue;
         bool rejected = false;
-        for (const Selector& rj : rejects)
-          if (selects(rj, o)) rejected = true;
+        for (const Node* rj : rejects)
+          if (target_selected(*rj, o)) rejected = true;
         if (rejected) continue;
         for (const std::string& fp : paths) {
           std::vector<Node*> hits;
