@@ -199,7 +199,12 @@ class TreeBuilder : public YAML::EventHandler {
         if (f.anchor == anchor) throw ParseAbort{mark, "recursive alias"};
       throw ParseAbort{mark, "unknown alias"};
     }
-    count(it->second.size(), mark);
+    std::size_t n = it->second.size();
+    aliased_ += n;
+    if (aliased_ > limits_.max_alias_nodes)
+      throw ParseAbort{mark, "aliases expand to more than " + std::to_string(limits_.max_alias_nodes) +
+                                 " nodes (alias bomb?)"};
+    count(n, mark);
     Node copy = it->second;
     finish(std::move(copy), YAML::NullAnchor, mark, /*from_alias=*/true);
   }
@@ -355,6 +360,7 @@ class TreeBuilder : public YAML::EventHandler {
   Node root_;
   bool have_root_ = false;
   std::size_t nodes_ = 0;
+  std::size_t aliased_ = 0;
 };
 
 }  // namespace

@@ -73,6 +73,7 @@ inline bool operator!=(const Node& a, const Node& b) { return !(a == b); }
 struct ParseLimits {
   int max_depth = 256;                  ///< nesting of sequences and maps
   std::size_t max_nodes = 2'000'000;    ///< per file, alias expansions included
+  std::size_t max_alias_nodes = 250'000;  ///< nodes copied by aliases, per file (billion laughs)
 };
 
 struct YamlError {
