@@ -466,3 +466,71 @@ TEST_CASE("load_world(Scenario) reads the repository from disk") {
   CHECK(r.world.kustomizations.size() == 2);
   CHECK(r.world.repo_root == s.repo);
 }
+
+TEST_CASE("a Kustomization waits for sources and substitution data that later builds declare") {
+  MemoryFileSource fs{
+      // "a-consumer" is found (and would be built) before "z-provider", whose build declares both the
+      // GitRepository it uses and the ConfigMap it substitutes from.
+      {"c/a.yaml", ks("a-consumer", "./deploy", "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: late-settings\n",
+                      "flux-system", "late-source")},
+      {"c/z.yaml", ks("z-provider", "./provider")},
+      {"provider/src.yaml",
+       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: late-source\n  namespace: flux-system\n"
+       "spec:\n  url: https://example.com/other\n"},
+      {"provider/settings.yaml", cm("late-settings", "flux-system", "  NAME: from-late-settings\n")},
+      {"other-checkout/deploy/cm.yaml", cm("${NAME}", "default")},
+  };
+  LoadOptions o;
+  SourceMapping m;
+  m.name = "late-source";
+  m.path = "other-checkout";
+  o.sources.push_back(m);
+  auto r = load(fs, "c", o);
+  const World& w = r.world;
+  CHECK(names(w) == std::vector<std::string>{"flux-system", "a-consumer", "z-provider"});
+  const Kustomization& consumer = k_named(w, "a-consumer");
+  REQUIRE_FALSE(consumer.build_failure);
+  REQUIRE(consumer.objects.size() == 1);
+  CHECK(consumer.objects[0].ref.name == "from-late-settings");
+  const Source* late = w.find_source("GitRepository", "flux-system", "late-source");
+  REQUIRE(late);
+  CHECK_FALSE(late->exists_at_start);
+  CHECK(late->directory == "other-checkout");
+}
+
+TEST_CASE("a source declared only in the scenario exists at start; a missing ConfigMap is noted, not fatal") {
+  MemoryFileSource fs{
+      {"c/a.yaml", ks("app", "./deploy", "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: nowhere\n",
+                      "flux-system", "declared-in-scenario")},
+      {"ext/deploy/cm.yaml", cm("app-${CLUSTER:=dev}", "default")},
+  };
+  LoadOptions o;
+  SourceMapping m;
+  m.name = "declared-in-scenario";
+  m.path = "ext";
+  o.sources.push_back(m);
+  auto r = load(fs, "c", o);
+  const World& w = r.world;
+  const Source* s = w.find_source("GitRepository", "flux-system", "declared-in-scenario");
+  REQUIRE(s);
+  CHECK(s->exists_at_start);
+  const Kustomization& app = k_named(w, "app");
+  REQUIRE_FALSE(app.build_failure);
+  REQUIRE(app.objects.size() == 1);
+  CHECK(app.objects[0].ref.name == "app-dev");
+  CHECK(has_warning(w, "ConfigMap/nowhere"));
+}
+
+TEST_CASE("a root adopted from gotk-sync with spec.patches rebuilds the entry with them") {
+  MemoryFileSource fs{
+      {"c/flux-system/kustomization.yaml", "resources: [gotk-sync.yaml]\n"},
+      {"c/flux-system/gotk-sync.yaml",
+       ks("flux-system", "./c", "  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels\n          value: {patched: \"yes\"}\n"
+                             "      target:\n        kind: ConfigMap\n")},
+      {"c/cm.yaml", cm("plain", "default")},
+  };
+  auto r = load(fs, "c");
+  REQUIRE(r.world.kustomizations.size() == 1);
+  CHECK(r.stats.builds == 2);
+  CHECK(r.world.kustomizations[0].objects.size() == 2);
+}

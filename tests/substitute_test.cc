@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Flux post-build substitution (fluxcd/pkg/envsubst semantics).
 #include <map>
+#include <set>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -90,4 +91,13 @@ TEST_CASE("variable names follow Flux's rule") {
   CHECK(fluxsim::load::valid_var_name("_x1"));
   CHECK_FALSE(fluxsim::load::valid_var_name("1x"));
   CHECK_FALSE(fluxsim::load::valid_var_name("a-b"));
+}
+
+TEST_CASE("variables whose values are unknown offline stay as written, defaults still apply") {
+  std::set<std::string> unresolved;
+  auto o = envsubst("host: ${SECRET_DOMAIN}, env: ${CLUSTER:=dev}, up: ${SECRET_DOMAIN^^}, app: ${APP}",
+                    vars({{"APP", "podinfo"}}), true, &unresolved);
+  REQUIRE_FALSE(o.missing);
+  CHECK(o.text == "host: ${SECRET_DOMAIN}, env: dev, up: ${SECRET_DOMAIN}, app: podinfo");
+  CHECK(unresolved == std::set<std::string>{"SECRET_DOMAIN"});
 }

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <system_error>
 
@@ -70,8 +72,68 @@ class DiskFileSource final : public FileSource {
  private:
   // Walks `path` below the root. Returns the real path, or nullopt when a component is missing, a
   // link leaves the root, a link loops, or a link leads back to a directory already on the path.
+  // Directories are memoised, so a file costs one lstat however deep it lies.
   std::optional<fs::path> resolve(const std::string& path) const {
-    fs::path cur = root_;
+    if (path.find("..") != std::string::npos) return resolve_walk(path);
+    std::lock_guard<std::mutex> lock(mu_);
+    const Chain* dir = chain_of(parent_of(path));
+    if (!dir) return std::nullopt;
+    std::string last = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    if (last.empty() || last == ".") return dir->visited.back();
+    auto next = step(dir->visited, last);
+    if (!next) return std::nullopt;
+    return next;
+  }
+
+  struct Chain {
+    std::vector<fs::path> visited;  // real directories from the root down to this one
+  };
+
+  static std::string parent_of(const std::string& path) {
+    std::string p = path;
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    std::size_t slash = p.rfind('/');
+    return slash == std::string::npos ? std::string{} : p.substr(0, slash);
+  }
+
+  // One component below `visited.back()`, following a symlink only inside the root and never back to
+  // a directory on the path.
+  std::optional<fs::path> step(const std::vector<fs::path>& visited, const std::string& part) const {
+    fs::path next = visited.back() / part;
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(next, ec);
+    if (ec || !fs::exists(st)) return std::nullopt;
+    if (fs::is_symlink(st)) {
+      fs::path target = fs::canonical(next, ec);  // ELOOP and dangling links fail here
+      if (ec || !inside(root_, target)) return std::nullopt;
+      if (fs::is_directory(target, ec) && std::find(visited.begin(), visited.end(), target) != visited.end())
+        return std::nullopt;  // a directory cycle
+      next = target;
+    }
+    return next;
+  }
+
+  const Chain* chain_of(const std::string& dir) const {
+    auto it = chains_.find(dir);
+    if (it != chains_.end()) return it->second ? &*it->second : nullptr;
+    std::optional<Chain> result;
+    if (dir.empty() || dir == ".") {
+      result = Chain{{root_}};
+    } else if (const Chain* parent = chain_of(parent_of(dir))) {
+      std::string last = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
+      if (last.empty() || last == ".") {
+        result = *parent;
+      } else if (auto next = step(parent->visited, last)) {
+        result = *parent;
+        result->visited.push_back(*next);
+      }
+    }
+    auto pos = chains_.emplace(dir, std::move(result)).first;
+    return pos->second ? &*pos->second : nullptr;
+  }
+
+  // The general walk, for paths with "..".
+  std::optional<fs::path> resolve_walk(const std::string& path) const {
     std::vector<fs::path> visited{root_};
     std::size_t start = 0;
     while (start <= path.size()) {
@@ -83,27 +145,17 @@ class DiskFileSource final : public FileSource {
       if (part == "..") {
         if (visited.size() <= 1) return std::nullopt;
         visited.pop_back();
-        cur = visited.back();
         continue;
       }
-      fs::path next = cur / part;
-      std::error_code ec;
-      fs::file_status st = fs::symlink_status(next, ec);
-      if (ec || !fs::exists(st)) return std::nullopt;
-      if (fs::is_symlink(st)) {
-        fs::path target = fs::canonical(next, ec);  // ELOOP and dangling links fail here
-        if (ec || !inside(root_, target)) return std::nullopt;
-        if (fs::is_directory(target, ec) &&
-            std::find(visited.begin(), visited.end(), target) != visited.end())
-          return std::nullopt;  // a directory cycle
-        next = target;
-      }
-      cur = next;
-      visited.push_back(cur);
+      auto next = step(visited, part);
+      if (!next) return std::nullopt;
+      visited.push_back(*next);
     }
-    return cur;
+    return visited.back();
   }
 
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::optional<Chain>> chains_;
   fs::path root_;
 };
 

@@ -256,7 +256,7 @@ class Build {
       } else if (t == FileSource::Type::File) {
         if (!(name.ends_with(".yaml") || name.ends_with(".yml"))) continue;
         try {
-          (void)read_objects(path, SourceLocation{path, 0, 0});
+          check_objects(path, SourceLocation{path, 0, 0});
         } catch (const KFail& e) {
           fail(std::string("failed to decode Kubernetes YAML from ") + path + ": " + e.what(), e.where);
         }
@@ -327,11 +327,22 @@ class Build {
                std::to_string(parsed->error->line) + ": " + parsed->error->message,
            SourceLocation{path, parsed->error->line, parsed->error->column});
     std::vector<KObject> out;
-    for (const Node& doc : parsed->documents) add_document(doc, path, out);
+    for (const Node& doc : parsed->documents) add_document(doc, path, &out);
     return out;
   }
 
-  static void add_document(const Node& doc, const std::string& path, std::vector<KObject>& out) {
+  // What read_objects checks, without copying: Flux's scan decodes every file it lists.
+  void check_objects(const std::string& path, const SourceLocation& ref) {
+    const ParsedYaml* parsed = files_.parse(path);
+    if (!parsed) fail("accumulating resources from '" + path + "': no such file or directory", ref);
+    if (parsed->error)
+      fail("accumulating resources from '" + path + "': MalformedYAMLError: yaml: line " +
+               std::to_string(parsed->error->line) + ": " + parsed->error->message,
+           SourceLocation{path, parsed->error->line, parsed->error->column});
+    for (const Node& doc : parsed->documents) add_document(doc, path, nullptr);
+  }
+
+  static void add_document(const Node& doc, const std::string& path, std::vector<KObject>* out) {
     if (doc.is_null()) return;
     SourceLocation at{path, doc.line, doc.column};
     if (!doc.is_map()) fail("accumulating resources from '" + path + "': missing Resource metadata", at);
@@ -348,12 +359,13 @@ class Build {
     }
     std::string name = doc.text({"metadata", "name"});
     if (name.empty()) fail("accumulating resources from '" + path + "': missing metadata.name in object " + kind, at);
+    if (!out) return;
     KObject o;
     o.node = doc;
     o.origin = at;
     o.org_name = name;
     o.org_ns = doc.text({"metadata", "namespace"});
-    out.push_back(std::move(o));
+    out->push_back(std::move(o));
   }
 
   // One kustomization (or component) into `ra`. Components share the parent's accumulator.

@@ -101,13 +101,14 @@ const std::vector<std::string>& RepoFiles::list(const std::string& path) {
 
 const std::string* RepoFiles::read(const std::string& path) {
   auto it = texts_.find(path);
-  if (it == texts_.end()) {
+  if (it == texts_.end() || (!*it->second && parsed_.count(path))) {
     auto text = std::make_unique<std::optional<std::string>>(source_.read(path));
-    if (*text) {
+    if (*text && it == texts_.end()) {
       ++files_read_;
       bytes_read_ += (*text)->size();
     }
-    it = texts_.emplace(path, std::move(text)).first;
+    if (it == texts_.end()) it = texts_.emplace(path, std::move(text)).first;
+    else it->second = std::move(text);
   }
   return *it->second ? &**it->second : nullptr;
 }
@@ -119,6 +120,7 @@ const ParsedYaml* RepoFiles::parse(const std::string& path) {
   if (!text) return nullptr;
   auto parsed = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
   documents_parsed_ += parsed->documents.size();
+  texts_[path]->reset();  // the tree is what the loader keeps; the text is read again only if asked for
   return parsed_.emplace(path, std::move(parsed)).first->second.get();
 }
 

@@ -95,7 +95,8 @@ struct Failure {
 
 class Expander {
  public:
-  Expander(std::string_view text, const VarLookup& lookup, bool strict) : s_(text), lookup_(lookup), strict_(strict) {}
+  Expander(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved)
+      : s_(text), lookup_(lookup), strict_(strict), unresolved_(unresolved) {}
 
   std::string top() {
     std::string out;
@@ -157,14 +158,21 @@ class Expander {
     return out;
   }
 
-  std::string value_of(const std::string& name, bool default_op) {
+  // The value of a variable; nullopt when it is unknown offline and must stay as written.
+  std::optional<std::string> value_of(const std::string& name, bool default_op) {
     std::optional<std::string> v = lookup_(name);
     if (!v) {
-      if (strict_ && !default_op) throw Failure{true, name};
-      return {};
+      if (strict_ && !default_op) {
+        if (!unresolved_) throw Failure{true, name};
+        unresolved_->insert(name);
+        return std::nullopt;
+      }
+      return std::string{};
     }
-    return *v;
+    return v;
   }
+
+  static std::string kept(const std::string& name) { return "${" + name + "}"; }
 
   std::string func() {
     if (at('#')) {
@@ -172,7 +180,8 @@ class Expander {
       std::string name = ident();
       if (name.empty()) bad("bad substitution");
       close();
-      return std::to_string(value_of(name, false).size());
+      auto v = value_of(name, false);
+      return v ? std::to_string(v->size()) : kept(name);
     }
     std::string name = ident();
     if (name.empty()) bad("unable to parse variable name");
@@ -180,7 +189,7 @@ class Expander {
     char c = s_[pos_];
     if (c == '}') {
       ++pos_;
-      return value_of(name, false);
+      return value_of(name, false).value_or(kept(name));
     }
     if ((c == ':' && pos_ + 1 < s_.size() && std::string_view("=-?+").find(s_[pos_ + 1]) != std::string_view::npos) || c == '=') {
       pos_ += c == ':' ? 2 : 1;
@@ -190,7 +199,7 @@ class Expander {
         args.push_back(param("}", false));
       }
       ++pos_;
-      std::string v = value_of(name, true);
+      std::string v = *value_of(name, true);
       if (v.empty()) {
         for (const std::string& a : args) v += a;
       }
@@ -205,15 +214,17 @@ class Expander {
         len = param("}", false);
       }
       close();
-      std::string v = value_of(name, false);
-      return substr(v, off, len);
+      auto v = value_of(name, false);
+      return v ? substr(*v, off, len) : kept(name);
     }
     if (c == ',' || c == '^') {
       std::string op(1, c);
       ++pos_;
       if (at(',') || at('^')) op += s_[pos_++];
       close();
-      std::string v = value_of(name, false);
+      auto got = value_of(name, false);
+      if (!got) return kept(name);
+      std::string v = *got;
       if (v.empty()) return v;
       if (op == "^^") std::transform(v.begin(), v.end(), v.begin(), [](unsigned char x) { return static_cast<char>(std::toupper(x)); });
       else if (op == ",,") std::transform(v.begin(), v.end(), v.begin(), [](unsigned char x) { return static_cast<char>(std::tolower(x)); });
@@ -231,8 +242,8 @@ class Expander {
       std::optional<std::string> repl;
       if (!at('}')) repl = param("}", true);
       close();
-      std::string v = value_of(name, false);
-      return replace(v, op, pattern, repl);
+      auto v = value_of(name, false);
+      return v ? replace(*v, op, pattern, repl) : kept(name);
     }
     if (c == '#' || c == '%') {
       std::string op(1, c);
@@ -240,7 +251,9 @@ class Expander {
       if (at(c)) op += s_[pos_++];
       std::string pattern = param("}", false);
       close();
-      std::string v = value_of(name, false);
+      auto got = value_of(name, false);
+      if (!got) return kept(name);
+      std::string v = *got;
       bool longest = op.size() == 2;
       if (c == '#') return trim_prefix(v, pattern, longest);
       return reverse(trim_prefix(reverse(v), reverse(pattern), longest));
@@ -307,18 +320,19 @@ class Expander {
   std::size_t pos_ = 0;
   const VarLookup& lookup_;
   bool strict_;
+  std::set<std::string>* unresolved_;
 };
 
 }  // namespace
 
-SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict) {
+SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved) {
   SubstituteOutcome out;
   if (text.find('$') == std::string_view::npos) {
     out.text = std::string(text);
     return out;
   }
   try {
-    Expander e(text, lookup, strict);
+    Expander e(text, lookup, strict, unresolved);
     out.text = e.top();
   } catch (const Failure& f) {
     out.text = std::string(text);
@@ -328,11 +342,11 @@ SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool 
   return out;
 }
 
-SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict) {
+SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved) {
   SubstituteOutcome result;
   auto fix = [&](std::string& s) -> bool {
     if (s.find('$') == std::string::npos) return true;
-    SubstituteOutcome o = envsubst(s, lookup, strict);
+    SubstituteOutcome o = envsubst(s, lookup, strict, unresolved);
     if (o.missing || o.error) {
       result = std::move(o);
       return false;

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -25,11 +26,14 @@ struct SubstituteOutcome {
 };
 
 /// Expands `text`. In strict mode an unset variable without a default is reported in `missing`;
-/// otherwise it expands to "".
-SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict);
+/// otherwise it expands to "". With `unresolved`, such a variable is kept as written ("${NAME}")
+/// and recorded there instead (its value exists but is unknown offline); defaults still apply.
+SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict,
+                           std::set<std::string>* unresolved = nullptr);
 
 /// Expands every key and scalar of `node` in place; stops at the first missing variable or error.
-SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict);
+SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict,
+                                  std::set<std::string>* unresolved = nullptr);
 
 /// Flux's variable-name rule: ^[_[:alpha:]][_[:alpha:][:digit:]]*$
 bool valid_var_name(std::string_view name);

@@ -309,6 +309,7 @@ class WorldLoader {
     std::string name = object_name(k.ref);
 
     Source* src = find_source(k.source_ref);
+    if (!src && !may_defer) src = source_from_scenario(k.source_ref);
     if (!src) {
       if (may_defer) return false;
       warnings()
@@ -485,15 +486,11 @@ class WorldLoader {
     load::VarLookup lookup = [&](const std::string& n) -> std::optional<std::string> {
       auto it = vars.find(n);
       if (it != vars.end()) return it->second;
-      if (lenient) {
-        unresolved.insert(n);
-        return "${" + n + "}";
-      }
       return std::nullopt;
     };
     for (KObject& o : objects) {
       if (meta_says(o, kSubstituteKey, "disabled")) continue;
-      auto outcome = load::substitute_tree(o.node, lookup, /*strict=*/true);
+      auto outcome = load::substitute_tree(o.node, lookup, /*strict=*/true, lenient ? &unresolved : nullptr);
       std::string obj = o.kind() + "/" + load::effective_namespace(o) + "/" + o.name();
       if (outcome.missing) {
         fail_build(i, "post build failed for '" + obj + "': envsubst error: variable substitution failed: variable not set (strict mode): \"" +
@@ -506,13 +503,14 @@ class WorldLoader {
         return true;
       }
     }
-    if (!unresolved.empty()) {
-      std::string names;
-      for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
+    if (lenient) {
       std::string from;
       for (const std::string& s : unknown_sources) from += (from.empty() ? "" : "; ") + s;
+      std::string names;
+      for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
       warnings()
-          .warning(k.origin, "variables left unresolved (" + names + "): their values come from " + from)
+          .warning(k.origin, "postBuild.substituteFrom " + from + ": assumed to exist in the cluster, its values are unknown offline" +
+                                 (names.empty() ? std::string{} : "; variables left as written: " + names))
           .object = object_name(k.ref);
     }
     return true;
@@ -615,6 +613,21 @@ class WorldLoader {
 
   void note_flux_instance_values(const KObject& o) {
     if (const Node* sync = o.node.at({"spec", "values", "instance", "sync"})) note_sync(*sync);
+  }
+
+  // A source the repository never declares but the scenario maps: it exists from the start.
+  Source* source_from_scenario(const Reference& ref) {
+    ObjectRef r{std::string(kSourceGroup), ref.kind, ref.ns, ref.name};
+    const SourceMapping* m = mapping_for(r);
+    if (!m) return nullptr;
+    Source s;
+    s.ref = r;
+    s.origin = m->where;
+    auto p = load::normalize_path(m->path);
+    if (p) s.directory = p->empty() ? std::string(".") : *p;
+    s.exists_at_start = true;
+    world_.sources.push_back(std::move(s));
+    return &world_.sources.back();
   }
 
   void finish_sources() {
