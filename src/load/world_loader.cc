@@ -504,14 +504,19 @@ class WorldLoader {
       }
     }
     if (lenient) {
-      std::string from;
-      for (const std::string& s : unknown_sources) from += (from.empty() ? "" : "; ") + s;
-      std::string names;
-      for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
-      warnings()
-          .warning(k.origin, "postBuild.substituteFrom " + from + ": assumed to exist in the cluster, its values are unknown offline" +
-                                 (names.empty() ? std::string{} : "; variables left as written: " + names))
-          .object = object_name(k.ref);
+      for (const std::string& src : unknown_sources)
+        if (unknown_warned_.insert(k.ref.ns + "/" + src).second)
+          warnings()
+              .warning(k.origin, "postBuild.substituteFrom " + src + " in namespace " + k.ref.ns +
+                                     ": assumed to exist in the cluster, its values are unknown offline")
+              .object = object_name(k.ref);
+      if (!unresolved.empty()) {
+        std::string names;
+        for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
+        warnings()
+            .warning(k.origin, "variables left as written (" + names + "): their values are unknown offline")
+            .object = object_name(k.ref);
+      }
     }
     return true;
   }
@@ -665,6 +670,7 @@ class WorldLoader {
   std::map<std::tuple<std::string, std::string, std::string>, ConfigData> configs_;
   std::set<std::string> this_repo_;
   std::set<ObjectRef> unmapped_warned_;
+  std::set<std::string> unknown_warned_;
   bool root_adopted_ = false;
   std::size_t builds_ = 0;
 };
