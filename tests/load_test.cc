@@ -534,3 +534,18 @@ TEST_CASE("a root adopted from gotk-sync with spec.patches rebuilds the entry wi
   CHECK(r.stats.builds == 2);
   CHECK(r.world.kustomizations[0].objects.size() == 2);
 }
+
+TEST_CASE("a build redone after waiting reports its warnings once") {
+  MemoryFileSource fs{
+      {"c/a.yaml", ks("a-waits", "./a", "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: settings\n")},
+      {"c/z.yaml", ks("z-provides", "./z")},
+      {"a/kustomization.yaml", "resources:\n  - https://example.com/remote.yaml\n  - cm.yaml\n"},
+      {"a/cm.yaml", cm("a-${V}", "default")},
+      {"z/settings.yaml", cm("settings", "flux-system", "  V: ok\n")},
+  };
+  auto r = load(fs, "c");
+  CHECK(k_named(r.world, "a-waits").objects[0].ref.name == "a-ok");
+  int remote = 0;
+  for (const auto& d : r.world.diagnostics) remote += d.message.find("remote resource") != std::string::npos;
+  CHECK(remote == 1);
+}

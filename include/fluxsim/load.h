@@ -5,8 +5,8 @@
 // used only behind this header, in src/load/.
 #pragma once
 
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,7 +39,9 @@ struct LoadOptions {
   std::string entry;            ///< path the root applies; empty = discover (discover_entries)
   RootSettings root;
   std::string manifests;        ///< inline objects applied by the root as if they were in entry
-  SourceLocation manifests_at;  ///< location of the manifests block in the scenario file
+  /// Location of the manifests block in the scenario file: line N of `manifests` is reported as
+  /// line manifests_at.line + N (so give the line of the `manifests: |` key).
+  SourceLocation manifests_at;
   std::vector<SourceMapping> sources;
 };
 

@@ -359,11 +359,16 @@ class WorldLoader {
     load::FluxOverlay overlay = st.spec.overlay;
     if (i == 0) overlay.extra_objects = manifests_;
     auto result = kustomizer_.build(path, &overlay);
-    for (Diagnostic& d : result.warnings) {
-      d.object = name;
-      warnings().add(d);
-    }
+    // Build warnings are reported once the outcome is final (not for a build that is deferred or
+    // redone with the root's adopted spec).
+    auto report_build_warnings = [&] {
+      for (Diagnostic& d : result.warnings) {
+        d.object = name;
+        warnings().add(d);
+      }
+    };
     if (result.error) {
+      report_build_warnings();
       fail_build(i, "kustomize build failed: " + result.error->message, result.error->where);
       st.done = true;
       return true;
@@ -381,6 +386,7 @@ class WorldLoader {
     }
 
     if (st.spec.has_post_build && !substitute(i, result.objects, may_defer)) return false;
+    report_build_warnings();
     if (k.build_failure) {
       st.done = true;
       return true;
