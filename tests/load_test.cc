@@ -436,17 +436,19 @@ TEST_CASE("input errors: missing repository, missing entry, unparsable manifests
   }
 }
 
-TEST_CASE("each file is read once per load however many Kustomizations include it") {
+TEST_CASE("each file is read once per load however many Kustomizations include it, and unreferenced files never") {
   MemoryFileSource fs{
       {"c/ks.yaml", ks("a", "./a") + "---\n" + ks("b", "./b") + "---\n" + ks("c", "./a", "  namePrefix: c-\n")},
       {"a/kustomization.yaml", "resources: [../shared]\n"},
       {"b/kustomization.yaml", "namePrefix: b-\nresources: [../shared]\n"},
       {"shared/kustomization.yaml", "resources: [cm.yaml]\n"},
       {"shared/cm.yaml", cm("shared", "default")},
+      {"unused/never.yaml", "this: [is not even valid"},
   };
   auto r = load(fs, "c");
   CHECK(r.world.kustomizations.size() == 4);
   CHECK(fs.reads("shared/cm.yaml") == 1);
+  CHECK(fs.reads("unused/never.yaml") == 0);  // a file nothing references is never read
   CHECK(fs.reads("shared/kustomization.yaml") == 1);
   CHECK(r.stats.files_read == 5);
   CHECK(r.stats.builds == 4);

@@ -31,7 +31,8 @@ class FileSource {
   virtual std::optional<std::string> read(const std::string& path) const = 0;
 };
 
-/// The real disk, rooted at `root`; symlinks that resolve outside the root read as Missing.
+/// The real disk, rooted at `root`; symlinks that resolve outside the root, or back to a directory
+/// already on the path, read as Missing; files over 256 MiB read as unreadable.
 std::unique_ptr<FileSource> make_disk_file_source(const std::string& root);
 
 /// What the loader needs from a scenario (repo, entry, root, inline manifests, source mappings).

@@ -4,6 +4,7 @@
 // not a directory already on the path (a directory cycle), so loops end and nothing outside the root
 // is ever read — kustomize's root-only restriction applied to the whole repository.
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -29,6 +30,9 @@ bool inside(const fs::path& root, const fs::path& p) {
   }
   return true;
 }
+
+/// Larger files read as unreadable: no repository manifest comes near this.
+constexpr std::uintmax_t kMaxFileBytes = 256u << 20;
 
 class DiskFileSource final : public FileSource {
  public:
@@ -62,6 +66,7 @@ class DiskFileSource final : public FileSource {
     if (!real) return std::nullopt;
     std::error_code ec;
     if (!fs::is_regular_file(*real, ec)) return std::nullopt;
+    if (fs::file_size(*real, ec) > kMaxFileBytes || ec) return std::nullopt;  // bounded memory
     std::ifstream in(*real, std::ios::binary);
     if (!in) return std::nullopt;
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

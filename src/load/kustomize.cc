@@ -265,14 +265,12 @@ class Build {
     }
   }
 
- public:
   bool has_kfile(const std::string& dir) {
     for (std::string_view name : kKustomizationFiles)
       if (files_.type(join_path(dir, name)) == FileSource::Type::File) return true;
     return false;
   }
 
- private:
   void apply_overlay(KFile& k, const FluxOverlay& o) {
     Node& s = k.spec;
     if (o.target_namespace) s.set("namespace", Node::scalar(*o.target_namespace));
