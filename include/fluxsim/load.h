@@ -5,9 +5,11 @@
 // used only behind this header, in src/load/.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fluxsim/diagnostics.h"
@@ -29,7 +31,8 @@ class FileSource {
   virtual std::optional<std::string> read(const std::string& path) const = 0;
 };
 
-/// The real disk, rooted at `root`; symlinks that resolve outside the root read as Missing.
+/// The real disk, rooted at `root`; symlinks that resolve outside the root, or back to a directory
+/// already on the path, read as Missing; files over 256 MiB read as unreadable.
 std::unique_ptr<FileSource> make_disk_file_source(const std::string& root);
 
 /// What the loader needs from a scenario (repo, entry, root, inline manifests, source mappings).
@@ -37,8 +40,19 @@ struct LoadOptions {
   std::string entry;            ///< path the root applies; empty = discover (discover_entries)
   RootSettings root;
   std::string manifests;        ///< inline objects applied by the root as if they were in entry
-  SourceLocation manifests_at;  ///< location of the manifests block in the scenario file
+  /// Location of the manifests block in the scenario file: line N of `manifests` is reported as
+  /// line manifests_at.line + N (so give the line of the `manifests: |` key).
+  SourceLocation manifests_at;
   std::vector<SourceMapping> sources;
+};
+
+/// Counters of one load: what a benchmark divides its time by (bench/), and what tests check
+/// ("each file is read and parsed once").
+struct LoadStats {
+  std::size_t files_read = 0;  ///< distinct files read; a file included by many kustomizations counts once
+  std::size_t bytes_read = 0;  ///< total size of those files
+  std::size_t documents = 0;   ///< YAML documents parsed
+  std::size_t builds = 0;      ///< kustomize builds run (one per Kustomization, plus probes)
 };
 
 struct WorldLoad {
@@ -47,6 +61,7 @@ struct WorldLoad {
   /// none chosen. Problems inside the repository are not errors here: they become BuildFailure on the
   /// Kustomization that builds them (as Flux would fail) and warnings in world.diagnostics.
   Diagnostics diagnostics;
+  LoadStats stats;
 };
 
 /// Loads the World a scenario replays. `repo_dir` is used for messages; files come from `files`.
@@ -64,5 +79,14 @@ struct EntryCandidate {
 
 /// Finds entry points as a person would (product.md §4), sorted by path.
 std::vector<EntryCandidate> discover_entries(const FileSource& files);
+
+/// Benchmark baseline: parses `text` with yaml-cpp's own document API (YAML::LoadAll), the "bare
+/// yaml-cpp parse" load times are compared to. Returns the number of documents, or -1 when the text
+/// does not parse. (yaml-cpp stays behind this header.)
+long yaml_cpp_parse_documents(std::string_view text);
+
+/// The loader's own YAML reader on `text` (what load_world does per file): number of documents, or
+/// -1 when the text does not parse.
+long loader_parse_documents(std::string_view text);
 
 }  // namespace fluxsim

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+// The disk FileSource: the only place the loader touches the file system. Every path is resolved one
+// component at a time; a symbolic link is followed only when its target stays inside the root and is
+// not a directory already on the path (a directory cycle), so loops end and nothing outside the root
+// is ever read — kustomize's root-only restriction applied to the whole repository.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <system_error>
+
+#include "fluxsim/load.h"
+
+namespace fluxsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool inside(const fs::path& root, const fs::path& p) {
+  auto r = root.begin();
+  auto q = p.begin();
+  for (; r != root.end(); ++r, ++q) {
+    if (q == p.end() || *r != *q) return false;
+  }
+  return true;
+}
+
+/// Larger files read as unreadable: no repository manifest comes near this.
+constexpr std::uintmax_t kMaxFileBytes = 256u << 20;
+
+class DiskFileSource final : public FileSource {
+ public:
+  explicit DiskFileSource(fs::path root) : root_(std::move(root)) {}
+
+  Type type(const std::string& path) const override {
+    auto real = resolve(path);
+    if (!real) return Type::Missing;
+    std::error_code ec;
+    fs::file_status st = fs::status(*real, ec);
+    if (ec) return Type::Missing;
+    if (fs::is_directory(st)) return Type::Directory;
+    if (fs::is_regular_file(st)) return Type::File;
+    return Type::Missing;
+  }
+
+  std::vector<std::string> list(const std::string& path) const override {
+    std::vector<std::string> names;
+    auto real = resolve(path);
+    if (!real) return names;
+    std::error_code ec;
+    if (!fs::is_directory(*real, ec)) return names;
+    fs::directory_iterator it(*real, ec), end;
+    for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::optional<std::string> read(const std::string& path) const override {
+    auto real = resolve(path);
+    if (!real) return std::nullopt;
+    std::error_code ec;
+    if (!fs::is_regular_file(*real, ec)) return std::nullopt;
+    if (fs::file_size(*real, ec) > kMaxFileBytes || ec) return std::nullopt;  // bounded memory
+    std::ifstream in(*real, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return std::nullopt;
+    return text;
+  }
+
+ private:
+  // Walks `path` below the root. Returns the real path, or nullopt when a component is missing, a
+  // link leaves the root, a link loops, or a link leads back to a directory already on the path.
+  // Directories are memoised, so a file costs one lstat however deep it lies.
+  std::optional<fs::path> resolve(const std::string& path) const {
+    if (path.find("..") != std::string::npos) return resolve_walk(path);
+    std::lock_guard<std::mutex> lock(mu_);
+    const Chain* dir = chain_of(parent_of(path));
+    if (!dir) return std::nullopt;
+    std::string last = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    if (last.empty() || last == ".") return dir->visited.back();
+    auto next = step(dir->visited, last);
+    if (!next) return std::nullopt;
+    return next;
+  }
+
+  struct Chain {
+    std::vector<fs::path> visited;  // real directories from the root down to this one
+  };
+
+  static std::string parent_of(const std::string& path) {
+    std::string p = path;
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    std::size_t slash = p.rfind('/');
+    return slash == std::string::npos ? std::string{} : p.substr(0, slash);
+  }
+
+  // One component below `visited.back()`, following a symlink only inside the root and never back to
+  // a directory on the path.
+  std::optional<fs::path> step(const std::vector<fs::path>& visited, const std::string& part) const {
+    fs::path next = visited.back() / part;
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(next, ec);
+    if (ec || !fs::exists(st)) return std::nullopt;
+    if (fs::is_symlink(st)) {
+      fs::path target = fs::canonical(next, ec);  // ELOOP and dangling links fail here
+      if (ec || !inside(root_, target)) return std::nullopt;
+      if (fs::is_directory(target, ec) && std::find(visited.begin(), visited.end(), target) != visited.end())
+        return std::nullopt;  // a directory cycle
+      next = target;
+    }
+    return next;
+  }
+
+  const Chain* chain_of(const std::string& dir) const {
+    auto it = chains_.find(dir);
+    if (it != chains_.end()) return it->second ? &*it->second : nullptr;
+    std::optional<Chain> result;
+    if (dir.empty() || dir == ".") {
+      result = Chain{{root_}};
+    } else if (const Chain* parent = chain_of(parent_of(dir))) {
+      std::string last = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
+      if (last.empty() || last == ".") {
+        result = *parent;
+      } else if (auto next = step(parent->visited, last)) {
+        result = *parent;
+        result->visited.push_back(*next);
+      }
+    }
+    auto pos = chains_.emplace(dir, std::move(result)).first;
+    return pos->second ? &*pos->second : nullptr;
+  }
+
+  // The general walk, for paths with "..".
+  std::optional<fs::path> resolve_walk(const std::string& path) const {
+    std::vector<fs::path> visited{root_};
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t slash = path.find('/', start);
+      if (slash == std::string::npos) slash = path.size();
+      std::string part = path.substr(start, slash - start);
+      start = slash + 1;
+      if (part.empty() || part == ".") continue;
+      if (part == "..") {
+        if (visited.size() <= 1) return std::nullopt;
+        visited.pop_back();
+        continue;
+      }
+      auto next = step(visited, part);
+      if (!next) return std::nullopt;
+      visited.push_back(*next);
+    }
+    return visited.back();
+  }
+
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::optional<Chain>> chains_;
+  fs::path root_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileSource> make_disk_file_source(const std::string& root) {
+  std::error_code ec;
+  fs::path canon = fs::canonical(fs::path(root.empty() ? "." : root), ec);
+  if (ec) canon = fs::path("/nonexistent-fluxsim-root") / root;  // every lookup reads as Missing
+  return std::make_unique<DiskFileSource>(canon);
+}
+
+}  // namespace fluxsim

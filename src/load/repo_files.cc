@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "load/repo_files.h"
+
+namespace fluxsim::load {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::string join_parts(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (std::string_view p : parts) {
+    if (!out.empty()) out += '/';
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_path(std::string_view path) {
+  if (!path.empty() && path[0] == '/') return std::nullopt;
+  std::vector<std::string_view> out;
+  for (std::string_view p : split(path)) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      if (out.empty()) return std::nullopt;
+      out.pop_back();
+      continue;
+    }
+    out.push_back(p);
+  }
+  return join_parts(out);
+}
+
+std::string clamp_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  for (std::string_view p : split(path)) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      if (!out.empty()) out.pop_back();
+      continue;
+    }
+    out.push_back(p);
+  }
+  return join_parts(out);
+}
+
+std::string join_path(std::string_view dir, std::string_view rel) {
+  if (dir.empty()) return std::string(rel);
+  if (rel.empty()) return std::string(dir);
+  std::string out(dir);
+  out += '/';
+  out += rel;
+  return out;
+}
+
+std::string parent_dir(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string{} : std::string(path.substr(0, slash));
+}
+
+std::string base_name(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+bool is_under(std::string_view path, std::string_view dir) {
+  if (dir.empty()) return true;
+  if (path.size() < dir.size() || path.substr(0, dir.size()) != dir) return false;
+  return path.size() == dir.size() || path[dir.size()] == '/';
+}
+
+std::string display_path(std::string_view path) { return path.empty() ? std::string(".") : std::string(path); }
+
+RepoFiles::RepoFiles(const FileSource& source, ParseLimits limits) : source_(source), limits_(limits) {}
+
+FileSource::Type RepoFiles::type(const std::string& path) {
+  auto it = types_.find(path);
+  if (it != types_.end()) return it->second;
+  FileSource::Type t = source_.type(path);
+  types_.emplace(path, t);
+  return t;
+}
+
+const std::vector<std::string>& RepoFiles::list(const std::string& path) {
+  auto it = lists_.find(path);
+  if (it != lists_.end()) return it->second;
+  return lists_.emplace(path, source_.list(path)).first->second;
+}
+
+const std::string* RepoFiles::read(const std::string& path) {
+  auto it = texts_.find(path);
+  if (it == texts_.end() || (!*it->second && parsed_.count(path))) {
+    auto text = std::make_unique<std::optional<std::string>>(source_.read(path));
+    if (*text && it == texts_.end()) {
+      ++files_read_;
+      bytes_read_ += (*text)->size();
+    }
+    if (it == texts_.end()) it = texts_.emplace(path, std::move(text)).first;
+    else it->second = std::move(text);
+  }
+  return *it->second ? &**it->second : nullptr;
+}
+
+const ParsedYaml* RepoFiles::parse(const std::string& path) {
+  auto it = parsed_.find(path);
+  if (it != parsed_.end()) return it->second.get();
+  const std::string* text = read(path);
+  if (!text) return nullptr;
+  auto parsed = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
+  documents_parsed_ += parsed->documents.size();
+  texts_[path]->reset();  // the tree is what the loader keeps; the text is read again only if asked for
+  return parsed_.emplace(path, std::move(parsed)).first->second.get();
+}
+
+}  // namespace fluxsim::load

@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: Apache-2.0
+// load_world: the hierarchy discovered the way Flux discovers it. The implicit root Kustomization
+// applies the entry path; every Flux Kustomization found in a build becomes a World entry (first
+// builder wins) and is built in turn, breadth first, from its own spec.path inside its source's
+// directory, with Flux's build rules (targetNamespace, patches, components, post-build variables).
+// Problems inside the repository become BuildFailure on the Kustomization that builds them, never
+// errors of the load.
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "fluxsim/load.h"
+#include "load/document.h"
+#include "load/entry_discovery.h"
+#include "load/flux_objects.h"
+#include "load/kustomize.h"
+#include "load/repo_files.h"
+#include "load/substitute.h"
+
+namespace fluxsim {
+
+namespace {
+
+using load::Field;
+using load::FluxKustomizationSpec;
+using load::KObject;
+using load::Node;
+
+constexpr std::string_view kSubstituteKey = "kustomize.toolkit.fluxcd.io/substitute";
+
+std::string object_name(const ObjectRef& r) { return to_string(r); }
+
+bool meta_says(const KObject& o, std::string_view key, std::string_view value) {
+  for (const char* section : {"annotations", "labels"}) {
+    const Node* m = o.node.at({"metadata", section});
+    if (!m) continue;
+    const Node* v = m->get(key);
+    if (v && v->is_scalar() && v->value == value) return true;
+  }
+  return false;
+}
+
+void shift_lines(Node& n, int delta) {
+  if (n.line > 0) n.line += delta;
+  for (Node& i : n.items) shift_lines(i, delta);
+  for (Field& f : n.fields) shift_lines(f.value, delta);
+}
+
+/// Variables of a ConfigMap or Secret found in a build, for postBuild.substituteFrom.
+struct ConfigData {
+  std::vector<std::pair<std::string, std::string>> vars;
+  bool unreadable = false;  ///< a SOPS-encrypted Secret: its values are unknown offline
+  SourceLocation where;
+};
+
+ConfigData config_data(const KObject& o) {
+  ConfigData d;
+  d.where = o.origin;
+  if (o.node.get("sops")) {
+    d.unreadable = true;
+    return d;
+  }
+  bool secret = o.kind() == "Secret";
+  if (const Node* data = o.node.get("data"); data && data->is_map()) {
+    for (const Field& f : data->fields) {
+      std::string v = f.value.is_scalar() ? f.value.value : std::string{};
+      if (secret) {
+        auto decoded = load::base64_decode(v);
+        if (!decoded) {
+          d.unreadable = true;
+          continue;
+        }
+        v = *decoded;
+      }
+      d.vars.emplace_back(f.key, v);
+    }
+  }
+  if (secret) {
+    if (const Node* sd = o.node.get("stringData"); sd && sd->is_map())
+      for (const Field& f : sd->fields) d.vars.emplace_back(f.key, f.value.is_scalar() ? f.value.value : std::string{});
+  }
+  return d;
+}
+
+class WorldLoader {
+ public:
+  WorldLoader(const FileSource& source, const std::string& repo_dir, const LoadOptions& options, WorldLoad& out)
+      : files_(source), kustomizer_(files_), options_(options), out_(out), world_(out.world) {
+    world_.repo_root = repo_dir;
+  }
+
+  void run() {
+    if (files_.type("") != FileSource::Type::Directory) {
+      out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0}, "repository directory not found: " + world_.repo_root);
+      return;
+    }
+    if (!choose_entry()) return;
+    if (!read_manifests()) return;
+    make_root();
+    drain();
+    // Sources found late (a FluxInstance naming this repository, ...) can map sources that an earlier
+    // Kustomization needed: build those now.
+    for (int round = 0; round < 4; ++round) {
+      bool again = false;
+      for (std::size_t i = 0; i < states_.size(); ++i) {
+        if (states_[i].waiting_for_source && source_directory(i)) {
+          states_[i].waiting_for_source = false;
+          queue_.push_back(i);
+          again = true;
+        }
+      }
+      if (!again) break;
+      drain();
+    }
+    finish_sources();
+    out_.stats.files_read = files_.files_read();
+    out_.stats.bytes_read = files_.bytes_read();
+    out_.stats.documents = files_.documents_parsed();
+    out_.stats.builds = builds_;
+  }
+
+ private:
+  struct State {
+    FluxKustomizationSpec spec;
+    bool done = false;
+    bool waiting_for_source = false;
+  };
+
+  Diagnostics& warnings() { return world_.diagnostics; }
+
+  bool choose_entry() {
+    std::string entry = options_.entry;
+    if (entry.empty()) {
+      auto found = load::discover_entries(files_);
+      if (found.empty()) {
+        out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0},
+                               "no entry point found in " + world_.repo_root +
+                                   ": no flux-system/gotk-sync.yaml, FluxInstance, flux-instance HelmRelease or self-referencing Kustomization",
+                               "give the path the root Kustomization applies with --entry (e.g. clusters/production)");
+        return false;
+      }
+      if (found.size() > 1) {
+        std::string list;
+        for (const EntryCandidate& c : found) {
+          if (!list.empty()) list += ", ";
+          list += c.path + " (" + c.how + ")";
+        }
+        out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0},
+                               "several entry points found in " + world_.repo_root + ": " + list,
+                               "choose one with --entry PATH");
+        return false;
+      }
+      entry = found[0].path;
+    }
+    auto norm = load::normalize_path(entry);
+    if (!norm) {
+      out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0}, "entry path '" + entry + "' is outside the repository " + world_.repo_root);
+      return false;
+    }
+    if (files_.type(*norm) != FileSource::Type::Directory) {
+      out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0},
+                             "entry path not found: " + world_.repo_root + "/" + load::display_path(*norm) + " is not a directory");
+      return false;
+    }
+    world_.entry = *norm;
+    return true;
+  }
+
+  bool read_manifests() {
+    if (options_.manifests.find_first_not_of(" \t\r\n") == std::string::npos) return true;
+    const SourceLocation& at = options_.manifests_at;
+    std::string file = at.file.empty() ? std::string("<manifests>") : at.file;
+    auto parsed = load::parse_yaml(options_.manifests);
+    if (parsed.error) {
+      out_.diagnostics.error(SourceLocation{file, at.line + parsed.error->line, parsed.error->column},
+                             "manifests: yaml: " + parsed.error->message);
+      return false;
+    }
+    for (Node& doc : parsed.documents) {
+      if (doc.is_null()) continue;
+      shift_lines(doc, at.line);
+      SourceLocation where{file, doc.line, doc.column};
+      if (!doc.is_map() || doc.text({"kind"}).empty() || doc.text({"metadata", "name"}).empty()) {
+        out_.diagnostics.error(where, "manifests: every document must be a Kubernetes object with kind and metadata.name");
+        return false;
+      }
+      KObject o;
+      o.node = std::move(doc);
+      o.origin = where;
+      o.org_name = o.name();
+      o.org_ns = o.ns();
+      manifests_.push_back(std::move(o));
+    }
+    return true;
+  }
+
+  void make_root() {
+    const RootSettings& r = options_.root;
+    FluxKustomizationSpec spec;
+    Kustomization& k = spec.model;
+    k.ref = ObjectRef{std::string(kKustomizeGroup), "Kustomization", r.ns, r.name};
+    k.api_version = "kustomize.toolkit.fluxcd.io/v1";
+    k.source_ref = Reference{"GitRepository", r.ns, r.name, {}, false};
+    k.path = world_.entry.empty() ? std::string("./") : "./" + world_.entry;
+    k.interval = r.interval;
+    k.prune = true;
+    add_kustomization(std::move(spec), std::nullopt);
+
+    Source root_source;
+    root_source.ref = ObjectRef{std::string(kSourceGroup), "GitRepository", r.ns, r.name};
+    root_source.api_version = "source.toolkit.fluxcd.io/v1";
+    root_source.directory = ".";
+    root_source.exists_at_start = true;
+    world_.sources.push_back(std::move(root_source));
+  }
+
+  std::size_t add_kustomization(FluxKustomizationSpec spec, std::optional<ObjectRef> parent) {
+    Kustomization k = spec.model;
+    k.parent = std::move(parent);
+    std::size_t i = world_.kustomizations.size();
+    index_[k.ref] = i;
+    world_.kustomizations.push_back(std::move(k));
+    states_.push_back(State{std::move(spec), false, false});
+    queue_.push_back(i);
+    return i;
+  }
+
+  void drain() {
+    std::size_t streak = 0;  // deferrals in a row without progress
+    while (!queue_.empty()) {
+      std::size_t i = queue_.front();
+      queue_.pop_front();
+      bool may_defer = streak <= queue_.size();
+      if (process(i, may_defer)) {
+        streak = 0;
+      } else {
+        ++streak;
+        queue_.push_back(i);
+      }
+    }
+  }
+
+  Source* find_source(const Reference& ref) {
+    for (Source& s : world_.sources)
+      if (s.ref.kind == ref.kind && s.ref.ns == ref.ns && s.ref.name == ref.name) return &s;
+    return nullptr;
+  }
+
+  std::string url_key(const Source& s) const { return load::normalize_git_url(s.url) + "#" + s.branch; }
+
+  const SourceMapping* mapping_for(const ObjectRef& ref) const {
+    for (const SourceMapping& m : options_.sources)
+      if (m.kind == ref.kind && m.name == ref.name && m.ns == ref.ns) return &m;
+    return nullptr;
+  }
+
+  // Which directory backs the source of Kustomization i: the scenario's mapping, the root's source,
+  // a GitRepository naming this repository and branch, or one whose Kustomization applies itself.
+  std::optional<std::string> source_directory(std::size_t i) {
+    const Kustomization& k = world_.kustomizations[i];
+    Source* s = find_source(k.source_ref);
+    if (!s) return std::nullopt;
+    if (s->directory) return s->directory;
+    if (const SourceMapping* m = mapping_for(s->ref)) {
+      auto p = load::normalize_path(m->path);
+      if (p) s->directory = p->empty() ? std::string(".") : *p;
+      return s->directory;
+    }
+    if (s->ref.kind == "GitRepository" && !s->url.empty() && this_repo_.count(url_key(*s))) {
+      s->directory = ".";
+      return s->directory;
+    }
+    return std::nullopt;
+  }
+
+  // A GitRepository no rule maps: if the Kustomization's own path, built from this checkout,
+  // contains that very Kustomization, the source is this repository (a self-referencing root).
+  bool probe_self_reference(std::size_t i, const std::string& dir) {
+    const Kustomization& k = world_.kustomizations[i];
+    if (k.source_ref.kind != "GitRepository") return false;
+    if (files_.type(dir) != FileSource::Type::Directory) return false;
+    ++builds_;
+    auto result = kustomizer_.build(dir, &states_[i].spec.overlay);
+    if (result.error) return false;
+    for (const KObject& o : result.objects) {
+      if (!load::is_flux_kustomization(o)) continue;
+      if (o.name() == k.ref.name && load::effective_namespace(o) == k.ref.ns) return true;
+    }
+    return false;
+  }
+
+  std::string build_dir(const std::string& source_dir, const std::string& spec_path, std::size_t i) {
+    std::string base = source_dir == "." ? std::string{} : source_dir;
+    if (!load::normalize_path(spec_path)) {
+      warnings()
+          .warning(world_.kustomizations[i].origin,
+                   "spec.path '" + spec_path + "' climbs above the source root; Flux confines it to the root")
+          .object = object_name(world_.kustomizations[i].ref);
+    }
+    return load::join_path(base, load::clamp_path(spec_path));
+  }
+
+  // Returns false when the Kustomization must wait for objects other builds may still produce.
+  bool process(std::size_t i, bool may_defer) {
+    State& st = states_[i];
+    Kustomization& k = world_.kustomizations[i];
+    std::string name = object_name(k.ref);
+
+    Source* src = find_source(k.source_ref);
+    if (!src && !may_defer) src = source_from_scenario(k.source_ref);
+    if (!src) {
+      if (may_defer) return false;
+      warnings()
+          .warning(k.source_ref.where.known() ? k.source_ref.where : k.origin,
+                   "source " + k.source_ref.kind + "/" + k.source_ref.ns + "/" + k.source_ref.name +
+                       " is not defined in the repository: this Kustomization never gets an artifact (Flux: ArtifactFailed)")
+          .object = name;
+      st.done = true;
+      return true;
+    }
+    auto dir = source_directory(i);
+    if (!dir && src->ref.kind == "GitRepository") {
+      std::string candidate = build_dir(".", k.path, i);
+      if (probe_self_reference(i, candidate)) {
+        src->directory = ".";
+        if (!src->url.empty()) this_repo_.insert(url_key(*src));
+        warnings()
+            .note(src->origin, "source " + to_string(src->ref) + " taken as this repository: Kustomization " + name +
+                                   " applies a path of this checkout that contains itself")
+            .object = to_string(src->ref);
+        dir = ".";
+      }
+    }
+    if (!dir) {
+      if (may_defer) return false;
+      st.waiting_for_source = true;
+      if (unmapped_warned_.insert(src->ref).second) {
+        std::string what = src->url.empty() ? std::string{} : " (" + src->url + (src->branch.empty() ? "" : ", " + src->branch) + ")";
+        warnings()
+            .warning(src->origin, "source " + to_string(src->ref) + what +
+                                      " is not mapped to a directory of this checkout: Kustomizations using it never get an artifact",
+                     "map it with the scenario's spec.sources")
+            .object = to_string(src->ref);
+      }
+      return true;
+    }
+    std::string path = build_dir(*dir, k.path, i);
+    if (files_.type(path) != FileSource::Type::Directory) {
+      k.build_failure = BuildFailure{"ArtifactFailed", "kustomization path not found: " + k.path, k.origin};
+      warnings().warning(k.origin, "kustomization path not found: '" + k.path + "' in source " + to_string(src->ref) +
+                                       " (directory " + load::display_path(path) + ")").object = name;
+      st.done = true;
+      return true;
+    }
+
+    ++builds_;
+    load::FluxOverlay overlay = st.spec.overlay;
+    if (i == 0) overlay.extra_objects = manifests_;
+    auto result = kustomizer_.build(path, &overlay);
+    // Build warnings are reported once the outcome is final (not for a build that is deferred or
+    // redone with the root's adopted spec).
+    auto report_build_warnings = [&] {
+      for (Diagnostic& d : result.warnings) {
+        d.object = name;
+        warnings().add(d);
+      }
+    };
+    if (result.error) {
+      report_build_warnings();
+      fail_build(i, "kustomize build failed: " + result.error->message, result.error->where);
+      st.done = true;
+      return true;
+    }
+
+    // The root takes the spec of the Kustomization with its own identity (gotk-sync.yaml).
+    if (i == 0 && !root_adopted_) {
+      for (const KObject& o : result.objects) {
+        if (!load::is_flux_kustomization(o) || o.name() != k.ref.name || load::effective_namespace(o) != k.ref.ns) continue;
+        root_adopted_ = true;
+        adopt_root(o);
+        if (states_[0].spec.has_post_build || needs_rebuild(states_[0].spec.overlay)) return process(0, false);
+        break;
+      }
+    }
+
+    if (st.spec.has_post_build && !substitute(i, result.objects, may_defer)) return false;
+    report_build_warnings();
+    if (k.build_failure) {
+      st.done = true;
+      return true;
+    }
+    for (KObject& o : result.objects) {
+      for (const Field& f : st.spec.common_labels)
+        o.node.child_map("metadata").child_map("labels").set(f.key, Node::scalar(f.value.value));
+      for (const Field& f : st.spec.common_annotations)
+        o.node.child_map("metadata").child_map("annotations").set(f.key, Node::scalar(f.value.value));
+    }
+    record(i, result.objects);  // may grow states_ and world_.kustomizations: `st` and `k` are stale now
+    states_[i].done = true;
+    return true;
+  }
+
+  static bool needs_rebuild(const load::FluxOverlay& o) {
+    return o.target_namespace || o.name_prefix || o.name_suffix || !o.patches.empty() || !o.patches_strategic_merge.empty() ||
+           !o.patches_json6902.empty() || !o.components.empty();
+  }
+
+  void adopt_root(const KObject& o) {
+    FluxKustomizationSpec spec = load::read_flux_kustomization(o, warnings());
+    Kustomization& root = world_.kustomizations[0];
+    std::string entry_path = root.path;
+    auto declared = load::normalize_path(spec.model.path);
+    if (!declared || *declared != world_.entry) {
+      warnings()
+          .warning(o.origin, "the root Kustomization " + object_name(root.ref) + " applies '" + spec.model.path +
+                                 "', but the entry is '" + load::display_path(world_.entry) + "': fluxsim applies the entry")
+          .object = object_name(root.ref);
+    }
+    Kustomization adopted = spec.model;
+    adopted.parent.reset();
+    adopted.path = entry_path;
+    root = std::move(adopted);
+    spec.model.path = entry_path;
+    states_[0].spec = std::move(spec);
+  }
+
+  void fail_build(std::size_t i, const std::string& message, const SourceLocation& where) {
+    Kustomization& k = world_.kustomizations[i];
+    k.build_failure = BuildFailure{"BuildFailed", message, where};
+    k.objects.clear();
+    warnings().warning(where, message).object = object_name(k.ref);
+  }
+
+  // postBuild: variables from substituteFrom (in order) then substitute; strict for every variable
+  // unless a source is unreadable offline (then unknown variables stay as written).
+  bool substitute(std::size_t i, std::vector<KObject>& objects, bool may_defer) {
+    State& st = states_[i];
+    Kustomization& k = world_.kustomizations[i];
+    std::map<std::string, std::string> vars;
+    std::vector<std::string> unknown_sources;
+    for (const SubstituteFrom& ref : k.substitute_from) {
+      auto key = std::make_tuple(ref.kind, k.ref.ns, ref.name);
+      const ConfigData* data = nullptr;
+      auto it = configs_.find(key);
+      ConfigData own;
+      if (it != configs_.end()) {
+        data = &it->second;
+      } else {
+        // Objects this very build applies (a bootstrap that creates its own settings).
+        for (const KObject& o : objects) {
+          if (o.kind() == ref.kind && o.name() == ref.name && load::effective_namespace(o) == k.ref.ns) {
+            own = config_data(o);
+            data = &own;
+            break;
+          }
+        }
+      }
+      if (!data) {
+        if (ref.optional) continue;
+        if (may_defer) return false;
+        unknown_sources.push_back(ref.kind + "/" + ref.name + " (not found in the repository)");
+        continue;
+      }
+      if (data->unreadable) {
+        unknown_sources.push_back(ref.kind + "/" + ref.name + " (SOPS-encrypted, unreadable offline)");
+        continue;
+      }
+      for (const auto& [key2, value] : data->vars) {
+        std::string v = value;
+        v.erase(std::remove(v.begin(), v.end(), '\n'), v.end());
+        vars[key2] = v;
+      }
+    }
+    for (const auto& [key, value] : st.spec.substitute) {
+      std::string v = value;
+      v.erase(std::remove(v.begin(), v.end(), '\n'), v.end());
+      vars[key] = v;
+    }
+    for (const auto& [key, value] : vars) {
+      (void)value;
+      if (!load::valid_var_name(key)) {
+        fail_build(i, "post build failed: '" + key + "' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'",
+                   k.origin);
+        return true;
+      }
+    }
+    if (vars.empty() && unknown_sources.empty()) return true;
+    bool lenient = !unknown_sources.empty();
+    std::set<std::string> unresolved;
+    load::VarLookup lookup = [&](const std::string& n) -> std::optional<std::string> {
+      auto it = vars.find(n);
+      if (it != vars.end()) return it->second;
+      return std::nullopt;
+    };
+    for (KObject& o : objects) {
+      if (meta_says(o, kSubstituteKey, "disabled")) continue;
+      auto outcome = load::substitute_tree(o.node, lookup, /*strict=*/true, lenient ? &unresolved : nullptr);
+      std::string obj = o.kind() + "/" + load::effective_namespace(o) + "/" + o.name();
+      if (outcome.missing) {
+        fail_build(i, "post build failed for '" + obj + "': envsubst error: variable substitution failed: variable not set (strict mode): \"" +
+                          *outcome.missing + "\"",
+                   o.origin);
+        return true;
+      }
+      if (outcome.error) {
+        fail_build(i, "post build failed for '" + obj + "': envsubst error: variable substitution failed: " + *outcome.error, o.origin);
+        return true;
+      }
+    }
+    if (lenient) {
+      for (const std::string& src : unknown_sources)
+        if (unknown_warned_.insert(k.ref.ns + "/" + src).second)
+          warnings()
+              .warning(k.origin, "postBuild.substituteFrom " + src + " in namespace " + k.ref.ns +
+                                     ": assumed to exist in the cluster, its values are unknown offline")
+              .object = object_name(k.ref);
+      if (!unresolved.empty()) {
+        std::string names;
+        for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
+        warnings()
+            .warning(k.origin, "variables left as written (" + names + "): their values are unknown offline")
+            .object = object_name(k.ref);
+      }
+    }
+    return true;
+  }
+
+  void record(std::size_t i, std::vector<KObject>& objects) {
+    const ObjectRef parent = world_.kustomizations[i].ref;
+    std::vector<Resource> resources;
+    resources.reserve(objects.size());
+    for (KObject& o : objects) {
+      Resource r;
+      r.api_version = o.api_version();
+      r.ref = ObjectRef{o.group(), o.kind(), o.ns(), o.name()};
+      r.origin = o.origin;
+      if (r.ref.kind == "CustomResourceDefinition" && r.ref.group == "apiextensions.k8s.io") {
+        std::string g = o.node.text({"spec", "group"});
+        std::string kind = o.node.text({"spec", "names", "kind"});
+        if (!kind.empty()) r.defines_kind = g + "/" + kind;
+      }
+      r.skipped = meta_says(o, "kustomize.toolkit.fluxcd.io/reconcile", "disabled") ||
+                  meta_says(o, "kustomize.toolkit.fluxcd.io/ssa", "Ignore") ||
+                  meta_says(o, "kustomize.toolkit.fluxcd.io/ssa", "ignore");
+      std::string base = load::base_name(o.origin.file);
+      r.preinstalled = base == "gotk-components.yaml" || base == "gotk-sync.yaml";
+      r.load_balancer = r.ref.kind == "Service" && r.ref.group.empty() && o.node.text({"spec", "type"}) == "LoadBalancer";
+
+      if (r.ref.kind == "ConfigMap" || r.ref.kind == "Secret") {
+        auto key = std::make_tuple(r.ref.kind, load::effective_namespace(o), r.ref.name);
+        configs_.emplace(key, config_data(o));
+      }
+      if (!r.skipped) discover(o, parent, r.preinstalled);
+      resources.push_back(std::move(r));
+    }
+    world_.kustomizations[i].objects = std::move(resources);
+  }
+
+  void discover(const KObject& o, const ObjectRef& parent, bool preinstalled) {
+    if (load::is_flux_kustomization(o)) {
+      FluxKustomizationSpec spec = load::read_flux_kustomization(o, warnings());
+      if (o.ns().empty())
+        warnings().warning(o.origin, "Kustomization " + o.name() + " has no namespace; taken as 'default'").object =
+            object_name(spec.model.ref);
+      auto it = index_.find(spec.model.ref);
+      if (it != index_.end()) {
+        const State& first = states_[it->second];
+        if (it->second != 0 && !(first.spec.spec == spec.spec))
+          warnings()
+              .warning(o.origin, object_name(spec.model.ref) + " is also defined here with a different spec; the first definition (" +
+                                     to_string(first.spec.model.origin) + ") wins")
+              .object = object_name(spec.model.ref);
+        return;
+      }
+      add_kustomization(std::move(spec), parent);
+      return;
+    }
+    if (load::is_helm_release(o)) {
+      HelmRelease h = load::read_helm_release(o, warnings());
+      for (const HelmRelease& x : world_.helm_releases)
+        if (x.ref == h.ref) return;
+      h.parent = parent;
+      world_.helm_releases.push_back(std::move(h));
+      note_flux_instance_values(o);
+      return;
+    }
+    if (load::is_flux_source(o)) {
+      Source s = load::read_source(o, warnings());
+      if (Source* existing = find_source(Reference{s.ref.kind, s.ref.ns, s.ref.name, {}, false})) {
+        // The root's implicit source, declared by gotk-sync.yaml: learn its URL.
+        if (existing->url.empty() && existing->directory && *existing->directory == "." && existing->origin.file.empty()) {
+          existing->url = s.url;
+          existing->branch = s.branch;
+          existing->origin = s.origin;
+          existing->api_version = s.api_version;
+          existing->interval = s.interval;
+          if (!s.url.empty()) this_repo_.insert(url_key(*existing));
+        }
+        return;
+      }
+      s.exists_at_start = preinstalled;
+      world_.sources.push_back(std::move(s));
+      return;
+    }
+    if (o.kind() == "FluxInstance") {
+      if (const Node* sync = o.node.at({"spec", "sync"})) note_sync(*sync);
+    }
+  }
+
+  // flux-operator: the sync of a FluxInstance (or of the flux-instance chart's values) names this
+  // repository's URL and branch.
+  void note_sync(const Node& sync) {
+    std::string kind = sync.text({"kind"});
+    if (!kind.empty() && kind != "GitRepository") return;
+    std::string url = sync.text({"url"});
+    if (url.empty()) return;
+    Node ref = Node::map();
+    std::string r = sync.text({"ref"});
+    ref.set("name", Node::scalar(r));
+    this_repo_.insert(load::normalize_git_url(url) + "#" + load::git_branch(ref));
+  }
+
+  void note_flux_instance_values(const KObject& o) {
+    if (const Node* sync = o.node.at({"spec", "values", "instance", "sync"})) note_sync(*sync);
+  }
+
+  // A source the repository never declares but the scenario maps: it exists from the start.
+  Source* source_from_scenario(const Reference& ref) {
+    ObjectRef r{std::string(kSourceGroup), ref.kind, ref.ns, ref.name};
+    const SourceMapping* m = mapping_for(r);
+    if (!m) return nullptr;
+    Source s;
+    s.ref = r;
+    s.origin = m->where;
+    auto p = load::normalize_path(m->path);
+    if (p) s.directory = p->empty() ? std::string(".") : *p;
+    s.exists_at_start = true;
+    world_.sources.push_back(std::move(s));
+    return &world_.sources.back();
+  }
+
+  void finish_sources() {
+    for (Source& s : world_.sources) {
+      if (s.directory) continue;
+      if (const SourceMapping* m = mapping_for(s.ref)) {
+        auto p = load::normalize_path(m->path);
+        if (p) s.directory = p->empty() ? std::string(".") : *p;
+      } else if (s.ref.kind == "GitRepository" && !s.url.empty() && this_repo_.count(url_key(s))) {
+        s.directory = ".";
+      }
+    }
+    for (const SourceMapping& m : options_.sources) {
+      ObjectRef ref{std::string(kSourceGroup), m.kind, m.ns, m.name};
+      if (find_source(Reference{ref.kind, ref.ns, ref.name, {}, false})) continue;
+      Source s;
+      s.ref = ref;
+      s.origin = m.where;
+      auto p = load::normalize_path(m.path);
+      if (p) s.directory = p->empty() ? std::string(".") : *p;
+      s.exists_at_start = true;
+      world_.sources.push_back(std::move(s));
+    }
+  }
+
+  load::RepoFiles files_;
+  load::Kustomizer kustomizer_;
+  const LoadOptions& options_;
+  WorldLoad& out_;
+  World& world_;
+  std::vector<State> states_;
+  std::map<ObjectRef, std::size_t> index_;
+  std::deque<std::size_t> queue_;
+  std::vector<KObject> manifests_;
+  std::map<std::tuple<std::string, std::string, std::string>, ConfigData> configs_;
+  std::set<std::string> this_repo_;
+  std::set<ObjectRef> unmapped_warned_;
+  std::set<std::string> unknown_warned_;
+  bool root_adopted_ = false;
+  std::size_t builds_ = 0;
+};
+
+}  // namespace
+
+WorldLoad load_world(const FileSource& files, const std::string& repo_dir, const LoadOptions& options) {
+  WorldLoad out;
+  WorldLoader loader(files, repo_dir, options, out);
+  loader.run();
+  return out;
+}
+
+WorldLoad load_world(const Scenario& scenario) {
+  LoadOptions o;
+  o.entry = scenario.entry;
+  o.root = scenario.root;
+  o.manifests = scenario.manifests;
+  o.manifests_at = scenario.manifests_at;
+  o.sources = scenario.sources;
+  std::string repo = scenario.repo.empty() ? std::string(".") : scenario.repo;
+  auto files = make_disk_file_source(repo);
+  return load_world(*files, repo, o);
+}
+
+}  // namespace fluxsim
