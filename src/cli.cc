@@ -24,6 +24,7 @@
 #include "fluxsim/readiness.h"
 #include "fluxsim/report.h"
 #include "fluxsim/scenario.h"
+#include "fluxsim/tree.h"
 #include "fluxsim/version.h"
 
 namespace fluxsim {
@@ -246,12 +247,43 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   return ExitCode::Ok;
 }
 
+// ----- fluxsim tree ----------------------------------------------------------------------------------
+
+ExitCode cmd_tree(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string format = "text", out_path;
+  bool objects = false;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"), "text (default) or json")
+      ("objects", po::bool_switch(&objects), "list every object each Kustomization applies (default: counts by kind)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
+  if (!parse_args(args, desc, "fluxsim tree SCENARIO|REPO [--entry PATH] [--objects] [-o text|json]",
+                  "Offline `flux tree kustomization`: each Kustomization nested under the one that applies it, with\n"
+                  "its namespace, source, path and dependsOn, and the objects its build applies.",
+                  &in.input, io))
+    return ExitCode::Ok;
+  if (format != "text" && format != "json") throw BadInput(fmt::format("-o {}: unknown format (text, json)", format));
+  Scenario scenario = load_input_scenario(in);
+  World world = load_input_world(scenario, io);
+  TreeOptions options;
+  options.objects = objects;
+  options.json = format == "json";
+  std::ostringstream text;
+  write_tree(world, options, text);
+  emit(text.str(), out_path, io);
+  return ExitCode::Ok;
+}
+
 // ----- the table -------------------------------------------------------------------------------------
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json] [--seed S] [--set key=value]...",
        "simulate a bootstrap: rollout order, time to full readiness, what waited on what", cmd_run},
+      {"tree", "fluxsim tree SCENARIO|REPO [--entry PATH] [--objects] [-o text|json]",
+       "offline `flux tree`: each Kustomization and the objects it would apply", cmd_tree},
   };
   return kCommands;
 }

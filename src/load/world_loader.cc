@@ -340,7 +340,7 @@ class WorldLoader {
         std::string what = src->url.empty() ? std::string{} : " (" + src->url + (src->branch.empty() ? "" : ", " + src->branch) + ")";
         warnings()
             .warning(src->origin, "source " + to_string(src->ref) + what +
-                                      " is not mapped to a directory of this checkout: Kustomizations using it never get an artifact",
+                                      " is not mapped to a directory of this checkout: fluxsim cannot read it offline, so Kustomizations built from it fail with ArtifactFailed",
                      "map it with the scenario's spec.sources")
             .object = to_string(src->ref);
       }
