@@ -111,9 +111,12 @@ Scenario load_input_scenario(const InputOptions& in) {
   return scenario;
 }
 
-World load_input_world(const Scenario& scenario, Io io) {
+/// Loads the repository, and makes the scenario run the controllers the repository deploys (flags
+/// such as --concurrent=20 found in its patches), unless the scenario set those fields itself.
+World load_input_world(Scenario& scenario, Io io) {
   WorldLoad load = load_world(scenario);
   if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+  apply_controller_flags(scenario, load.world, load.world.diagnostics);
   // Problems inside the repository are part of the simulation (the Kustomization that builds them
   // fails as Flux would); list them briefly on stderr.
   std::size_t shown = 0, warnings = 0;

@@ -3,6 +3,8 @@
 // Parsing lives in src/load/scenario_loader.cc.
 #include "fluxsim/scenario.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 namespace fluxsim {
@@ -57,6 +59,59 @@ Scenario default_scenario_for_repo(const std::string& repo_dir) {
   }
   s.name = name.empty() ? "repository" : name;
   return s;
+}
+
+void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics& warnings) {
+  Controllers& c = scenario.controllers;
+  auto is_set = [&](std::string_view field) {
+    return std::find(c.set_in_scenario.begin(), c.set_in_scenario.end(), field) != c.set_in_scenario.end();
+  };
+  for (const ControllerFlag& f : world.controller_flags) {
+    std::string field;
+    if (f.name == "concurrent") field = f.controller + ".concurrent";
+    else if (f.name == "requeue-dependency" && f.controller != "source") field = f.controller + ".requeueDependency";
+    else if (f.name == "interval-jitter-percentage" && f.controller == "kustomize") field = "kustomize.intervalJitterPercent";
+    else if (f.name == "min-retry-delay" && f.controller == "kustomize") field = "kustomize.firstReconcileDelay";
+    else continue;
+    if (is_set(field)) continue;
+    bool ok = true;
+    if (f.name == "concurrent" || f.name == "interval-jitter-percentage") {
+      char* end = nullptr;
+      long v = std::strtol(f.value.c_str(), &end, 10);
+      const long max = f.name == "concurrent" ? 10'000 : 99;
+      const long min = f.name == "concurrent" ? 1 : 0;
+      ok = end != f.value.c_str() && *end == '\0' && v >= min && v <= max;
+      if (ok) {
+        if (field == "kustomize.concurrent") c.kustomize.concurrent = static_cast<int>(v);
+        else if (field == "helm.concurrent") c.helm.concurrent = static_cast<int>(v);
+        else if (field == "source.concurrent") c.source.concurrent = static_cast<int>(v);
+        else c.kustomize.interval_jitter_percent = static_cast<int>(v);
+      }
+    } else {
+      DurationParse d = parse_duration(f.value);
+      ok = d.value && d.value->count() >= 0;
+      if (ok) {
+        if (field == "kustomize.requeueDependency") c.kustomize.requeue_dependency = *d.value;
+        else if (field == "helm.requeueDependency") c.helm.requeue_dependency = *d.value;
+        else c.kustomize.first_reconcile_delay = *d.value;
+      }
+    }
+    if (!ok) {
+      warnings.warning(f.where, "--" + f.name + "=" + f.value + " on " + f.controller + "-controller: value not understood; ignored");
+      continue;
+    }
+    std::string line = "--" + f.name + "=" + f.value + " on " + f.controller + "-controller";
+    std::string loc = to_string(f.where);
+    if (!loc.empty()) line += " (" + loc + ")";
+    // The last flag for a field wins, as the last argument does on a command line.
+    std::string prefix = "--" + f.name + "=";
+    std::string suffix = " on " + f.controller + "-controller";
+    auto& from = c.from_repository;
+    from.erase(std::remove_if(from.begin(), from.end(),
+                              [&](const std::string& l) { return l.starts_with(prefix) && l.find(suffix) != std::string::npos; }),
+               from.end());
+    from.push_back(line);
+  }
 }
 
 }  // namespace fluxsim

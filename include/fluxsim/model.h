@@ -159,6 +159,18 @@ struct Source {
   bool exists_at_start = false;
 };
 
+/// A flag the repository sets on a Flux controller it deploys: a patch adding container args to the
+/// kustomize-, helm- or source-controller Deployment (in a kustomization.yaml, a Kustomization's
+/// spec.patches, or a FluxInstance / flux-instance HelmRelease `kustomize.patches`), or the args of such
+/// a Deployment itself. The real rollout runs with these, so the simulation does too unless the
+/// scenario sets the same field.
+struct ControllerFlag {
+  std::string controller;  ///< "kustomize", "helm" or "source"
+  std::string name;        ///< without dashes: "concurrent", "requeue-dependency", ...
+  std::string value;       ///< as written: "20", "5s"
+  SourceLocation where;
+};
+
 /// Everything one simulation replays. Owned by value; index 0 of kustomizations is the root.
 struct World {
   std::string repo_root;    ///< the repository directory as given, for messages
@@ -166,6 +178,8 @@ struct World {
   std::vector<Kustomization> kustomizations;  ///< [0] = root, then in discovery order (breadth first)
   std::vector<HelmRelease> helm_releases;
   std::vector<Source> sources;
+  /// Controller flags found in the repository, in file order (the last one for a flag wins).
+  std::vector<ControllerFlag> controller_flags;
   /// Loader findings (warnings about unreadable Secrets, external resources, dead references, ...).
   Diagnostics diagnostics;
 

@@ -102,6 +102,11 @@ struct Controllers {
   KustomizeControllerSettings kustomize;
   SourceControllerSettings source;
   HelmControllerSettings helm;
+  /// Fields the scenario file or --set wrote ("kustomize.concurrent", "helm.requeueDependency", ...):
+  /// flags found in the repository never override these.
+  std::vector<std::string> set_in_scenario;
+  /// Flags taken from the repository by apply_controller_flags, one line each, for reports.
+  std::vector<std::string> from_repository;
 };
 
 /// timing: how long things take. `ready` holds only the scenario's own rules (first match wins);
@@ -169,5 +174,11 @@ ScenarioLoad parse_scenario(std::string_view text, const std::string& file,
 
 /// The scenario for `fluxsim run REPO`: every default, repo = the directory, entry to be discovered.
 Scenario default_scenario_for_repo(const std::string& repo_dir);
+
+/// Runs the controllers the repository runs: applies World::controller_flags (--concurrent,
+/// --requeue-dependency, --interval-jitter-percentage, --min-retry-delay) to every controller setting
+/// the scenario did not set itself, and records each in controllers.from_repository. Flags with values
+/// fluxsim cannot use are skipped with a warning in `warnings`.
+void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics& warnings);
 
 }  // namespace fluxsim

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "load/repo_files.h"
 
+#include <algorithm>
+
 namespace fluxsim::load {
 
 namespace {
@@ -122,6 +124,14 @@ const ParsedYaml* RepoFiles::parse(const std::string& path) {
   documents_parsed_ += parsed->documents.size();
   texts_[path]->reset();  // the tree is what the loader keeps; the text is read again only if asked for
   return parsed_.emplace(path, std::move(parsed)).first->second.get();
+}
+
+std::vector<std::string> RepoFiles::parsed_paths() const {
+  std::vector<std::string> out;
+  out.reserve(parsed_.size());
+  for (const auto& [path, parsed] : parsed_) out.push_back(path);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace fluxsim::load

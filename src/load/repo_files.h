@@ -45,6 +45,9 @@ class RepoFiles {
   /// Every document of a YAML file (or its error), or nullptr when it is not a readable file.
   const ParsedYaml* parse(const std::string& path);
 
+  /// Paths of every file parsed so far, sorted bytewise.
+  std::vector<std::string> parsed_paths() const;
+
   std::size_t files_read() const { return files_read_; }
   std::size_t bytes_read() const { return bytes_read_; }
   std::size_t documents_parsed() const { return documents_parsed_; }

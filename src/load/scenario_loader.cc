@@ -789,6 +789,13 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
                 {"concurrent", "requeueDependency", "intervalJitterPercent", "healthPollInterval",
                  "firstReconcileDelay", "stageWaitTimeout"});
     KustomizeControllerSettings& s = c.kustomize;
+    auto mark = [&](const DocNode* v, const char* field) {
+      if (v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back(field);
+    };
+    mark(k.get("concurrent"), "kustomize.concurrent");
+    mark(k.get("requeueDependency"), "kustomize.requeueDependency");
+    mark(k.get("intervalJitterPercent"), "kustomize.intervalJitterPercent");
+    mark(k.get("firstReconcileDelay"), "kustomize.firstReconcileDelay");
     integer(k.get("concurrent"), k.path("concurrent"), 1, kMaxConcurrent, s.concurrent);
     duration(k.get("requeueDependency"), k.path("requeueDependency"), Bound::Positive, s.requeue_dependency);
     // kustomize-controller's --interval-jitter-percentage: "It cannot be negative, and must be less than 100."
@@ -800,10 +807,14 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
   }
   {
     MapReader src(*this, m.get("source"), m.path("source"), {"concurrent"});
+    if (const DocNode* v = src.get("concurrent"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("source.concurrent");
     integer(src.get("concurrent"), src.path("concurrent"), 1, kMaxConcurrent, c.source.concurrent);
   }
   {
     MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency"});
+    if (const DocNode* v = h.get("concurrent"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("helm.concurrent");
+    if (const DocNode* v = h.get("requeueDependency"); v && v->type != DocNode::Type::Null)
+      c.set_in_scenario.emplace_back("helm.requeueDependency");
     integer(h.get("concurrent"), h.path("concurrent"), 1, kMaxConcurrent, c.helm.concurrent);
     duration(h.get("requeueDependency"), h.path("requeueDependency"), Bound::Positive, c.helm.requeue_dependency);
   }

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "fluxsim/load.h"
+#include "load/controller_flags.h"
 #include "load/document.h"
 #include "load/entry_discovery.h"
 #include "load/flux_objects.h"
@@ -115,6 +116,10 @@ class WorldLoader {
       drain();
     }
     finish_sources();
+    // Flags the repository sets on the controllers it deploys, from every file a build read.
+    for (const std::string& path : files_.parsed_paths())
+      if (const load::ParsedYaml* parsed = files_.parse(path))
+        for (const load::Node& doc : parsed->documents) load::find_controller_flags(doc, path, world_.controller_flags);
     out_.stats.files_read = files_.files_read();
     out_.stats.bytes_read = files_.bytes_read();
     out_.stats.documents = files_.documents_parsed();

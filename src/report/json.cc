@@ -38,6 +38,7 @@ void write_json(const RunReport& report, std::ostream& os) {
   doc["seed"] = r.seed;
   doc["runs"] = 1;
   doc["horizonMs"] = to_ms(r.horizon);
+  doc["controllerFlagsFromRepository"] = report.scenario.controllers.from_repository;
   doc["allReady"] = r.all_ready;
   doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);
   Json ks = Json::array();

@@ -32,6 +32,8 @@ void write_table(const RunReport& report, std::ostream& os) {
   out += fmt::format("fluxsim {} — scenario {} (seed {}, horizon {})\n", kVersion, report.scenario.name, r.seed,
                      format_time(r.horizon));
   if (!report.scenario.description.empty()) out += report.scenario.description + "\n";
+  for (const std::string& flag : report.scenario.controllers.from_repository)
+    out += "Controller flag from the repository: " + flag + "\n";
   out += '\n';
 
   const std::vector<std::string> names = display_names(world);

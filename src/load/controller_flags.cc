@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "load/controller_flags.h"
+
+#include <algorithm>
+#include <array>
+#include <regex>
+#include <string_view>
+
+namespace fluxsim::load {
+namespace {
+
+constexpr std::array<std::string_view, 3> kControllers = {"kustomize", "helm", "source"};
+
+// The flags that change timing, per controller (flux-semantics.md §3, §10, §11).
+bool timing_flag(std::string_view name) {
+  return name == "concurrent" || name == "requeue-dependency" || name == "interval-jitter-percentage" ||
+         name == "min-retry-delay";
+}
+
+// Every "--name=value" in `text`, attributed to `line` of `file`.
+void scan_args(std::string_view text, const std::vector<std::string>& controllers, const std::string& file, int line,
+               std::vector<ControllerFlag>& out) {
+  std::size_t pos = 0;
+  while ((pos = text.find("--", pos)) != std::string_view::npos) {
+    pos += 2;
+    std::size_t eq = text.find('=', pos);
+    if (eq == std::string_view::npos) break;
+    std::string_view name = text.substr(pos, eq - pos);
+    if (!timing_flag(name)) continue;
+    std::size_t end = eq + 1;
+    while (end < text.size() && text[end] != '\n' && text[end] != ' ' && text[end] != '"' && text[end] != '\'' &&
+           text[end] != ',' && text[end] != ']')
+      ++end;
+    std::string value(text.substr(eq + 1, end - eq - 1));
+    if (value.empty()) continue;
+    // A multi-line scalar is a block scalar whose content starts on the line after its indicator.
+    int at = line;
+    if (line > 0 && text.find('\n') + 1 < text.size())
+      at = line + 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+    for (const std::string& c : controllers) out.push_back({c, std::string(name), value, {file, at, 0}});
+    pos = end;
+  }
+}
+
+// The controllers a kustomize target name (an anchored regular expression) selects.
+std::vector<std::string> targeted(const std::string& pattern) {
+  std::vector<std::string> out;
+  std::regex re;
+  try {
+    re = std::regex("^(?:" + pattern + ")$");
+  } catch (const std::regex_error&) {
+    return out;
+  }
+  for (std::string_view c : kControllers) {
+    std::string name = std::string(c) + "-controller";
+    if (std::regex_match(name, re)) out.emplace_back(c);
+  }
+  return out;
+}
+
+void scalars(const Node& n, std::string& text) {
+  if (n.is_scalar()) {
+    text += n.value;
+    text += '\n';
+  }
+  for (const Node& item : n.items) scalars(item, text);
+  for (const Field& f : n.fields) scalars(f.value, text);
+}
+
+void walk(const Node& n, const std::string& file, std::vector<ControllerFlag>& out, int depth) {
+  if (depth > 64) return;
+  if (n.is_map()) {
+    const Node* patch = n.get("patch");
+    const Node* target = n.get("target");
+    if (patch && target && target->is_map() && target->text({"kind"}) == "Deployment") {
+      std::vector<std::string> controllers;
+      if (const Node* name = target->get("name"); name && name->is_scalar()) controllers = targeted(name->value);
+      if (!controllers.empty()) {
+        std::string text;
+        scalars(*patch, text);
+        scan_args(text, controllers, file, patch->line, out);
+      }
+    }
+    // A controller Deployment itself.
+    if (n.text({"kind"}) == "Deployment") {
+      const std::string name = n.text({"metadata", "name"});
+      for (std::string_view c : kControllers)
+        if (name == std::string(c) + "-controller")
+          if (const Node* containers = n.at({"spec", "template", "spec", "containers"}))
+            for (const Node& container : containers->items)
+              if (const Node* args = container.get("args"))
+                for (const Node& arg : args->items)
+                  if (arg.is_scalar()) scan_args(arg.value, {std::string(c)}, file, arg.line, out);
+    }
+    for (const Field& f : n.fields) walk(f.value, file, out, depth + 1);
+  } else if (n.is_seq()) {
+    for (const Node& item : n.items) walk(item, file, out, depth + 1);
+  }
+}
+
+}  // namespace
+
+void find_controller_flags(const Node& document, const std::string& file, std::vector<ControllerFlag>& out) {
+  walk(document, file, out, 0);
+}
+
+}  // namespace fluxsim::load
