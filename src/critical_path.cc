@@ -35,6 +35,20 @@ TimeParts& TimeParts::operator+=(const TimeParts& o) {
   return *this;
 }
 
+std::vector<std::pair<const char*, Duration>> named_parts(const TimeParts& p) {
+  return {{"startup", p.startup}, {"worker", p.worker}, {"dependency", p.dependency}, {"source", p.source},
+          {"apply", p.apply},     {"health", p.health}, {"retry", p.retry},           {"other", p.other}};
+}
+
+std::string to_string(const TimeParts& parts) {
+  auto named = named_parts(parts);
+  std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [name, d] : named)
+    if (d > Duration{0}) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", name, format_duration(d));
+  return out.empty() ? "-" : out;
+}
+
 const char* to_string(Gate g) {
   switch (g) {
     case Gate::Start: return "start";

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fluxsim/graph.h"
@@ -31,6 +32,13 @@ struct TimeParts {
   Duration total() const;
   TimeParts& operator+=(const TimeParts& o);
 };
+
+/// "dependency 29s, apply 1.02s, health 30s": the non-zero parts, largest first (ties in field order).
+std::string to_string(const TimeParts& parts);
+
+/// The parts as (name, duration) pairs in field order, zeros included: "startup", "worker", "dependency",
+/// "source", "apply", "health", "retry", "other" (the JSON keys).
+std::vector<std::pair<const char*, Duration>> named_parts(const TimeParts& parts);
 
 /// How a step was released by the step before it.
 enum class Gate : std::uint8_t {

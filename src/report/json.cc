@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fluxsim/critical_path.h"
+#include "fluxsim/graph.h"
 #include "fluxsim/report.h"
 #include "fluxsim/version.h"
 
@@ -27,6 +29,43 @@ std::string object_name(const World& world, const TraceEvent& e) {
   return {};
 }
 
+Json parts_ms(const TimeParts& parts) {
+  Json j = Json::object();
+  for (const auto& [name, d] : named_parts(parts)) j[name] = d.count();
+  return j;
+}
+
+/// `criticalPath` (names, product.md §3) and `criticalPathDetail` (steps and where their time went).
+void add_critical_path(const RunReport& report, Json& doc) {
+  const World& world = report.world;
+  const CriticalPath cp = critical_path(world, report.scenario, report.result);
+  Json names = Json::array();
+  for (const CriticalStep& s : cp.steps) names.push_back(world.kustomizations[s.kustomization].ref.name);
+  doc["criticalPath"] = std::move(names);
+  Json detail;
+  detail["summary"] = cp.summary;
+  detail["totalMs"] = ms(cp.end);
+  detail["partsMs"] = parts_ms(cp.parts);
+  Json steps = Json::array();
+  for (const CriticalStep& s : cp.steps) {
+    const Kustomization& k = world.kustomizations[s.kustomization];
+    Json j;
+    j["name"] = k.ref.name;
+    j["namespace"] = k.ref.ns;
+    j["gate"] = to_string(s.gate);
+    j["fromMs"] = to_ms(s.from);
+    j["toMs"] = to_ms(s.to);
+    j["partsMs"] = parts_ms(s.parts);
+    j["workerFreedBy"] = s.worker_freed_by >= 0 ? Json(world.kustomizations[static_cast<std::size_t>(s.worker_freed_by)].ref.name)
+                                                : Json(nullptr);
+    j["failedAttempts"] = s.failed_attempts;
+    if (!s.last_failure.empty()) j["lastFailure"] = s.last_failure;
+    steps.push_back(std::move(j));
+  }
+  detail["steps"] = std::move(steps);
+  doc["criticalPathDetail"] = std::move(detail);
+}
+
 }  // namespace
 
 void write_json(const RunReport& report, std::ostream& os) {
@@ -40,6 +79,8 @@ void write_json(const RunReport& report, std::ostream& os) {
   doc["horizonMs"] = to_ms(r.horizon);
   doc["allReady"] = r.all_ready;
   doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);
+  add_critical_path(report, doc);
+  const DependencyGraph graph(world);
   Json ks = Json::array();
   for (std::size_t k : ready_order(world, r)) {
     const Kustomization& spec = world.kustomizations[k];
@@ -50,6 +91,7 @@ void write_json(const RunReport& report, std::ostream& os) {
     if (s.parent >= 0) j["parent"] = world.kustomizations[static_cast<std::size_t>(s.parent)].ref.name;
     else if (spec.parent) j["parent"] = spec.parent->name;
     else j["parent"] = nullptr;
+    j["wave"] = graph.wave(k);
     j["createdAtMs"] = ms(s.created_at);
     j["firstStartedAtMs"] = ms(s.first_started_at);
     j["firstAppliedAtMs"] = ms(s.first_applied_at);
