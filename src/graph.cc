@@ -261,6 +261,25 @@ std::vector<NodeId> DependencyGraph::topological_order() const {
   return out;
 }
 
+std::string DependencyGraph::ring_text(const Cycle& cycle) const {
+  if (cycle.path.empty()) return {};
+  std::string out = names_.at(cycle.path.back().to);
+  for (auto it = cycle.path.rbegin(); it != cycle.path.rend(); ++it) out += " → " + names_.at(it->from);
+  return out;
+}
+
+std::vector<std::string> DependencyGraph::ring_links(const Cycle& cycle) const {
+  std::vector<std::string> out;
+  for (auto it = cycle.path.rbegin(); it != cycle.path.rend(); ++it) {
+    const std::string where = to_string(it->where);
+    std::string line = it->kind == EdgeKind::DependsOn ? names_.at(it->to) + " dependsOn " + names_.at(it->from)
+                                                       : names_.at(it->to) + " is applied by " + names_.at(it->from);
+    if (!where.empty()) line += " (" + where + ")";
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 bool DependencyGraph::edge_in_cycle(const GraphEdge& e) const {
   return cycle_of_.at(e.from) >= 0 && cycle_of_.at(e.from) == cycle_of_.at(e.to);
 }

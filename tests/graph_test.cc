@@ -110,6 +110,9 @@ TEST_CASE("every dependsOn cycle is found and named, with the file and line of e
   CHECK(abc.path[0].where == SourceLocation{"apps/b.yaml", 11, 7});
   CHECK(abc.path[1].where == SourceLocation{"apps/c.yaml", 12, 7});
   CHECK(abc.path[2].where == SourceLocation{"apps/a.yaml", 10, 7});
+  CHECK(g.ring_text(abc) == "a → c → b → a");
+  CHECK(g.ring_links(abc) ==
+        std::vector<std::string>{"a dependsOn c (apps/a.yaml:10:7)", "c dependsOn b (apps/c.yaml:12:7)", "b dependsOn a (apps/b.yaml:11:7)"});
   CHECK(ring(g, g.cycles()[1]) == "x -> y -> x");
   CHECK(g.in_cycle(id(w, "a")));
   CHECK_FALSE(g.in_cycle(id(w, "ok")));
@@ -131,6 +134,9 @@ TEST_CASE("a ring through a parent: a Kustomization that depends on its own chil
   CHECK(ring(g, c) == "child -> parent -> child");
   CHECK(c.path[0].kind == EdgeKind::DependsOn);
   CHECK(c.path[1].kind == EdgeKind::Parent);
+  CHECK(g.ring_text(c) == "child → parent → child");
+  CHECK(g.ring_links(c)[0] == "child is applied by parent");
+  CHECK(g.ring_links(c)[1] == "parent dependsOn child (clusters/parent.yaml:9:7)");
 }
 
 TEST_CASE("a Kustomization that depends on itself is a cycle of one") {

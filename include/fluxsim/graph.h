@@ -99,6 +99,13 @@ class DependencyGraph {
   /// dependsOn entries naming no Kustomization, in the order of the Kustomizations that list them.
   const std::vector<DanglingDependency>& dangling() const { return dangling_; }
 
+  /// The ring read in waiting direction, "a → c → b → a": each arrow means "waits for" (lists it in
+  /// dependsOn, or is applied by it).
+  std::string ring_text(const Cycle& cycle) const;
+  /// One line per link of the ring, in the same order: "a dependsOn c (apps/a.yaml:10)" or
+  /// "child is applied by parent (clusters/child.yaml:3)"; the location is left out when unknown.
+  std::vector<std::string> ring_links(const Cycle& cycle) const;
+
   /// "name" or "namespace/name" (when the World spans several namespaces or names repeat).
   const std::string& name(NodeId n) const { return names_.at(n); }
 
