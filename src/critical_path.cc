@@ -112,6 +112,15 @@ std::vector<NodeId> health_checked(const World& w, NodeId k) {
   return out;
 }
 
+/// At most about 100 characters of a Flux message, cut at a word.
+std::string shorten(const std::string& text) {
+  constexpr std::size_t kMax = 100;
+  if (text.size() <= kMax) return text;
+  std::size_t cut = text.rfind(' ', kMax);
+  if (cut == std::string::npos || cut < kMax / 2) cut = kMax;
+  return text.substr(0, cut) + " …";
+}
+
 class Walker {
  public:
   Walker(const World& w, const Scenario& s, const RunResult& r) : world_(w), scenario_(s), result_(r), graph_(w) {
@@ -294,9 +303,27 @@ class Walker {
       if (failed(p.outcome) && p.started_at < step.to) {
         ++step.failed_attempts;
         step.last_failure = p.reason.empty() ? p.message : p.reason + ": " + p.message;
+        if (p.outcome == PassOutcome::HealthCheckFailed && p.health_started_at != kNever && step.starved_child < 0)
+          step.starved_child = starved_child(k, p.health_started_at, p.ended_at);
       }
     }
     return step;
+  }
+
+  /// A Kustomization k's health check waited on over [from, to) that was queued for a worker (or not yet
+  /// past its finalizer requeue) for at least half of that time; -1 when there is none.
+  std::int32_t starved_child(NodeId k, SimTime from, SimTime to) const {
+    if (to <= from) return -1;
+    for (NodeId j : health_checked(world_, k)) {
+      Duration queued{0};
+      for (const PhaseSpan& s : timeline(result_, j)) {
+        if (s.phase != Phase::Queued && s.phase != Phase::Startup) continue;
+        const SimTime a = std::max(s.from, from), b = std::min(s.to, to);
+        if (b > a) queued += b - a;
+      }
+      if (queued * 2 >= to - from) return static_cast<std::int32_t>(j);
+    }
+    return -1;
   }
 
   std::string summarize(const CriticalPath& cp) const {
@@ -335,6 +362,15 @@ class Walker {
     const std::string& who = graph_.name(top->kustomization);
     const Kustomization& spec = world_.kustomizations[top->kustomization];
 
+    // A health check that failed because what it waited for never got a worker: worker saturation, whatever
+    // the largest part is called.
+    if ((best->which == 2 || best->which == 3) && top->starved_child >= 0)
+      return fmt::format("{} {} because {}'s health check waited for {}, which could not get a worker while all {} were busy "
+                         "(wait: true passes hold theirs): consider --concurrent={} (controllers.kustomize.concurrent), or "
+                         "fewer wait: true Kustomizations",
+                         head, best->which == 2 ? "health checking" : "retry delay after a failed health check", who,
+                         graph_.name(static_cast<NodeId>(top->starved_child)), kc.concurrent, kc.concurrent * 2);
+
     switch (best->which) {
       case 0: {
         int links = 0;
@@ -357,7 +393,7 @@ class Walker {
       case 3:
         return fmt::format("{} retry delay after failed attempts, mostly {} ({}): consider a shorter spec.retryInterval on {} "
                            "(now {}), or fix the failure",
-                           head, who, top->last_failure.empty() ? "failed" : top->last_failure, who,
+                           head, who, shorten(top->last_failure.empty() ? "failed" : top->last_failure), who,
                            format_duration(spec.retry_interval_or_default()));
       case 4:
         return fmt::format("{} waiting for the source artifact (mostly {}): check the source's fetch time and its "

@@ -257,3 +257,37 @@ TEST_CASE("on random worlds the critical path is contiguous and adds up to the t
   }
   CHECK(with_path > 10);
 }
+
+TEST_CASE("a health check that fails because its children cannot get a worker is named as worker saturation") {
+  // Two wait: true parents on two workers: each holds its worker while waiting for a child that needs one.
+  WorldBuilder b;
+  for (const char* n : {"p1", "p2"}) {
+    Kustomization& p = b.kustomization(n);
+    p.wait = true;
+    p.interval = 5min;  // timeout 4m30s, retryInterval 5m
+    const std::string child = std::string(n) + "-child";
+    b.kustomization(child, n);
+    b.object(child, "v1", "ConfigMap", "default", child);
+  }
+  Scenario s = quiet_scenario();
+  s.controllers.kustomize.concurrent = 2;
+  const World& w = b.world();
+  RunResult r = simulate(w, s);
+  REQUIRE(r.all_ready);
+  CriticalPath cp = critical_path(w, s, r);
+  check_adds_up(cp);
+  const CriticalStep& last = cp.steps.back();
+  CHECK(last.failed_attempts >= 1);
+  REQUIRE(last.starved_child >= 0);
+  CHECK(w.kustomizations[static_cast<std::size_t>(last.starved_child)].ref.name.ends_with("-child"));
+  CHECK(cp.summary.find("which could not get a worker while all 2 were busy") != std::string::npos);
+  CHECK(cp.summary.find("consider --concurrent=4") != std::string::npos);
+
+  SUBCASE("with enough workers the children run and nothing starves") {
+    s.controllers.kustomize.concurrent = 4;
+    CriticalPath ok = critical_path(w, s, simulate(w, s));
+    check_adds_up(ok);
+    CHECK(ok.steps.back().starved_child == -1);
+    CHECK(ok.summary.find("could not get a worker") == std::string::npos);
+  }
+}

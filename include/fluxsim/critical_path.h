@@ -62,6 +62,9 @@ struct CriticalStep {
   std::int32_t worker_freed_by = -1;
   int failed_attempts = 0;   ///< apply attempts within the step that failed
   std::string last_failure;  ///< "Reason: message" of the last of them
+  /// A Kustomization that a failed health check of this step waited on, and that spent most of that
+  /// check waiting for a worker (every worker held, typically by health checks like this one); -1: none.
+  std::int32_t starved_child = -1;
 };
 
 struct CriticalPath {
