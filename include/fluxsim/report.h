@@ -50,6 +50,11 @@ void write_svg_gantt(const RunReport& report, std::ostream& out);
 /// (src/report/chrome_trace.cc)
 void write_chrome_trace(const RunReport& report, std::ostream& out);
 
+/// `fluxsim explain`: the run as a numbered story, one line per controller decision, each naming the Flux
+/// rule (field or flag) behind it; stops at full readiness, then the critical path and its hint.
+/// Needs a recorded run. (src/report/explain.cc)
+void write_explain(const RunReport& report, std::ostream& out);
+
 /// Kustomization indexes in the order the table lists them: by first Ready, never-Ready last
 /// (by creation, then name).
 std::vector<std::size_t> ready_order(const World& world, const RunResult& result);
