@@ -367,7 +367,7 @@ class Checker {
       }
     }
     for (const auto& [key, u] : unknown) {
-      add("unknown-kind", Severity::Warning, u.first->origin, to_string(u.first->ref),
+      add("unknown-kind", Severity::Warning, u.first->origin, object_of(ks(u.applier)),
           fmt::format("kind {} ({} object{}, first {} in {}) has no CustomResourceDefinition in the repository and no `provides` "
                       "rule: fluxsim assumes it is installed already",
                       key, u.count, u.count == 1 ? "" : "s", to_string(u.first->ref), graph_.name(u.applier)),

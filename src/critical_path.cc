@@ -12,6 +12,7 @@
 #include "fluxsim/critical_path.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -143,6 +144,7 @@ class Walker {
       cp.summary = "no critical path: the run has no Kustomizations";
       return cp;
     }
+    std::string missing;  // "not every Kustomization became Ready ...: " when some never did
     if (!result_.all_ready) {
       std::vector<std::string> never;
       for (NodeId k : graph_.sorted_nodes())
@@ -150,22 +152,28 @@ class Walker {
       std::string list;
       for (std::size_t i = 0; i < never.size() && i < 5; ++i) list += (i ? ", " : "") + never[i];
       if (never.size() > 5) list += fmt::format(" and {} more", never.size() - 5);
-      cp.summary = fmt::format("no critical path: not every Kustomization became Ready within {} ({})", format_time(result_.ended_at), list);
-      return cp;
+      missing = fmt::format("not every Kustomization became Ready within {} ({})", format_time(result_.ended_at), list);
+      if (never.size() == n) {
+        cp.summary = "no critical path: " + missing;
+        return cp;
+      }
     }
     if (result_.passes.empty()) {
       cp.summary = "no critical path: the run was not recorded";
       return cp;
     }
     // The last to become Ready (ties: the first in sorted-name order).
-    NodeId last = graph_.sorted_nodes().front();
-    for (NodeId k : graph_.sorted_nodes())
-      if (result_.kustomizations[k].ready_at > result_.kustomizations[last].ready_at) last = k;
-    cp.end = result_.kustomizations[last].ready_at;
+    std::optional<NodeId> last;
+    for (NodeId k : graph_.sorted_nodes()) {
+      const SimTime t = result_.kustomizations[k].ready_at;
+      if (t != kNever && (!last || t > result_.kustomizations[*last].ready_at)) last = k;
+    }
+    cp.end = result_.kustomizations[*last].ready_at;
+    cp.complete = result_.all_ready;
 
     std::vector<CriticalStep> reversed;
     std::set<std::tuple<NodeId, std::int64_t, bool>> visited;
-    NodeId k = last;
+    NodeId k = *last;
     SimTime end = cp.end;
     bool ready_end = true;
     for (std::size_t guard = 0; guard <= result_.passes.size() + n; ++guard) {
@@ -185,6 +193,8 @@ class Walker {
     cp.steps.assign(reversed.rbegin(), reversed.rend());
     for (const CriticalStep& s : cp.steps) cp.parts += s.parts;
     cp.summary = summarize(cp);
+    if (!missing.empty())
+      cp.summary = fmt::format("{}; up to the last that did ({} at {}): {}", missing, graph_.name(*last), format_time(cp.end), cp.summary);
     return cp;
   }
 

@@ -69,7 +69,12 @@ struct CriticalStep {
 
 struct CriticalPath {
   std::vector<CriticalStep> steps;  ///< first (the root, t=0) to last (the last to become Ready)
-  SimTime end = kNever;            ///< time to full readiness; kNever (and no steps) if some never became Ready
+  /// When the last Kustomization that became Ready did: the time to full readiness when `complete`;
+  /// kNever (and no steps) when none became Ready.
+  SimTime end = kNever;
+  /// Every Kustomization became Ready. When false, the path leads to the last one that did, and the
+  /// summary first names those that never did.
+  bool complete = false;
   TimeParts parts;                  ///< the sum over steps: adds up to `end`
   /// One line naming the dominant cause and the Flux knob to turn, e.g. "62% of the 7m12s is dependency
   /// polling (...): consider --requeue-dependency=5s"; says why there is no path when `end` is kNever.

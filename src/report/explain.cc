@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <ostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -90,9 +91,12 @@ class Story {
     for (std::size_t k = 0; k < suppressed_.size(); ++k) {
       if (suppressed_[k] == 0 || r_.kustomizations[k].ready_at != kNever) continue;
       const KustomizationSummary& s = r_.kustomizations[k];
+      std::string why = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+      for (const PassRecord* p : passes_[k])  // a pass cut by the end of the run says less than the last failure
+        if (failed(p->outcome) || waiting(p->outcome)) why = p->reason.empty() ? p->message : p->reason + ": " + p->message;
       line(r_.ended_at, names_[k],
-           fmt::format("still not Ready at the end of the run: the same outcome repeated {} more time{} ({}{})", suppressed_[k],
-                       suppressed_[k] == 1 ? "" : "s", s.reason.empty() ? "" : s.reason + ": ", s.message));
+           fmt::format("still not Ready at the end of the run: the same outcome repeated {} more time{} ({})", suppressed_[k],
+                       suppressed_[k] == 1 ? "" : "s", why));
     }
     const std::size_t width = std::to_string(lines_.size()).size();
     for (std::size_t i = 0; i < lines_.size(); ++i) out_ += fmt::format("{:>{}}. {}\n", i + 1, width, lines_[i]);
@@ -111,7 +115,7 @@ class Story {
     if (!cp.steps.empty()) {
       std::string chain;
       for (const CriticalStep& s : cp.steps) chain += (chain.empty() ? "" : " → ") + names_[s.kustomization];
-      out_ += fmt::format("Critical path: {}\n", chain);
+      out_ += fmt::format("{}: {}\n", cp.complete ? "Critical path" : "Critical path to the last that became Ready", chain);
     }
     out_ += cp.summary + "\n";
   }
@@ -123,6 +127,12 @@ class Story {
   }
 
   // ----- helpers ------------------------------------------------------------------------------------
+  /// Names listed in one line at most; the rest are counted.
+  static constexpr std::size_t kListed = 8;
+
+  /// True the first time a kind of line is told: it gets the full explanation, later ones a short form.
+  bool first_time(const char* what) { return told_.insert(what).second; }
+
   const PassRecord* pass(std::size_t k, std::int64_t number) const {
     for (const PassRecord* p : passes_[k])
       if (p->number == number) return p;
@@ -201,9 +211,13 @@ class Story {
       case TraceType::Created: {
         std::string by = e.other >= 0 ? fmt::format("created: {} applied its manifest", names_[static_cast<std::size_t>(e.other)])
                                       : std::string("created by flux bootstrap");
-        line(e.at, who,
-             fmt::format("{} → its first reconcile only adds the finalizer; the real pass follows {} later (--min-retry-delay)", by,
-                         format_duration(kc_.first_reconcile_delay)));
+        if (first_time("created"))
+          line(e.at, who,
+               fmt::format("{} → its first reconcile only adds the finalizer; the real pass follows {} later (--min-retry-delay)", by,
+                           format_duration(kc_.first_reconcile_delay)));
+        else
+          line(e.at, who, fmt::format("{} (finalizer first, real pass {} later: --min-retry-delay)", by,
+                                      format_duration(kc_.first_reconcile_delay)));
         return;
       }
       case TraceType::PassStarted: {
@@ -318,9 +332,12 @@ class Story {
     } else if (!spec.depends_on.empty()) {
       why = "all dependencies Ready → ";
     }
+    const std::string build = to_string(report_.scenario.timing.build);
     line(e.at, names_[k],
-         fmt::format("{}{}apply attempt {}: fetch the artifact, kustomize build, server-side dry-run (timing.build {})", queue_wait(p),
-                     why, e.value, to_string(report_.scenario.timing.build)));
+         first_time("apply")
+             ? fmt::format("{}{}apply attempt {}: fetch the artifact, kustomize build, server-side dry-run (timing.build {})",
+                           queue_wait(p), why, e.value, build)
+             : fmt::format("{}{}apply attempt {}: fetch, build, dry-run (timing.build {})", queue_wait(p), why, e.value, build));
   }
 
   void stage_applied(const TraceEvent& e, std::size_t k, const PassRecord& p) {
@@ -348,6 +365,11 @@ class Story {
     }
     std::string text = fmt::format("writes {} ({} each: timing.applyPerObject)", plural(written, "object", "objects"),
                                    to_string(report_.scenario.timing.apply_per_object));
+    if (children.size() > kListed) {
+      const std::size_t more = children.size() - kListed;
+      children.resize(kListed);
+      children.push_back(fmt::format("{} more", more));
+    }
     if (!children.empty())
       text += fmt::format(", creating Kustomization{} {}: each is enqueued at once and reconciles on its own",
                           children.size() == 1 ? "" : "s", list(children));
@@ -368,11 +390,20 @@ class Story {
           for (std::size_t c = 0; c < world_.kustomizations.size(); ++c)
             if (world_.kustomizations[c].ref.name == h.name && world_.kustomizations[c].ref.ns == h.ns) kids.push_back(names_[c]);
     }
-    std::string text = fmt::format("{} → waits for {} to become Current, holding its worker (kstatus polled every {}, gives up "
-                                   "after {}: spec.timeout{})",
-                                   spec.wait ? "wait: true" : "healthChecks", plural(static_cast<std::size_t>(std::max(e.other, 0)), "object", "objects"),
-                                   format_duration(kc_.health_poll_interval), format_duration(spec.timeout_or_default()),
-                                   spec.timeout ? "" : ", unset = interval − 30s");
+    const std::string objects = plural(static_cast<std::size_t>(std::max(e.other, 0)), "object", "objects");
+    std::string text =
+        first_time("health")
+            ? fmt::format("{} → waits for {} to become Current, holding its worker (kstatus polled every {}, gives up after {}: "
+                          "spec.timeout{})",
+                          spec.wait ? "wait: true" : "healthChecks", objects, format_duration(kc_.health_poll_interval),
+                          format_duration(spec.timeout_or_default()), spec.timeout ? "" : ", unset = interval − 30s")
+            : fmt::format("{} → waits for {} to become Current, holding its worker (timeout {}: spec.timeout)",
+                          spec.wait ? "wait: true" : "healthChecks", objects, format_duration(spec.timeout_or_default()));
+    if (kids.size() > kListed) {
+      const std::size_t more = kids.size() - kListed;
+      kids.resize(kListed);
+      kids.push_back(fmt::format("{} more", more));
+    }
     if (!kids.empty())
       text += fmt::format("; Kustomization{} {} count{} only once Ready", kids.size() == 1 ? "" : "s", list(kids), kids.size() == 1 ? "s" : "");
     line(e.at, names_[k], text);
@@ -402,6 +433,7 @@ class Story {
   std::vector<std::size_t> suppressed_;                 // passes left out, per Kustomization
   SimTime rollout_end_{};
   std::vector<std::string> lines_;
+  std::set<std::string> told_;
   std::string out_;
 };
 

@@ -44,6 +44,7 @@ void add_critical_path(const RunReport& report, Json& doc) {
   doc["criticalPath"] = std::move(names);
   Json detail;
   detail["summary"] = cp.summary;
+  detail["complete"] = cp.complete;  // false: the path leads to the last Kustomization that became Ready
   detail["totalMs"] = ms(cp.end);
   detail["partsMs"] = parts_ms(cp.parts);
   Json steps = Json::array();

@@ -46,7 +46,8 @@ void write_critical_path(const RunReport& report, const DependencyGraph& graph, 
   }
   std::string chain;
   for (const CriticalStep& s : cp.steps) chain += (chain.empty() ? "" : " → ") + graph.name(s.kustomization);
-  out += fmt::format("Critical path ({}): {}\n", format_time(cp.end), chain);
+  if (cp.complete) out += fmt::format("Critical path ({}): {}\n", format_time(cp.end), chain);
+  else out += fmt::format("Critical path to the last Kustomization that became Ready ({}): {}\n", format_time(cp.end), chain);
   struct Line {
     std::string name, span, via, parts;
   };
