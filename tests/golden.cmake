@@ -17,7 +17,7 @@ function(fluxsim_golden_test name expected)
   add_test(NAME "${name}"
     COMMAND "${CMAKE_COMMAND}"
       "-DFLUXSIM=$<TARGET_FILE:fluxsim>" "-DEXPECTED=${expected}" "-DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}"
-      "-DACTUAL_DIR=${FLUXSIM_GOLDEN_ACTUAL}" -P "${CMAKE_CURRENT_SOURCE_DIR}/tests/golden_check.cmake")
+      "-DACTUAL_DIR=${FLUXSIM_GOLDEN_ACTUAL}" "-DNAME=${name}" -P "${CMAKE_CURRENT_SOURCE_DIR}/tests/golden_check.cmake")
 endfunction()
 
 foreach(expected IN LISTS FLUXSIM_GOLDEN_FILES)

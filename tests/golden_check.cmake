@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Runs one golden test: `cmake -DFLUXSIM=path/to/fluxsim -DEXPECTED=file.expected.txt -DSOURCE_DIR=dir
-# [-DACTUAL_DIR=dir] -P golden_check.cmake`.
+# [-DACTUAL_DIR=dir] [-DNAME=test-name] -P golden_check.cmake`.
 #
 # A golden file describes itself. Its first line is the command, run from SOURCE_DIR; an optional second
 # line gives the expected exit code (default 0); the rest is the expected standard output, byte for byte:
@@ -86,7 +86,11 @@ endif()
 if(NOT DEFINED ACTUAL_DIR)
   set(ACTUAL_DIR "${CMAKE_CURRENT_BINARY_DIR}")
 endif()
-get_filename_component(name "${EXPECTED}" NAME)
+if(DEFINED NAME)
+  string(REGEX REPLACE "[^A-Za-z0-9_.-]" "_" name "${NAME}")
+else()
+  get_filename_component(name "${EXPECTED}" NAME)
+endif()
 file(WRITE "${ACTUAL_DIR}/${name}.expected" "${expected_output}")
 file(WRITE "${ACTUAL_DIR}/${name}.actual" "${actual}")
 find_program(DIFF diff)
@@ -94,9 +98,10 @@ set(shown "")
 if(DIFF)
   execute_process(COMMAND "${DIFF}" -u "${ACTUAL_DIR}/${name}.expected" "${ACTUAL_DIR}/${name}.actual" OUTPUT_VARIABLE shown)
 endif()
+string(JOIN " " shown_command ${arguments})
 message(FATAL_ERROR
   "${EXPECTED}: ${failed}\n"
-  "command: fluxsim ${arguments} (in ${SOURCE_DIR})\n"
+  "command: fluxsim ${shown_command} (in ${SOURCE_DIR})\n"
   "actual output: ${ACTUAL_DIR}/${name}.actual\n"
   "stderr:\n${errors}\n"
   "${shown}\n"
