@@ -2,6 +2,7 @@
 #include "fluxsim/timeline.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace fluxsim {
 
@@ -80,6 +81,42 @@ std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k) {
   }
   add(gap, cursor, end, previous);
   return spans;
+}
+
+std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime until) {
+  struct Attempt {
+    SimTime from, to;
+    std::size_t k;
+  };
+  std::vector<Attempt> attempts;
+  for (const PassRecord& p : result.passes) {
+    if (p.controller != Controller::Kustomize || p.attempt <= 0 || p.subject < 0 || p.started_at >= until) continue;
+    attempts.push_back({p.started_at, p.ended_at == kNever ? std::max(result.ended_at, p.started_at) : p.ended_at,
+                        static_cast<std::size_t>(p.subject)});
+  }
+  std::stable_sort(attempts.begin(), attempts.end(), [](const Attempt& a, const Attempt& b) { return a.from < b.from; });
+  std::vector<ParallelPhase> phases;
+  std::vector<std::pair<SimTime, int>> edges;  // +1 at a start, -1 at an end, for the phase being built
+  auto close = [&] {
+    if (phases.empty()) return;
+    std::sort(edges.begin(), edges.end());  // at equal times ends (-1) come before starts (+1)
+    int running = 0;
+    for (const auto& [t, delta] : edges) phases.back().max_parallel = std::max(phases.back().max_parallel, running += delta);
+    edges.clear();
+  };
+  for (const Attempt& a : attempts) {
+    if (phases.empty() || a.from >= phases.back().to) {
+      close();
+      phases.push_back({a.from, a.to, {}, 0});
+    }
+    ParallelPhase& ph = phases.back();
+    ph.to = std::max(ph.to, a.to);
+    if (std::find(ph.kustomizations.begin(), ph.kustomizations.end(), a.k) == ph.kustomizations.end()) ph.kustomizations.push_back(a.k);
+    edges.push_back({a.from, 1});
+    edges.push_back({a.to, -1});
+  }
+  close();
+  return phases;
 }
 
 }  // namespace fluxsim

@@ -74,6 +74,37 @@ TEST_CASE("the phases of one Kustomization are contiguous spans from its creatio
   CHECK(timeline(r, 99).empty());
 }
 
+TEST_CASE("parallel phases: which apply attempts actually overlapped") {
+  WorldBuilder b;
+  for (const char* n : {"a", "b", "c"}) {
+    b.kustomization(n).wait = true;
+    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
+  }
+  b.depends_on("b", "a");
+  b.depends_on("c", "b");
+  b.kustomization("free").wait = true;  // no dependsOn: overlaps a
+  b.object("free", "apps/v1", "Deployment", "default", "free-app");
+  const World& w = b.world();
+  RunResult r = simulate(w, quiet_scenario());
+  std::vector<ParallelPhase> phases = parallel_phases(r, r.time_to_ready + Duration{1});
+  auto names = [&](const ParallelPhase& p) {
+    std::string out;
+    for (std::size_t k : p.kustomizations) out += (out.empty() ? "" : " ") + w.kustomizations[k].ref.name;
+    return out;
+  };
+  // root [750, 1830); a [2520, 33540) with free [2580, 33600); b [62540, 93560); c [122560, 153580).
+  REQUIRE(phases.size() == 4);
+  CHECK(names(phases[0]) == "flux-system");
+  CHECK(names(phases[1]) == "a free");
+  CHECK(phases[1].max_parallel == 2);
+  CHECK(to_ms(phases[1].from) == 2520);
+  CHECK(to_ms(phases[1].to) == 33600);
+  CHECK(names(phases[2]) == "b");
+  CHECK(names(phases[3]) == "c");
+  CHECK(to_ms(phases[3].to) == 153580);
+  CHECK(parallel_phases(r, at_ms(2000)).size() == 1);
+}
+
 TEST_CASE("critical path of the dependsOn chain of three: root, a, then each dependency poll") {
   WorldBuilder b;
   for (const char* n : {"a", "b", "c"}) {

@@ -104,6 +104,8 @@ TEST_CASE("the table shows each Kustomization's wave and the critical path with 
   CHECK(table.find("dependsOn b Ready") != std::string::npos);
   CHECK(table.find("where the time went: health 1m30s (59%), dependency 58s (38%)") != std::string::npos);
   CHECK(table.find("% of the 2m33.58s is health checking") != std::string::npos);
+  CHECK(table.find("Parallel phases (apply attempts that overlapped, until all Ready): 4\n") != std::string::npos);
+  CHECK(table.find("  2 Kustomizations, up to 2 at once: b, flaky\n") != std::string::npos);
 }
 
 TEST_CASE("the JSON report has a wave per Kustomization and the critical path as names plus detail") {
@@ -122,6 +124,13 @@ TEST_CASE("the JSON report has a wave per Kustomization and the critical path as
   CHECK(detail["steps"][2]["gate"] == "dependsOn");
   CHECK(detail["partsMs"]["dependency"] == 58000);
   CHECK(detail["summary"].get<std::string>().starts_with("59% of the 2m33.58s"));
+  // Parallel phases until all Ready: root; a with flaky's failed attempt; b with flaky's retry; c.
+  const auto& phases = doc["parallelPhases"];
+  REQUIRE(phases.size() == 4);
+  CHECK(phases[1]["kustomizations"] == nlohmann::json::array({"a", "flaky"}));
+  CHECK(phases[2]["kustomizations"] == nlohmann::json::array({"b", "flaky"}));
+  CHECK(phases[1]["maxParallel"] == 2);
+  CHECK(phases[3]["toMs"] == 153580);
 }
 
 TEST_CASE("the SVG Gantt is well-formed XML with one bar group per Kustomization") {

@@ -38,6 +38,20 @@ struct PhaseSpan {
   std::int32_t pass = -1;
 };
 
+/// A stretch of the run in which apply attempts (passes past the source and dependency checks) overlapped
+/// without a gap: the simulated parallel phases, as opposed to the static waves of graph.h.
+struct ParallelPhase {
+  SimTime from{};
+  SimTime to{};
+  std::vector<std::size_t> kustomizations;  ///< World indexes, by first apply start in the phase, each once
+  int max_parallel = 0;                     ///< most apply attempts running at the same instant
+};
+
+/// The parallel phases of apply attempts that started before `until` (kNever: all), in time order. Two
+/// attempts share a phase when they overlap (or are chained by attempts that do); one that starts exactly
+/// when another ends begins a new phase.
+std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime until = kNever);
+
 /// The spans of Kustomization `k` (index in World::kustomizations), contiguous and in time order, from its
 /// creation to RunResult::ended_at. Zero-length spans are left out; empty when it was never created or
 /// the run was not recorded.

@@ -8,6 +8,7 @@
 #include "fluxsim/critical_path.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/report.h"
+#include "fluxsim/timeline.h"
 #include "fluxsim/version.h"
 
 namespace fluxsim {
@@ -121,6 +122,19 @@ void write_json(const RunReport& report, std::ostream& os) {
     workers.push_back(std::move(w));
   }
   doc["workers"] = std::move(workers);
+  // The simulated parallel phases until everything was Ready (or over the whole run).
+  Json phases = Json::array();
+  for (const ParallelPhase& p : parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : kNever)) {
+    Json j;
+    j["fromMs"] = to_ms(p.from);
+    j["toMs"] = to_ms(p.to);
+    j["maxParallel"] = p.max_parallel;
+    Json names = Json::array();
+    for (std::size_t k : p.kustomizations) names.push_back(world.kustomizations[k].ref.name);
+    j["kustomizations"] = std::move(names);
+    phases.push_back(std::move(j));
+  }
+  doc["parallelPhases"] = std::move(phases);
   Json expectations = Json::array();
   for (const ExpectationResult& e : report.expectations)
     expectations.push_back(Json{{"expect", e.expect}, {"met", e.met}, {"detail", e.detail}});

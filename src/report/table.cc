@@ -8,6 +8,7 @@
 #include "fluxsim/critical_path.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/report.h"
+#include "fluxsim/timeline.h"
 #include "fluxsim/version.h"
 
 namespace fluxsim {
@@ -85,6 +86,32 @@ void write_critical_path(const RunReport& report, const DependencyGraph& graph, 
   out += fmt::format("  {}\n", cp.summary);
 }
 
+/// The simulated parallel phases: which apply attempts actually overlapped, until everything was Ready.
+void write_phases(const RunReport& report, const std::vector<std::string>& names, std::string& out) {
+  const RunResult& r = report.result;
+  const std::vector<ParallelPhase> phases = parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : kNever);
+  if (phases.empty()) return;
+  constexpr std::size_t kShown = 12, kNames = 6;
+  out += fmt::format("Parallel phases (apply attempts that overlapped{}): {}\n", r.all_ready ? ", until all Ready" : "", phases.size());
+  std::vector<std::string> spans;
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < phases.size() && i < kShown; ++i) {
+    spans.push_back(fmt::format("{} → {}", format_time(phases[i].from), format_time(phases[i].to)));
+    width = std::max(width, columns(spans.back()));
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const ParallelPhase& p = phases[i];
+    std::string who;
+    for (std::size_t j = 0; j < p.kustomizations.size() && j < kNames; ++j) who += (j ? ", " : "") + names[p.kustomizations[j]];
+    if (p.kustomizations.size() > kNames) who += fmt::format(" and {} more", p.kustomizations.size() - kNames);
+    if (p.kustomizations.size() == 1) out += fmt::format("  {:>2}. {}  {}\n", i + 1, pad(spans[i], width), who);
+    else
+      out += fmt::format("  {:>2}. {}  {} Kustomizations, up to {} at once: {}\n", i + 1, pad(spans[i], width),
+                         p.kustomizations.size(), p.max_parallel, who);
+  }
+  if (phases.size() > kShown) out += fmt::format("  ... and {} more (-o json lists them all)\n", phases.size() - kShown);
+}
+
 }  // namespace
 
 void write_table(const RunReport& report, std::ostream& os) {
@@ -151,6 +178,7 @@ void write_table(const RunReport& report, std::ostream& os) {
   else
     out += fmt::format("Not fully Ready within {}: {} of {} Kustomizations became Ready\n", format_time(r.ended_at), ready, total);
   write_critical_path(report, graph, out);
+  write_phases(report, names, out);
   out += "Workers:\n";
   if (!r.workers_until_ready.empty()) write_usage(r.workers_until_ready, "until all Ready", out);
   else write_usage(r.workers, "over the run", out);
