@@ -19,7 +19,10 @@
 #include <fmt/format.h>
 
 #include "fluxsim/analysis.h"
+#include "fluxsim/check.h"
 #include "fluxsim/engine.h"
+#include "fluxsim/graph.h"
+#include "fluxsim/graph_report.h"
 #include "fluxsim/load.h"
 #include "fluxsim/readiness.h"
 #include "fluxsim/report.h"
@@ -221,7 +224,9 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   po::options_description desc("Options");
   add_input_options(desc, in);
   desc.add_options()
-      ("output,o", po::value(&format)->value_name("FORMAT"), "report format: table (default) or json")
+      ("output,o", po::value(&format)->value_name("FORMAT"),
+       "report format: table (default), json, mermaid (a gantt chart for GitHub), svg (a Gantt picture) or trace "
+       "(Chrome trace-event JSON for ui.perfetto.dev)")
       ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
        "random seed (default: the scenario's, else 1)")
       ("out", po::value(&out_path)->value_name("FILE"), "write the report to FILE (whole, or not at all) instead of stdout");
@@ -231,8 +236,7 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
                   more.c_str()))
     return ExitCode::Ok;
   std::optional<ReportFormat> fmt_kind = parse_report_format(format);
-  if (!fmt_kind || (*fmt_kind != ReportFormat::Table && *fmt_kind != ReportFormat::Json))
-    throw BadInput(fmt::format("-o {}: unknown format (table, json)", format));
+  if (!fmt_kind) throw BadInput(fmt::format("-o {}: unknown format (table, json, mermaid, svg, trace)", format));
 
   Scenario scenario = load_input_scenario(in);
   if (seed) scenario.seed = *seed;
@@ -242,8 +246,13 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   RunResult result = sim.run();
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;
-  if (*fmt_kind == ReportFormat::Json) write_json(report, text);
-  else write_table(report, text);
+  switch (*fmt_kind) {
+    case ReportFormat::Json: write_json(report, text); break;
+    case ReportFormat::Mermaid: write_mermaid_gantt(report, text); break;
+    case ReportFormat::Svg: write_svg_gantt(report, text); break;
+    case ReportFormat::Trace: write_chrome_trace(report, text); break;
+    case ReportFormat::Table: write_table(report, text); break;
+  }
   emit(text.str(), out_path, io);
   for (const ExpectationResult& e : report.expectations)
     if (!e.met) return ExitCode::Failed;
@@ -279,14 +288,118 @@ ExitCode cmd_tree(const std::vector<std::string>& args, Io io) {
   return ExitCode::Ok;
 }
 
+// ----- reports: fluxsim graph, check, explain ---------------------------------------------------------
+// (the static graph, static findings and the teaching story; the run pictures are formats of `run`)
+
+/// The World of a scenario or repository, with the loader's own findings left in World::diagnostics
+/// (graph and check show them their own way, so nothing is echoed on stderr).
+World load_quiet_world(Scenario& scenario) {
+  WorldLoad load = load_world(scenario);
+  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+  apply_controller_flags(scenario, load.world, load.world.diagnostics);
+  return std::move(load.world);
+}
+
+ExitCode cmd_graph(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string format = "text", out_path;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"),
+       "text (default), dot (Graphviz: `| dot -Tsvg > graph.svg`) or mermaid (a flowchart for GitHub)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
+  if (!parse_args(args, desc, "fluxsim graph SCENARIO|REPO [options]",
+                  "The static graph: who applies whom (parent -> child) and who waits for whom (dependsOn), in topological "
+                  "waves, with every dependsOn cycle marked and listed with the file and line of each entry.",
+                  &in.input, io))
+    return ExitCode::Ok;
+  std::optional<GraphFormat> kind = parse_graph_format(format);
+  if (!kind) throw BadInput(fmt::format("-o {}: unknown format (text, dot, mermaid)", format));
+  Scenario scenario = load_input_scenario(in);
+  World world = load_quiet_world(scenario);
+  DependencyGraph graph(world);
+  std::ostringstream text;
+  switch (*kind) {
+    case GraphFormat::Dot: write_graph_dot(world, graph, text); break;
+    case GraphFormat::Mermaid: write_graph_mermaid(world, graph, text); break;
+    case GraphFormat::Text: write_graph_text(world, graph, text); break;
+  }
+  emit(text.str(), out_path, io);
+  return ExitCode::Ok;
+}
+
+ExitCode cmd_check(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string format = "text", out_path;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"), "text (default) or json")
+      ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
+  const char* more =
+      "Checks: dependency-cycle, missing-dependency, suspended-dependency, health-check-deadlock (a wait: true\n"
+      "Kustomization waiting for a child that waits for it), crd-ordering (a custom resource applied before its CRD\n"
+      "or its provider), unknown-kind, health-check-timeout (shorter than the readiness it waits for, from the\n"
+      "scenario's timing), short-interval; plus the loader's and the scenario's own findings.\n"
+      "\nExit codes: 0 no errors (warnings allowed); 1 some error; 2 bad input; 3 internal error.\n";
+  if (!parse_args(args, desc, "fluxsim check SCENARIO|REPO [options]",
+                  "Static findings, each with file:line and a hint: ordering mistakes that Flux would only reveal at run time.",
+                  &in.input, io, more))
+    return ExitCode::Ok;
+  if (format != "text" && format != "json") throw BadInput(fmt::format("-o {}: unknown format (text, json)", format));
+  Scenario scenario = load_input_scenario(in);
+  World world = load_quiet_world(scenario);
+  CheckResult result = check_world(world, scenario);
+  std::ostringstream text;
+  if (format == "json") write_check_json(result, scenario, text);
+  else write_check_text(result, text);
+  emit(text.str(), out_path, io);
+  return result.has_errors() ? ExitCode::Failed : ExitCode::Ok;
+}
+
+ExitCode cmd_explain(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string out_path;
+  std::optional<std::uint64_t> seed;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
+       "random seed (default: the scenario's, else 1)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
+  if (!parse_args(args, desc, "fluxsim explain SCENARIO|REPO [options]",
+                  "The run told as a numbered story, one line per controller decision, each naming the Flux rule (field "
+                  "or flag) behind it; then the critical path and what to change.",
+                  &in.input, io))
+    return ExitCode::Ok;
+  Scenario scenario = load_input_scenario(in);
+  if (seed) scenario.seed = *seed;
+  World world = load_input_world(scenario, io);
+  Simulation sim(world, scenario);
+  if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+  RunResult result = sim.run();
+  RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
+  std::ostringstream text;
+  write_explain(report, text);
+  emit(text.str(), out_path, io);
+  return ExitCode::Ok;
+}
+
 // ----- the table -------------------------------------------------------------------------------------
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json] [--seed S] [--set key=value]...",
+      {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json|mermaid|svg|trace] [--seed S] [--set key=value]...",
        "simulate a bootstrap: rollout order, time to full readiness, what waited on what", cmd_run},
       {"tree", "fluxsim tree SCENARIO|REPO [--entry PATH] [--objects] [-o text|json]",
        "offline `flux tree`: each Kustomization and the objects it would apply", cmd_tree},
+      {"graph", "fluxsim graph SCENARIO|REPO [--entry PATH] [-o text|dot|mermaid]",
+       "the static graph: hierarchy and dependsOn in topological waves, cycles marked", cmd_graph},
+      {"check", "fluxsim check SCENARIO|REPO [--entry PATH] [-o text|json]",
+       "static findings (cycles, missing dependencies, CRD ordering, deadlocks...); exit 1 on errors", cmd_check},
+      {"explain", "fluxsim explain SCENARIO|REPO [--entry PATH] [--seed S]",
+       "the run told as a story, one line per decision, naming the Flux rule behind it", cmd_explain},
   };
   return kCommands;
 }

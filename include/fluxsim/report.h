@@ -36,6 +36,25 @@ void write_table(const RunReport& report, std::ostream& out);
 /// Stable JSON (product.md §3): camelCase fields, times as integer milliseconds of simulated time.
 void write_json(const RunReport& report, std::ostream& out);
 
+/// A Mermaid `gantt` chart (renders in GitHub Markdown inside a ```mermaid fence): one task per
+/// Kustomization from its creation to its first Ready (or the end of the run), grouped by wave; tasks on the
+/// critical path are marked `crit`, Ready ones `done`, the others `active`. (src/report/gantt_mermaid.cc)
+void write_mermaid_gantt(const RunReport& report, std::ostream& out);
+
+/// A self-contained SVG Gantt chart: one row (a <g class="kustomization"> group) per Kustomization in ready
+/// order, bars coloured by phase (timeline.h), a labelled time axis and a legend. (src/report/gantt_svg.cc)
+void write_svg_gantt(const RunReport& report, std::ostream& out);
+
+/// Chrome trace-event JSON (Perfetto, chrome://tracing): one track per controller worker with a complete
+/// ("X") event per pass, and one track per Kustomization with its phases; times in microseconds.
+/// (src/report/chrome_trace.cc)
+void write_chrome_trace(const RunReport& report, std::ostream& out);
+
+/// `fluxsim explain`: the run as a numbered story, one line per controller decision, each naming the Flux
+/// rule (field or flag) behind it; stops at full readiness, then the critical path and its hint.
+/// Needs a recorded run. (src/report/explain.cc)
+void write_explain(const RunReport& report, std::ostream& out);
+
 /// Kustomization indexes in the order the table lists them: by first Ready, never-Ready last
 /// (by creation, then name).
 std::vector<std::size_t> ready_order(const World& world, const RunResult& result);

@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fluxsim/critical_path.h"
+#include "fluxsim/graph.h"
 #include "fluxsim/report.h"
+#include "fluxsim/timeline.h"
 #include "fluxsim/version.h"
 
 namespace fluxsim {
@@ -27,6 +30,44 @@ std::string object_name(const World& world, const TraceEvent& e) {
   return {};
 }
 
+Json parts_ms(const TimeParts& parts) {
+  Json j = Json::object();
+  for (const auto& [name, d] : named_parts(parts)) j[name] = d.count();
+  return j;
+}
+
+/// `criticalPath` (names, product.md §3) and `criticalPathDetail` (steps and where their time went).
+void add_critical_path(const RunReport& report, Json& doc) {
+  const World& world = report.world;
+  const CriticalPath cp = critical_path(world, report.scenario, report.result);
+  Json names = Json::array();
+  for (const CriticalStep& s : cp.steps) names.push_back(world.kustomizations[s.kustomization].ref.name);
+  doc["criticalPath"] = std::move(names);
+  Json detail;
+  detail["summary"] = cp.summary;
+  detail["complete"] = cp.complete;  // false: the path leads to the last Kustomization that became Ready
+  detail["totalMs"] = ms(cp.end);
+  detail["partsMs"] = parts_ms(cp.parts);
+  Json steps = Json::array();
+  for (const CriticalStep& s : cp.steps) {
+    const Kustomization& k = world.kustomizations[s.kustomization];
+    Json j;
+    j["name"] = k.ref.name;
+    j["namespace"] = k.ref.ns;
+    j["gate"] = to_string(s.gate);
+    j["fromMs"] = to_ms(s.from);
+    j["toMs"] = to_ms(s.to);
+    j["partsMs"] = parts_ms(s.parts);
+    j["workerFreedBy"] = s.worker_freed_by >= 0 ? Json(world.kustomizations[static_cast<std::size_t>(s.worker_freed_by)].ref.name)
+                                                : Json(nullptr);
+    j["failedAttempts"] = s.failed_attempts;
+    if (!s.last_failure.empty()) j["lastFailure"] = s.last_failure;
+    steps.push_back(std::move(j));
+  }
+  detail["steps"] = std::move(steps);
+  doc["criticalPathDetail"] = std::move(detail);
+}
+
 }  // namespace
 
 void write_json(const RunReport& report, std::ostream& os) {
@@ -41,6 +82,8 @@ void write_json(const RunReport& report, std::ostream& os) {
   doc["controllerFlagsFromRepository"] = report.scenario.controllers.from_repository;
   doc["allReady"] = r.all_ready;
   doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);
+  add_critical_path(report, doc);
+  const DependencyGraph graph(world);
   Json ks = Json::array();
   for (std::size_t k : ready_order(world, r)) {
     const Kustomization& spec = world.kustomizations[k];
@@ -51,6 +94,7 @@ void write_json(const RunReport& report, std::ostream& os) {
     if (s.parent >= 0) j["parent"] = world.kustomizations[static_cast<std::size_t>(s.parent)].ref.name;
     else if (spec.parent) j["parent"] = spec.parent->name;
     else j["parent"] = nullptr;
+    j["wave"] = graph.wave(k);
     j["createdAtMs"] = ms(s.created_at);
     j["firstStartedAtMs"] = ms(s.first_started_at);
     j["firstAppliedAtMs"] = ms(s.first_applied_at);
@@ -79,6 +123,19 @@ void write_json(const RunReport& report, std::ostream& os) {
     workers.push_back(std::move(w));
   }
   doc["workers"] = std::move(workers);
+  // The simulated parallel phases until everything was Ready (or over the whole run).
+  Json phases = Json::array();
+  for (const ParallelPhase& p : parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : kNever)) {
+    Json j;
+    j["fromMs"] = to_ms(p.from);
+    j["toMs"] = to_ms(p.to);
+    j["maxParallel"] = p.max_parallel;
+    Json names = Json::array();
+    for (std::size_t k : p.kustomizations) names.push_back(world.kustomizations[k].ref.name);
+    j["kustomizations"] = std::move(names);
+    phases.push_back(std::move(j));
+  }
+  doc["parallelPhases"] = std::move(phases);
   Json expectations = Json::array();
   for (const ExpectationResult& e : report.expectations)
     expectations.push_back(Json{{"expect", e.expect}, {"met", e.met}, {"detail", e.detail}});

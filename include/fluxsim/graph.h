@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The static ordering graph of a World: one node per Kustomization and one edge per "must happen
+// before" — a parent applies its child (Parent), a dependency must be Ready before its dependent
+// applies (DependsOn). Waves, cycles and reachability queries; Boost.Graph stays inside src/graph.cc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fluxsim/diagnostics.h"
+#include "fluxsim/model.h"
+
+namespace fluxsim {
+
+/// A node of the graph: the index of a Kustomization in World::kustomizations.
+using NodeId = std::size_t;
+
+enum class EdgeKind : std::uint8_t {
+  Parent,     ///< the parent's build applies the child: the child exists only once the parent applied
+  DependsOn,  ///< the dependent lists the dependency in spec.dependsOn: it applies only once that is Ready
+};
+
+const char* to_string(EdgeKind kind);
+
+/// One edge, always oriented "from happens before to".
+struct GraphEdge {
+  NodeId from = 0;        ///< Parent: the parent; DependsOn: the dependency
+  NodeId to = 0;          ///< Parent: the child; DependsOn: the dependent (whose spec lists `from`)
+  EdgeKind kind = EdgeKind::Parent;
+  SourceLocation where;   ///< DependsOn: the dependsOn entry (Reference::where); Parent: the child's manifest
+  std::size_t entry = 0;  ///< DependsOn: index of the entry in the dependent's spec.dependsOn; 0 for Parent
+
+  friend bool operator==(const GraphEdge&, const GraphEdge&) = default;
+};
+
+/// A dependsOn entry that names no Kustomization of the World.
+struct DanglingDependency {
+  NodeId from = 0;        ///< the Kustomization whose spec lists it
+  std::size_t entry = 0;  ///< index in its spec.dependsOn
+  Reference ref;          ///< as written (namespace defaulted)
+};
+
+/// A set of Kustomizations that wait on each other in a ring (a strongly connected component), none of
+/// which can ever become Ready, with one concrete ring through it.
+///   a dependsOn b, b dependsOn a  ->  members {a, b}, path [b->a (a's entry), a->b (b's entry)]
+struct Cycle {
+  std::vector<NodeId> members;  ///< in the graph's sorted-name order
+  /// A closed walk inside the component starting at its first member, edges in graph orientation:
+  /// path[i].to == path[i+1].from and path.back().to == path.front().from. A self-dependency is one edge.
+  std::vector<GraphEdge> path;
+};
+
+/// The graph, computed once from a World. Plain data: it keeps no reference to the World.
+class DependencyGraph {
+ public:
+  explicit DependencyGraph(const World& world);
+
+  std::size_t size() const { return names_.size(); }
+  /// Every node in deterministic order: by name, then namespace.
+  const std::vector<NodeId>& sorted_nodes() const { return sorted_; }
+  /// Every edge, sorted by (dependent's position, Parent before DependsOn, entry).
+  const std::vector<GraphEdge>& edges() const { return edges_; }
+
+  /// The Kustomization whose build applies `n`; nullopt for the root (or a parent not in the World).
+  std::optional<NodeId> parent(NodeId n) const;
+  /// The Kustomizations `n` applies, in sorted-name order.
+  std::vector<NodeId> children(NodeId n) const;
+  /// The Kustomizations `n` lists in dependsOn that exist, in spec order (duplicates removed).
+  std::vector<NodeId> dependencies(NodeId n) const;
+  /// The Kustomizations whose dependsOn lists `n`, in sorted-name order.
+  std::vector<NodeId> dependents(NodeId n) const;
+  /// Everything that must happen before `n` (transitively, over both edge kinds), sorted-name order;
+  /// never contains `n` unless `n` is in a cycle.
+  std::vector<NodeId> predecessors(NodeId n) const;
+  /// Everything that can happen only after `n` (transitively, both edge kinds), sorted-name order.
+  std::vector<NodeId> successors(NodeId n) const;
+  /// Whether a path of edges leads from `a` to `b` (a == b only through a cycle).
+  bool reaches(NodeId a, NodeId b) const;
+
+  /// Topological wave: 0 for the root (and any node with nothing before it), else 1 + the largest wave
+  /// among the nodes that must happen before it. The members of a cycle share one wave.
+  int wave(NodeId n) const { return waves_.at(n); }
+  const std::vector<int>& waves() const { return waves_; }
+  int wave_count() const { return wave_count_; }
+  /// Nodes per wave, each in sorted-name order.
+  std::vector<std::vector<NodeId>> phases() const;
+  /// All nodes by wave, then sorted-name order: a valid order when there is no cycle.
+  std::vector<NodeId> topological_order() const;
+
+  /// Every cycle (one per strongly connected component), in the order of their first members.
+  const std::vector<Cycle>& cycles() const { return cycles_; }
+  bool in_cycle(NodeId n) const { return cycle_of_.at(n) >= 0; }
+  /// Whether the edge joins two members of the same cycle (it is part of some ring).
+  bool edge_in_cycle(const GraphEdge& e) const;
+
+  /// dependsOn entries naming no Kustomization, in the order of the Kustomizations that list them.
+  const std::vector<DanglingDependency>& dangling() const { return dangling_; }
+
+  /// The ring read in waiting direction, "a → c → b → a": each arrow means "waits for" (lists it in
+  /// dependsOn, or is applied by it).
+  std::string ring_text(const Cycle& cycle) const;
+  /// One line per link of the ring, in the same order: "a dependsOn c (apps/a.yaml:10)" or
+  /// "child is applied by parent (clusters/child.yaml:3)"; the location is left out when unknown.
+  std::vector<std::string> ring_links(const Cycle& cycle) const;
+
+  /// "name" or "namespace/name" (when the World spans several namespaces or names repeat).
+  const std::string& name(NodeId n) const { return names_.at(n); }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<NodeId> sorted_;
+  std::vector<std::size_t> position_;  // node -> index in sorted_
+  std::vector<GraphEdge> edges_;
+  std::vector<std::vector<std::size_t>> out_, in_;  // node -> edge indexes
+  std::vector<int> waves_;
+  int wave_count_ = 0;
+  std::vector<Cycle> cycles_;
+  std::vector<int> cycle_of_;  // node -> index in cycles_, -1 when not in a cycle
+  std::vector<DanglingDependency> dangling_;
+};
+
+}  // namespace fluxsim

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: Apache-2.0
+// The static checks. Each reads the World (and the scenario's timing and provides rules) the way the
+// engine will replay it, and says in Flux's terms what will happen at run time and which field to change.
+//
+// Ordering facts used here (flux-semantics.md §2, §4.3, §7): along any edge of the DependencyGraph the
+// `from` Kustomization has finished its CRD/Namespace stage (applied and Established) before `to` is
+// created (Parent) or applies (DependsOn), so a CRD in any predecessor of k is served when k applies. A
+// kind provided by an operator object X is served once X is Current, which a Kustomization p's Ready
+// guarantees only when p health-checks X; only a dependsOn edge out of p waits for that Ready.
+#include "fluxsim/check.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "fluxsim/engine.h"
+#include "fluxsim/graph.h"
+#include "fluxsim/readiness.h"
+
+namespace fluxsim {
+
+std::size_t CheckResult::errors() const {
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [](const Finding& f) { return f.diagnostic.severity == Severity::Error; }));
+}
+
+std::size_t CheckResult::warnings() const {
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [](const Finding& f) { return f.diagnostic.severity == Severity::Warning; }));
+}
+
+namespace {
+
+/// API groups every cluster serves (Kubernetes built-ins) or that flux bootstrap installs.
+bool builtin_group(std::string_view g) {
+  static constexpr std::string_view kBuiltin[] = {
+      "",  "apps", "batch", "autoscaling", "policy", "extensions", "rbac.authorization.k8s.io", "networking.k8s.io",
+      "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "coordination.k8s.io",
+      "node.k8s.io", "discovery.k8s.io", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io", "apiregistration.k8s.io",
+      "events.k8s.io", "resource.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "storagemigration.k8s.io",
+      "internal.apiserver.k8s.io"};
+  if (std::find(std::begin(kBuiltin), std::end(kBuiltin), g) != std::end(kBuiltin)) return true;
+  return g.ends_with(".toolkit.fluxcd.io");
+}
+
+std::string kind_key(std::string_view group, std::string_view kind) { return std::string(group) + "/" + std::string(kind); }
+
+/// A provides pattern: "group/Kind", "group/*" or "Kind" (same rule as the engine).
+bool kind_pattern_matches(std::string_view pattern, std::string_view group, std::string_view kind) {
+  std::size_t slash = pattern.find('/');
+  if (slash == std::string_view::npos) return glob_match(pattern, kind);
+  return glob_match(pattern.substr(0, slash), group) && glob_match(pattern.substr(slash + 1), kind);
+}
+
+std::string object_of(const Kustomization& k) { return "Kustomization/" + k.ref.ns + "/" + k.ref.name; }
+
+/// Levenshtein distance, for "did you mean".
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+class Checker {
+ public:
+  Checker(const World& w, const Scenario& s) : world_(w), scenario_(s), graph_(w) {
+    for (std::size_t i = 0; i < w.kustomizations.size(); ++i) index_[{w.kustomizations[i].ref.ns, w.kustomizations[i].ref.name}] = i;
+  }
+
+  CheckResult run() {
+    for (const Diagnostic& d : world_.diagnostics) out_.findings.push_back({"load", d});
+    {
+      Simulation sim(world_, scenario_);
+      for (const Diagnostic& d : sim.diagnostics()) out_.findings.push_back({"scenario", d});
+    }
+    cycles();
+    missing_dependencies();
+    suspended_dependencies();
+    deadlocks();
+    crd_ordering();
+    health_timeouts();
+    short_intervals();
+    return std::move(out_);
+  }
+
+ private:
+  const Kustomization& ks(NodeId n) const { return world_.kustomizations[n]; }
+
+  SourceLocation where_or_origin(const SourceLocation& where, NodeId n) const { return where.known() ? where : ks(n).origin; }
+
+  void add(const char* check, Severity severity, SourceLocation where, std::string object, std::string message, std::string hint) {
+    out_.findings.push_back({check, Diagnostic{severity, std::move(where), std::move(object), std::move(message), std::move(hint)}});
+  }
+
+  std::optional<NodeId> find(std::string_view ns, std::string_view name) const {
+    auto it = index_.find({std::string(ns), std::string(name)});
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  /// Kustomizations whose readiness n's health check waits on (wait: true: those it applies; else those
+  /// its healthChecks name).
+  std::vector<NodeId> health_checked(NodeId n) const {
+    std::vector<NodeId> out;
+    auto add = [&](const ObjectRef& ref) {
+      if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
+      if (auto i = find(ref.ns, ref.name); i && *i != n && std::find(out.begin(), out.end(), *i) == out.end()) out.push_back(*i);
+    };
+    if (ks(n).wait) {
+      for (const Resource& r : ks(n).objects)
+        if (!r.skipped) add(r.ref);
+    } else {
+      for (const ObjectRef& ref : ks(n).health_checks) add(ref);
+    }
+    return out;
+  }
+
+  /// Whether n's health check waits for `ref` (an object it applies, or one its healthChecks name).
+  bool checks(NodeId n, const ObjectRef& ref) const {
+    const Kustomization& k = ks(n);
+    if (k.wait) {
+      for (const Resource& r : k.objects)
+        if (!r.skipped && r.ref == ref) return true;
+      return false;
+    }
+    for (const ObjectRef& h : k.health_checks)
+      if (h.kind == ref.kind && h.ns == ref.ns && h.name == ref.name && (h.group.empty() || h.group == ref.group)) return true;
+    return false;
+  }
+
+  // ----- dependsOn cycles ----------------------------------------------------------------------------
+  void cycles() {
+    for (const Cycle& c : graph_.cycles()) {
+      SourceLocation where;
+      for (auto it = c.path.rbegin(); it != c.path.rend() && !where.known(); ++it)
+        if (it->kind == EdgeKind::DependsOn) where = it->where;
+      const NodeId first = c.path.back().to;
+      std::string links;
+      for (const std::string& l : graph_.ring_links(c)) links += (links.empty() ? "" : "; ") + l;
+      const bool through_parent =
+          std::any_of(c.path.begin(), c.path.end(), [](const GraphEdge& e) { return e.kind == EdgeKind::Parent; });
+      add("dependency-cycle", Severity::Error, where_or_origin(where, first), object_of(ks(first)),
+          fmt::format("dependsOn cycle {} (→: waits for): {} can ever become Ready{}", graph_.ring_text(c),
+                      c.members.size() == 1 ? "it never" : "none of them",
+                      through_parent ? ", since a Kustomization in it depends on one that exists only once it has applied" : ""),
+          fmt::format("{}; remove one of these dependsOn entries", links));
+    }
+  }
+
+  // ----- dependsOn naming nothing --------------------------------------------------------------------
+  void missing_dependencies() {
+    for (const DanglingDependency& d : graph_.dangling()) {
+      const Kustomization& k = ks(d.from);
+      std::string hint;
+      const HelmRelease* hr = nullptr;
+      for (const HelmRelease& h : world_.helm_releases)
+        if (h.ref.name == d.ref.name && (h.ref.ns == d.ref.ns || !hr)) hr = &h;
+      std::vector<std::string> other_ns;
+      for (const Kustomization& o : world_.kustomizations)
+        if (o.ref.name == d.ref.name) other_ns.push_back(o.ref.ns);
+      if (hr) {
+        const std::string applier = hr->parent ? hr->parent->name : "the Kustomization that applies it";
+        hint = fmt::format("HelmRelease/{}/{} has that name, but a Kustomization can depend only on Kustomizations: depend on "
+                           "{} and give it a health check on the HelmRelease (or wait: true)",
+                           hr->ref.ns, hr->ref.name, applier);
+      } else if (!other_ns.empty()) {
+        hint = fmt::format("there is a Kustomization {} in namespace {}: set dependsOn[].namespace: {}", d.ref.name, other_ns.front(),
+                           other_ns.front());
+      } else {
+        std::string best;
+        std::size_t best_d = 3;
+        for (NodeId n : graph_.sorted_nodes()) {
+          const std::size_t dist = distance(ks(n).ref.name, d.ref.name);
+          if (dist < best_d) {
+            best_d = dist;
+            best = ks(n).ref.name;
+          }
+        }
+        hint = best.empty() ? "fix the name, or add the Kustomization it should wait for" : fmt::format("did you mean {}?", best);
+      }
+      add("missing-dependency", Severity::Error, where_or_origin(d.ref.where, d.from), object_of(k),
+          fmt::format("{} dependsOn Kustomization {}/{}, which does not exist: it stays DependencyNotReady ('dependency "
+                      "\"{}/{}\" not found') for ever",
+                      graph_.name(d.from), d.ref.ns, d.ref.name, d.ref.ns, d.ref.name),
+          std::move(hint));
+    }
+  }
+
+  // ----- dependsOn a suspended Kustomization ---------------------------------------------------------
+  void suspended_dependencies() {
+    for (const GraphEdge& e : graph_.edges()) {
+      if (e.kind != EdgeKind::DependsOn || !ks(e.from).suspend) continue;
+      add("suspended-dependency", Severity::Warning, where_or_origin(e.where, e.to), object_of(ks(e.to)),
+          fmt::format("{} dependsOn {}, which is suspended (spec.suspend: true): on a fresh bootstrap it never becomes Ready, "
+                      "so {} never applies",
+                      graph_.name(e.to), graph_.name(e.from), graph_.name(e.to)),
+          fmt::format("resume {} or drop the dependsOn entry", graph_.name(e.from)));
+    }
+  }
+
+  // ----- a health check waiting on something that waits for it ---------------------------------------
+  void deadlocks() {
+    for (NodeId a : graph_.sorted_nodes()) {
+      for (NodeId c : health_checked(a)) {
+        // Breadth first over "needs Ready": dependsOn entries and health-checked Kustomizations.
+        struct Link {
+          NodeId from;
+          const GraphEdge* edge;  // dependsOn edge (from = dependency), or nullptr for a health-check wait
+        };
+        std::map<NodeId, Link> reached;
+        std::vector<NodeId> queue{c};
+        reached.emplace(c, Link{c, nullptr});
+        bool found = false;
+        for (std::size_t i = 0; i < queue.size() && !found; ++i) {
+          const NodeId x = queue[i];
+          auto visit = [&](NodeId y, const GraphEdge* edge) {
+            if (found || reached.count(y)) return;
+            reached.emplace(y, Link{x, edge});
+            if (y == a) found = true;
+            else queue.push_back(y);
+          };
+          for (const GraphEdge& e : graph_.edges())
+            if (e.kind == EdgeKind::DependsOn && e.to == x) visit(e.from, &e);
+          for (NodeId h : health_checked(x)) visit(h, nullptr);
+        }
+        if (!found) continue;
+        // The chain c -> ... -> a, with the first dependsOn entry as the location.
+        std::vector<std::string> steps;
+        SourceLocation where;
+        for (NodeId y = a; y != c;) {
+          const Link& l = reached.at(y);
+          std::string step = l.edge ? fmt::format("{} dependsOn {}", graph_.name(l.from), graph_.name(y))
+                                    : fmt::format("{} waits for {} in its health check", graph_.name(l.from), graph_.name(y));
+          if (l.edge) {
+            const std::string loc = to_string(l.edge->where);
+            if (!loc.empty()) step += " (" + loc + ")";
+            where = l.edge->where;
+          }
+          steps.push_back(std::move(step));
+          y = l.from;
+        }
+        std::reverse(steps.begin(), steps.end());
+        std::string chain;
+        for (const std::string& s : steps) chain += (chain.empty() ? "" : ", ") + s;
+        const Kustomization& ak = ks(a);
+        add("health-check-deadlock", Severity::Error, where_or_origin(where, c), object_of(ak),
+            fmt::format("deadlock: {} waits for {} to become Ready ({}), but {}: {} times out after {} and retries every {}, for ever",
+                        graph_.name(a), graph_.name(c), ak.wait ? "wait: true" : "healthChecks", chain, graph_.name(a),
+                        format_duration(ak.timeout_or_default()), format_duration(ak.retry_interval_or_default())),
+            fmt::format("drop wait: true on {} (or leave {} out of its healthChecks), or remove the dependsOn on {}", graph_.name(a),
+                        graph_.name(c), graph_.name(a)));
+      }
+    }
+  }
+
+  // ----- custom resources whose kind may not exist yet, and kinds nobody defines -----------------------
+  struct Provider {
+    NodeId applier;          // the Kustomization that applies the provider object
+    const Resource* object;  // the provider object
+    const ProvidesRule* rule;
+  };
+
+  void crd_ordering() {
+    // Who defines what.
+    std::map<std::string, std::vector<std::pair<NodeId, const Resource*>>> crds;
+    for (NodeId n : graph_.sorted_nodes())
+      for (const Resource& r : ks(n).objects)
+        if (!r.defines_kind.empty()) crds[r.defines_kind].push_back({n, &r});
+    std::vector<Provider> providers;
+    for (NodeId n : graph_.sorted_nodes())
+      for (const Resource& r : ks(n).objects)
+        for (const ProvidesRule& rule : scenario_.provides)
+          if (rule.by.matches(r.ref, ks(n).ref.name)) providers.push_back({n, &r, &rule});
+
+    struct Unknown {
+      std::size_t count = 0;
+      const Resource* first = nullptr;
+      NodeId applier = 0;
+    };
+    std::map<std::string, Unknown> unknown;
+
+    for (NodeId k : graph_.sorted_nodes()) {
+      const std::vector<NodeId> before = graph_.predecessors(k);
+      auto comes_after = [&](NodeId c) { return c == k || std::find(before.begin(), before.end(), c) != before.end(); };
+      // Group this Kustomization's custom resources by kind.
+      std::map<std::string, std::vector<const Resource*>> by_kind;
+      for (const Resource& r : ks(k).objects) {
+        if (r.skipped || r.preinstalled || builtin_group(r.ref.group) || r.ref.kind == "CustomResourceDefinition") continue;
+        by_kind[kind_key(r.ref.group, r.ref.kind)].push_back(&r);
+      }
+      for (const auto& [key, objects] : by_kind) {
+        const Resource& first = *objects.front();
+        const std::string count = objects.size() == 1 ? to_string(first.ref)
+                                                      : fmt::format("{} and {} more {}", to_string(first.ref), objects.size() - 1, first.ref.kind);
+        auto crd = crds.find(key);
+        std::vector<const Provider*> provided;
+        for (const Provider& p : providers)
+          for (const std::string& pattern : p.rule->kinds)
+            if (kind_pattern_matches(pattern, first.ref.group, first.ref.kind)) {
+              provided.push_back(&p);
+              break;
+            }
+        if (crd == crds.end() && provided.empty()) {
+          Unknown& u = unknown[key];
+          if (u.count++ == 0) {
+            u.first = &first;
+            u.applier = k;
+          }
+          u.count += objects.size() - 1;
+          continue;
+        }
+        // Safe when some CRD is in k or a predecessor, or some provider is awaited by k.
+        bool safe = false;
+        if (crd != crds.end())
+          for (const auto& [c, res] : crd->second) safe = safe || comes_after(c);
+        for (const Provider* p : provided) safe = safe || provider_awaited(*p, k, first, before);
+        if (safe) continue;
+
+        // Same Kustomization applies the operator and the resource in the same stage: it can never work.
+        for (const Provider* p : provided)
+          if (p->applier == k && apply_stage(p->object->ref) >= apply_stage(first.ref)) {
+            add("crd-ordering", Severity::Error, first.origin, object_of(ks(k)),
+                fmt::format("{} applies {} and also {}, which serves kind {} only once it is Current: the dry-run of {} fails "
+                            "('no matches for kind \"{}\"') before {} is ever written, on every attempt",
+                            graph_.name(k), count, to_string(p->object->ref), key, first.ref.kind, first.ref.kind, to_string(p->object->ref)),
+                fmt::format("move {} to its own Kustomization with wait: true, and make {} dependsOn it", to_string(p->object->ref),
+                            graph_.name(k)));
+            safe = true;
+            break;
+          }
+        if (safe) continue;
+
+        const std::string retry = format_duration(ks(k).retry_interval_or_default());
+        if (crd != crds.end()) {
+          const NodeId c = crd->second.front().first;
+          add("crd-ordering", Severity::Warning, first.origin, object_of(ks(k)),
+              fmt::format("{} applies {}, but the CustomResourceDefinition of {} is applied by {}, which {} does not come after: "
+                          "its dry-run fails ('no matches for kind \"{}\"') until {} has applied it, and each failure costs a "
+                          "retryInterval ({})",
+                          graph_.name(k), count, key, graph_.name(c), graph_.name(k), first.ref.kind, graph_.name(c), retry),
+              fmt::format("add `dependsOn: [{{name: {}}}]` to {}", ks(c).ref.name, graph_.name(k)));
+        } else {
+          const Provider& p = *provided.front();
+          const bool waits = checks(p.applier, p.object->ref);
+          add("crd-ordering", Severity::Warning, first.origin, object_of(ks(k)),
+              fmt::format("{} applies {}, but kind {} is served only once {} (applied by {}) is Current (provides rule{}), and {} "
+                          "does not wait for that: its dry-run fails until then, and each failure costs a retryInterval ({})",
+                          graph_.name(k), count, key, to_string(p.object->ref), graph_.name(p.applier),
+                          p.rule->where.known() ? " at " + to_string(p.rule->where) : "", graph_.name(k), retry),
+              waits ? fmt::format("add `dependsOn: [{{name: {}}}]` to {}", ks(p.applier).ref.name, graph_.name(k))
+                    : fmt::format("add `dependsOn: [{{name: {}}}]` to {}, and wait: true (or a healthCheck on {}) to {}",
+                                  ks(p.applier).ref.name, graph_.name(k), to_string(p.object->ref), graph_.name(p.applier)));
+        }
+      }
+    }
+    for (const auto& [key, u] : unknown) {
+      add("unknown-kind", Severity::Warning, u.first->origin, object_of(ks(u.applier)),
+          fmt::format("kind {} ({} object{}, first {} in {}) has no CustomResourceDefinition in the repository and no `provides` "
+                      "rule: fluxsim assumes it is installed already",
+                      key, u.count, u.count == 1 ? "" : "s", to_string(u.first->ref), graph_.name(u.applier)),
+          "if an operator or a HelmRelease installs it, add a `provides` rule to the scenario so fluxsim orders it "
+          "(product.md §2)");
+    }
+  }
+
+  /// Whether k applies only once provider p's object is Current: some Kustomization r whose Ready implies
+  /// that (r health-checks the object, or r is the object, or r health-checks such a Kustomization) is
+  /// listed in the dependsOn of k or of a predecessor of k. A provider in an earlier apply stage of k
+  /// itself is waited on by the stage wait.
+  bool provider_awaited(const Provider& p, NodeId k, const Resource& cr, const std::vector<NodeId>& before) const {
+    if (p.applier == k && apply_stage(p.object->ref) < apply_stage(cr.ref)) return true;
+    std::vector<NodeId> implies;  // Kustomizations whose Ready implies the provider is Current
+    if (p.object->ref.kind == "Kustomization" && p.object->ref.group == kKustomizeGroup) {
+      if (auto i = find(p.object->ref.ns, p.object->ref.name)) implies.push_back(*i);
+    }
+    if (checks(p.applier, p.object->ref)) implies.push_back(p.applier);
+    for (std::size_t i = 0; i < implies.size(); ++i)
+      for (NodeId n : graph_.sorted_nodes()) {
+        const auto h = health_checked(n);
+        if (std::find(h.begin(), h.end(), implies[i]) != h.end() && std::find(implies.begin(), implies.end(), n) == implies.end())
+          implies.push_back(n);
+      }
+    for (NodeId r : implies)
+      for (NodeId y : graph_.dependents(r))
+        if (y == k || std::find(before.begin(), before.end(), y) != before.end()) return true;
+    return false;
+  }
+
+  // ----- health checks that cannot pass in time ------------------------------------------------------
+  void health_timeouts() {
+    for (NodeId k : graph_.sorted_nodes()) {
+      const Kustomization& spec = ks(k);
+      if (!spec.wait && spec.health_checks.empty()) continue;
+      const Duration timeout = spec.timeout_or_default();
+      // The objects waited on, with the Kustomization that applies each (for `kustomization:` matches).
+      std::vector<std::pair<const Resource*, NodeId>> waited;
+      if (spec.wait) {
+        for (const Resource& r : spec.objects)
+          if (!r.skipped) waited.push_back({&r, k});
+      } else {
+        for (const ObjectRef& h : spec.health_checks)
+          for (NodeId n : graph_.sorted_nodes())
+            for (const Resource& r : ks(n).objects)
+              if (r.ref.kind == h.kind && r.ref.ns == h.ns && r.ref.name == h.name && (h.group.empty() || h.group == r.ref.group))
+                waited.push_back({&r, n});
+      }
+      const Resource* slowest = nullptr;
+      Duration slowest_time{0};
+      std::string rule_at;
+      for (const auto& [r, applier] : waited) {
+        const ReadinessClass cls = readiness_class(r->ref);
+        if (cls == ReadinessClass::Kustomization || cls == ReadinessClass::Source) continue;  // their own controllers decide
+        std::optional<Duration> median;
+        std::string from;
+        for (const ReadyRule& rule : scenario_.timing.ready)
+          if (rule.match.matches(r->ref, ks(applier).ref.name)) {
+            median = rule.after.median();
+            from = rule.match.where.known() ? "the timing.ready rule at " + to_string(rule.match.where) : "a timing.ready rule";
+            break;
+          }
+        if (!median) {
+          median = default_ready_after(*r).median();
+          from = "fluxsim's default for " + r->ref.kind;
+        }
+        if (*median > slowest_time) {
+          slowest_time = *median;
+          slowest = r;
+          rule_at = from;
+        }
+      }
+      if (!slowest || slowest_time <= timeout) continue;
+      add("health-check-timeout", Severity::Warning, spec.origin, object_of(spec),
+          fmt::format("{}'s health check times out after {} (spec.timeout{}), but {} takes {} to become Current ({}): the first "
+                      "attempt fails with HealthCheckFailed and {} becomes Ready only on a retry, a retryInterval ({}) later",
+                      graph_.name(k), format_duration(timeout), spec.timeout ? "" : ", default interval − 30s",
+                      to_string(slowest->ref), format_duration(slowest_time), rule_at, graph_.name(k),
+                      format_duration(spec.retry_interval_or_default())),
+          fmt::format("set spec.timeout above {} on {}", format_duration(slowest_time), graph_.name(k)));
+    }
+  }
+
+  // ----- intervals under a minute --------------------------------------------------------------------
+  void short_intervals() {
+    for (NodeId k : graph_.sorted_nodes()) {
+      const Kustomization& spec = ks(k);
+      if (spec.interval >= Duration{60'000}) continue;
+      add("short-interval", Severity::Warning, spec.origin, object_of(spec),
+          fmt::format("spec.interval {} is under 1m: every run re-applies {} and makes it not Ready to its dependents while it "
+                      "runs (Flux recommends at least 1m)",
+                      format_duration(spec.interval), graph_.name(k)),
+          "use interval: 1m or more; to react faster to dependencies tune --requeue-dependency instead");
+    }
+  }
+
+  const World& world_;
+  const Scenario& scenario_;
+  DependencyGraph graph_;
+  std::map<std::pair<std::string, std::string>, NodeId> index_;
+  CheckResult out_;
+};
+
+}  // namespace
+
+CheckResult check_world(const World& world, const Scenario& scenario) { return Checker(world, scenario).run(); }
+
+}  // namespace fluxsim

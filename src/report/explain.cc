@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: Apache-2.0
+// `fluxsim explain`: the run told as a numbered story for teaching. One line per decision the
+// controllers take, each naming the Flux rule (field or flag) behind it. To stay readable it folds the
+// events of one pass into the lines that matter, tells a run of identical dependency checks or identical
+// failures by its first and last occurrence, and stops at full readiness, when only unchanged interval
+// re-runs remain.
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "fluxsim/critical_path.h"
+#include "fluxsim/graph.h"
+#include "fluxsim/report.h"
+#include "fluxsim/version.h"
+
+namespace fluxsim {
+namespace {
+
+bool failed(PassOutcome o) {
+  return o == PassOutcome::BuildFailed || o == PassOutcome::ApplyFailed || o == PassOutcome::HealthCheckFailed;
+}
+
+bool waiting(PassOutcome o) {
+  return o == PassOutcome::DependencyNotReady || o == PassOutcome::ArtifactNotReady || o == PassOutcome::SourceNotFound;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string list(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  return out;
+}
+
+class Story {
+ public:
+  explicit Story(const RunReport& report)
+      : report_(report), world_(report.world), r_(report.result), kc_(report.scenario.controllers.kustomize),
+        names_(display_names(report.world)) {
+    const std::size_t n = world_.kustomizations.size();
+    passes_.resize(n);
+    for (const PassRecord& p : r_.passes)
+      if (p.controller == Controller::Kustomize && p.subject >= 0 && static_cast<std::size_t>(p.subject) < n)
+        passes_[static_cast<std::size_t>(p.subject)].push_back(&p);
+    for (auto& v : passes_)
+      std::sort(v.begin(), v.end(), [](const PassRecord* a, const PassRecord* b) { return a->number < b->number; });
+    current_.assign(n, nullptr);
+    quiet_.assign(n, false);
+    suppressed_.assign(n, 0);
+    // The rollout ends when the last Kustomization first became Ready; after that only interval re-runs
+    // and the failures of those that never became Ready remain.
+    rollout_end_ = SimTime{};
+    for (const KustomizationSummary& s : r_.kustomizations)
+      if (s.ready_at != kNever) rollout_end_ = std::max(rollout_end_, s.ready_at);
+  }
+
+  std::string tell() {
+    header();
+    for (const TraceEvent& e : r_.events) {
+      if (r_.all_ready && e.at > r_.time_to_ready) break;
+      if (e.controller == Controller::Kustomize) kustomize(e);
+      else if (e.controller == Controller::Source) source(e);
+    }
+    footer();
+    return out_;
+  }
+
+ private:
+  // ----- output -------------------------------------------------------------------------------------
+  void line(SimTime at, const std::string& who, const std::string& text) {
+    lines_.push_back(fmt::format("t={} {}: {}", format_time(at), who, text));
+  }
+
+  void header() {
+    out_ += fmt::format("fluxsim {} explains scenario {} (seed {})\n", kVersion, report_.scenario.name, r_.seed);
+    if (!report_.scenario.description.empty()) out_ += report_.scenario.description + "\n";
+    out_ += fmt::format(
+        "kustomize-controller: {} (--concurrent), dependency re-checks every {} (--requeue-dependency), health checks poll "
+        "every {}, interval jitter ±{}%\n\n",
+        plural(static_cast<std::size_t>(kc_.concurrent), "worker", "workers"), format_duration(kc_.requeue_dependency),
+        format_duration(kc_.health_poll_interval), kc_.interval_jitter_percent);
+  }
+
+  void footer() {
+    // Kustomizations whose story stopped in a loop: say so once, at the end.
+    for (std::size_t k = 0; k < suppressed_.size(); ++k) {
+      if (suppressed_[k] == 0 || r_.kustomizations[k].ready_at != kNever) continue;
+      const KustomizationSummary& s = r_.kustomizations[k];
+      std::string why = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+      for (const PassRecord* p : passes_[k])  // a pass cut by the end of the run says less than the last failure
+        if (failed(p->outcome) || waiting(p->outcome)) why = p->reason.empty() ? p->message : p->reason + ": " + p->message;
+      line(r_.ended_at, names_[k],
+           fmt::format("still not Ready at the end of the run: the same outcome repeated {} more time{} ({})", suppressed_[k],
+                       suppressed_[k] == 1 ? "" : "s", why));
+    }
+    const std::size_t width = std::to_string(lines_.size()).size();
+    for (std::size_t i = 0; i < lines_.size(); ++i) out_ += fmt::format("{:>{}}. {}\n", i + 1, width, lines_[i]);
+    out_ += '\n';
+    if (r_.all_ready) {
+      out_ += fmt::format("All {} Kustomizations were Ready after {}. After that each one only re-runs every spec.interval; "
+                          "those {} later passes change nothing and are left out.\n",
+                          world_.kustomizations.size(), format_time(r_.time_to_ready), later_passes());
+    } else {
+      std::size_t ready = 0;
+      for (const KustomizationSummary& s : r_.kustomizations) ready += s.ready_at != kNever ? 1 : 0;
+      out_ += fmt::format("Only {} of {} Kustomizations became Ready within {}.\n", ready, world_.kustomizations.size(),
+                          format_time(r_.ended_at));
+    }
+    const CriticalPath cp = critical_path(world_, report_.scenario, r_);
+    if (!cp.steps.empty()) {
+      std::string chain;
+      for (const CriticalStep& s : cp.steps) chain += (chain.empty() ? "" : " → ") + names_[s.kustomization];
+      out_ += fmt::format("{}: {}\n", cp.complete ? "Critical path" : "Critical path to the last that became Ready", chain);
+    }
+    out_ += cp.summary + "\n";
+  }
+
+  std::size_t later_passes() const {
+    std::size_t n = 0;
+    for (const PassRecord& p : r_.passes) n += p.started_at > r_.time_to_ready ? 1 : 0;
+    return n;
+  }
+
+  // ----- helpers ------------------------------------------------------------------------------------
+  /// Names listed in one line at most; the rest are counted.
+  static constexpr std::size_t kListed = 8;
+
+  /// True the first time a kind of line is told: it gets the full explanation, later ones a short form.
+  bool first_time(const char* what) { return told_.insert(what).second; }
+
+  const PassRecord* pass(std::size_t k, std::int64_t number) const {
+    for (const PassRecord* p : passes_[k])
+      if (p->number == number) return p;
+    return nullptr;
+  }
+  /// The pass of k before `p`, or nullptr.
+  const PassRecord* previous(std::size_t k, const PassRecord* p) const {
+    const PassRecord* prev = nullptr;
+    for (const PassRecord* q : passes_[k]) {
+      if (q == p) return prev;
+      prev = q;
+    }
+    return nullptr;
+  }
+  const PassRecord* next(std::size_t k, const PassRecord* p) const {
+    bool found = false;
+    for (const PassRecord* q : passes_[k]) {
+      if (found) return q;
+      found = q == p;
+    }
+    return nullptr;
+  }
+  /// Ready transitions of k: ends of its successful passes.
+  SimTime first_ready_after(std::size_t k, SimTime t) const {
+    for (const PassRecord* p : passes_[k])
+      if (p->outcome == PassOutcome::Succeeded && p->ended_at > t) return p->ended_at;
+    return kNever;
+  }
+  bool reconciling_at(std::size_t k, SimTime t) const {
+    for (const PassRecord* p : passes_[k])
+      if (p->attempt > 0 && p->started_at <= t && t < p->ended_at) return true;
+    return false;
+  }
+  bool same_wait(const PassRecord* a, const PassRecord* b) const {
+    return a && b && a->outcome == b->outcome && waiting(a->outcome) && a->blocked_by == b->blocked_by;
+  }
+  bool same_failure(const PassRecord* a, const PassRecord* b) const {
+    return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason && a->message == b->message;
+  }
+  std::string queue_wait(const PassRecord& p) const {
+    if (p.queued_at == kNever || p.started_at <= p.queued_at) return {};
+    return fmt::format("waited {} for a free worker (all {} busy: --concurrent) → ", format_duration(p.started_at - p.queued_at),
+                       kc_.concurrent);
+  }
+  std::string retry_rule(std::size_t k) const {
+    const Kustomization& spec = world_.kustomizations[k];
+    return spec.retry_interval ? "spec.retryInterval" : "spec.retryInterval, unset = spec.interval";
+  }
+  std::string dep_name(std::int32_t dep, const PassRecord& p) const {
+    if (dep >= 0) return names_[static_cast<std::size_t>(dep)];
+    // A missing dependency: the message names it.
+    return p.message.empty() ? "?" : p.message;
+  }
+
+  // ----- kustomize-controller -----------------------------------------------------------------------
+  void kustomize(const TraceEvent& e) {
+    if (e.type == TraceType::KindRegistered) {
+      bool crd = false;
+      for (const Kustomization& k : world_.kustomizations)
+        for (const Resource& o : k.objects) crd = crd || o.defines_kind == e.message;
+      line(e.at, "API server",
+           fmt::format("kind {} is served now ({}) → dry-runs of its objects can pass", e.message,
+                       crd ? "its CustomResourceDefinition is Established" : "its provider is Current: scenario `provides`"));
+      return;
+    }
+    if (e.type == TraceType::ControllerRestarted) {
+      line(e.at, "kustomize-controller",
+           "restarts (fault): passes in flight are lost; every Kustomization is listed and enqueued again, at low priority");
+      return;
+    }
+    if (e.subject < 0 || static_cast<std::size_t>(e.subject) >= names_.size()) return;
+    const auto k = static_cast<std::size_t>(e.subject);
+    const std::string& who = names_[k];
+    const Kustomization& spec = world_.kustomizations[k];
+    switch (e.type) {
+      case TraceType::Created: {
+        std::string by = e.other >= 0 ? fmt::format("created: {} applied its manifest", names_[static_cast<std::size_t>(e.other)])
+                                      : std::string("created by flux bootstrap");
+        if (first_time("created"))
+          line(e.at, who,
+               fmt::format("{} → its first reconcile only adds the finalizer; the real pass follows {} later (--min-retry-delay)", by,
+                           format_duration(kc_.first_reconcile_delay)));
+        else
+          line(e.at, who, fmt::format("{} (finalizer first, real pass {} later: --min-retry-delay)", by,
+                                      format_duration(kc_.first_reconcile_delay)));
+        return;
+      }
+      case TraceType::PassStarted: {
+        const PassRecord* p = pass(k, e.value);
+        current_[k] = p;
+        quiet_[k] = p && quiet(k, *p);
+        if (quiet_[k]) ++suppressed_[k];
+        return;
+      }
+      default: break;
+    }
+    const PassRecord* p = current_[k];
+    if (!p || quiet_[k]) return;
+    switch (e.type) {
+      case TraceType::Suspended:
+        line(e.at, who, queue_wait(*p) + "spec.suspend is true → nothing is reconciled and nothing requeues it");
+        return;
+      case TraceType::SourceNotFound:
+        line(e.at, who,
+             fmt::format("{}source {} not found → next try in {} ({}: a missing source waits the full retryInterval)", queue_wait(*p),
+                         spec.source_ref.kind + "/" + spec.source_ref.name, format_duration(p->requeue_after), retry_rule(k)));
+        return;
+      case TraceType::ArtifactNotReady:
+        line(e.at, who,
+             fmt::format("{}source {} has no artifact yet → next check in {} (--requeue-dependency)", queue_wait(*p),
+                         spec.source_ref.kind + "/" + spec.source_ref.name, format_duration(p->requeue_after)));
+        return;
+      case TraceType::DependencyNotReady: dependency_not_ready(e, k, *p); return;
+      case TraceType::ApplyStarted: apply_started(e, k, *p); return;
+      case TraceType::StageApplied: stage_applied(e, k, *p); return;
+      case TraceType::HealthCheckStarted: health_started(e, k); return;
+      case TraceType::ReconciliationSucceeded: {
+        std::string health;
+        if (p->health_started_at != kNever) health = fmt::format("its health check passed after {}; ", format_duration(e.at - p->health_started_at));
+        line(e.at, who,
+             fmt::format("Ready (ReconciliationSucceeded): {}next run in {} (spec.interval {}, ±{}% jitter)", health,
+                         format_duration(p->requeue_after), format_duration(spec.interval), kc_.interval_jitter_percent));
+        return;
+      }
+      case TraceType::ReconciliationFailed: {
+        std::string rule = retry_rule(k);
+        if (p->outcome == PassOutcome::HealthCheckFailed) rule += fmt::format("; the check gave up at spec.timeout {}", format_duration(spec.timeout_or_default()));
+        line(e.at, who, fmt::format("{}: {} → retry in {} ({})", e.reason, e.message, format_duration(p->requeue_after), rule));
+        return;
+      }
+      default: return;
+    }
+  }
+
+  /// Whether a pass is told at all: routine re-runs after the rollout, identical checks between the first
+  /// and the last of a run of them, identical failures after the first are not.
+  bool quiet(std::size_t k, const PassRecord& p) const {
+    const KustomizationSummary& s = r_.kustomizations[k];
+    const bool was_ready = s.ready_at != kNever && s.ready_at < p.started_at;
+    if (was_ready && p.outcome == PassOutcome::Succeeded && p.started_at > rollout_end_) return true;
+    const PassRecord* prev = previous(k, &p);
+    const PassRecord* nxt = next(k, &p);
+    if (same_wait(prev, &p) && same_wait(&p, nxt)) return true;
+    if (failed(p.outcome)) {
+      // Compare with the previous apply attempt.
+      for (const PassRecord* q = prev; q; q = previous(k, q))
+        if (q->attempt > 0) return same_failure(q, &p);
+    }
+    return false;
+  }
+
+  void dependency_not_ready(const TraceEvent& e, std::size_t k, const PassRecord& p) {
+    const std::string dep = dep_name(e.other, p);
+    const std::string wait = format_duration(p.requeue_after);
+    const PassRecord* prev = previous(k, &p);
+    const bool again = same_wait(prev, &p);
+    std::string text;
+    if (e.other < 0) {
+      text = fmt::format("{} → next check in {} (--requeue-dependency); a dependsOn naming nothing never becomes Ready", p.message, wait);
+      if (again && suppressed_checks(k, &p) > 0) text += fmt::format(" [{} identical checks before this one left out]", suppressed_checks(k, &p));
+    } else {
+      const auto d = static_cast<std::size_t>(e.other);
+      const bool re_running = r_.kustomizations[d].ready_at != kNever && r_.kustomizations[d].ready_at < e.at && reconciling_at(d, e.at);
+      const SimTime ready = first_ready_after(d, e.at);
+      std::string state = re_running ? "is reconciling (Ready=Unknown during every pass, even an interval re-run)" : "not Ready";
+      if (again) state = "still " + state;
+      text = fmt::format("dependency {} {} → next check in {} (--requeue-dependency)", dep, state, wait);
+      if (ready != kNever && ready < e.at + p.requeue_after)
+        text += fmt::format("; {} becomes Ready at t={}, but nothing wakes {}: dependents only poll", dep, format_time(ready), names_[k]);
+      if (again && suppressed_checks(k, &p) > 0) text += fmt::format(" [{} identical checks before this one left out]", suppressed_checks(k, &p));
+    }
+    line(e.at, names_[k], queue_wait(p) + text);
+  }
+
+  /// How many checks identical to p were left out just before it.
+  std::size_t suppressed_checks(std::size_t k, const PassRecord* p) const {
+    std::size_t n = 0;
+    for (const PassRecord* q = previous(k, p); q && same_wait(q, p); q = previous(k, q)) ++n;
+    return n > 0 ? n - 1 : 0;  // the first of the run was told
+  }
+
+  void apply_started(const TraceEvent& e, std::size_t k, const PassRecord& p) {
+    const Kustomization& spec = world_.kustomizations[k];
+    const KustomizationSummary& s = r_.kustomizations[k];
+    const PassRecord* prev = previous(k, &p);
+    std::string why;
+    if (s.ready_at != kNever && s.ready_at < e.at) {
+      why = fmt::format("interval re-run (spec.interval {}): Ready=Unknown until it ends, so a dependent checking now waits "
+                        "another {} → ",
+                        format_duration(spec.interval), format_duration(kc_.requeue_dependency));
+    } else if (prev && failed(prev->outcome)) {
+      why = fmt::format("retry after {} → ", prev->reason);
+    } else if (prev && prev->outcome == PassOutcome::DependencyNotReady) {
+      std::size_t checks = 0;
+      for (const PassRecord* q = prev; q && q->outcome == PassOutcome::DependencyNotReady; q = previous(k, q)) ++checks;
+      why = fmt::format("all dependencies Ready at last ({} failed) → ", plural(checks, "check", "checks"));
+    } else if (!spec.depends_on.empty()) {
+      why = "all dependencies Ready → ";
+    }
+    const std::string build = to_string(report_.scenario.timing.build);
+    line(e.at, names_[k],
+         first_time("apply")
+             ? fmt::format("{}{}apply attempt {}: fetch the artifact, kustomize build, server-side dry-run (timing.build {})",
+                           queue_wait(p), why, e.value, build)
+             : fmt::format("{}{}apply attempt {}: fetch, build, dry-run (timing.build {})", queue_wait(p), why, e.value, build));
+  }
+
+  void stage_applied(const TraceEvent& e, std::size_t k, const PassRecord& p) {
+    const auto written = static_cast<std::size_t>(std::max(e.other, 0));
+    if (written == 0) return;
+    if (e.value == 1) {
+      line(e.at, names_[k],
+           fmt::format("stage 1 of the staged apply: writes {} (CRDs, Namespaces, ClusterRoles) and waits until they are "
+                       "Established/Current (poll {}, at most {})",
+                       plural(written, "object", "objects"), format_duration(kc_.stage_poll_interval),
+                       format_duration(kc_.stage_wait_timeout)));
+      return;
+    }
+    if (e.value == 2) {
+      line(e.at, names_[k],
+           fmt::format("stage 2: writes {} *Class object{} and waits until they are Current", written, written == 1 ? "" : "s"));
+      return;
+    }
+    // The Kustomizations this pass created.
+    std::vector<std::string> children;
+    for (std::size_t c = 0; c < r_.kustomizations.size(); ++c) {
+      const KustomizationSummary& s = r_.kustomizations[c];
+      if (s.parent == static_cast<std::int32_t>(k) && s.created_at >= p.started_at && s.created_at <= p.ended_at)
+        children.push_back(names_[c]);
+    }
+    std::string text = fmt::format("writes {} ({} each: timing.applyPerObject)", plural(written, "object", "objects"),
+                                   to_string(report_.scenario.timing.apply_per_object));
+    if (children.size() > kListed) {
+      const std::size_t more = children.size() - kListed;
+      children.resize(kListed);
+      children.push_back(fmt::format("{} more", more));
+    }
+    if (!children.empty())
+      text += fmt::format(", creating Kustomization{} {}: each is enqueued at once and reconciles on its own",
+                          children.size() == 1 ? "" : "s", list(children));
+    line(e.at, names_[k], text);
+  }
+
+  void health_started(const TraceEvent& e, std::size_t k) {
+    const Kustomization& spec = world_.kustomizations[k];
+    std::vector<std::string> kids;
+    if (spec.wait) {
+      for (const Resource& o : spec.objects)
+        if (!o.skipped && o.ref.kind == "Kustomization" && o.ref.group == kKustomizeGroup && o.ref != spec.ref)
+          for (std::size_t c = 0; c < world_.kustomizations.size(); ++c)
+            if (world_.kustomizations[c].ref == o.ref) kids.push_back(names_[c]);
+    } else {
+      for (const ObjectRef& h : spec.health_checks)
+        if (h.kind == "Kustomization")
+          for (std::size_t c = 0; c < world_.kustomizations.size(); ++c)
+            if (world_.kustomizations[c].ref.name == h.name && world_.kustomizations[c].ref.ns == h.ns) kids.push_back(names_[c]);
+    }
+    const std::string objects = plural(static_cast<std::size_t>(std::max(e.other, 0)), "object", "objects");
+    std::string text =
+        first_time("health")
+            ? fmt::format("{} → waits for {} to become Current, holding its worker (kstatus polled every {}, gives up after {}: "
+                          "spec.timeout{})",
+                          spec.wait ? "wait: true" : "healthChecks", objects, format_duration(kc_.health_poll_interval),
+                          format_duration(spec.timeout_or_default()), spec.timeout ? "" : ", unset = interval − 30s")
+            : fmt::format("{} → waits for {} to become Current, holding its worker (timeout {}: spec.timeout)",
+                          spec.wait ? "wait: true" : "healthChecks", objects, format_duration(spec.timeout_or_default()));
+    if (kids.size() > kListed) {
+      const std::size_t more = kids.size() - kListed;
+      kids.resize(kListed);
+      kids.push_back(fmt::format("{} more", more));
+    }
+    if (!kids.empty())
+      text += fmt::format("; Kustomization{} {} count{} only once Ready", kids.size() == 1 ? "" : "s", list(kids), kids.size() == 1 ? "s" : "");
+    line(e.at, names_[k], text);
+  }
+
+  // ----- source-controller --------------------------------------------------------------------------
+  void source(const TraceEvent& e) {
+    if (e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.sources.size()) return;
+    const Source& src = world_.sources[static_cast<std::size_t>(e.subject)];
+    const std::string who = src.ref.kind + "/" + src.ref.name;
+    if (e.type == TraceType::ArtifactStored && e.value == 1)
+      line(e.at, who,
+           e.at == SimTime{} ? std::string("artifact ready at bootstrap → Kustomizations using it can fetch it")
+                             : std::string("first artifact stored → every Kustomization using it is enqueued, in dependsOn order"));
+    else if (e.type == TraceType::FetchFailed)
+      line(e.at, who, e.message + " (errors requeue with exponential backoff, --min-retry-delay doubling)");
+  }
+
+  const RunReport& report_;
+  const World& world_;
+  const RunResult& r_;
+  const KustomizeControllerSettings& kc_;
+  std::vector<std::string> names_;
+  std::vector<std::vector<const PassRecord*>> passes_;  // per Kustomization, by pass number
+  std::vector<const PassRecord*> current_;              // the pass in flight, per Kustomization
+  std::vector<bool> quiet_;                             // the pass in flight is left out
+  std::vector<std::size_t> suppressed_;                 // passes left out, per Kustomization
+  SimTime rollout_end_{};
+  std::vector<std::string> lines_;
+  std::set<std::string> told_;
+  std::string out_;
+};
+
+}  // namespace
+
+void write_explain(const RunReport& report, std::ostream& os) { os << Story(report).tell(); }
+
+}  // namespace fluxsim

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fluxsim/timeline.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace fluxsim {
+
+const char* to_string(Phase p) {
+  switch (p) {
+    case Phase::Startup: return "startup";
+    case Phase::Queued: return "queued";
+    case Phase::WaitingForSource: return "waiting for source";
+    case Phase::WaitingForDependency: return "waiting for dependencies";
+    case Phase::Applying: return "applying";
+    case Phase::HealthChecking: return "health checking";
+    case Phase::Failed: return "failed";
+    case Phase::Ready: return "ready";
+    case Phase::Idle: return "idle";
+  }
+  return "?";
+}
+
+namespace {
+
+/// The phase between the end of a pass and the next one, decided by how the pass ended.
+Phase after(PassOutcome o) {
+  switch (o) {
+    case PassOutcome::SourceNotFound:
+    case PassOutcome::ArtifactNotReady: return Phase::WaitingForSource;
+    case PassOutcome::DependencyNotReady: return Phase::WaitingForDependency;
+    case PassOutcome::BuildFailed:
+    case PassOutcome::ApplyFailed:
+    case PassOutcome::HealthCheckFailed: return Phase::Failed;
+    case PassOutcome::Succeeded: return Phase::Ready;
+    default: return Phase::Idle;
+  }
+}
+
+}  // namespace
+
+std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k) {
+  std::vector<PhaseSpan> spans;
+  if (k >= result.kustomizations.size()) return spans;
+  const SimTime created = result.kustomizations[k].created_at;
+  const SimTime end = result.ended_at;
+  if (created == kNever || created >= end) return spans;
+  auto add = [&](Phase phase, SimTime from, SimTime to, std::int32_t pass) {
+    from = std::max(from, created);
+    to = std::min(to, end);
+    if (to <= from) return;
+    // Consecutive waits of one kind (dependency polls, say) read as one span; passes stay apart.
+    const bool wait = phase != Phase::Applying && phase != Phase::HealthChecking && phase != Phase::Queued;
+    if (!spans.empty() && spans.back().phase == phase && spans.back().to == from && (wait || spans.back().pass == pass)) {
+      spans.back().to = to;
+      return;
+    }
+    spans.push_back({phase, from, to, pass});
+  };
+  SimTime cursor = created;
+  Phase gap = Phase::Startup;
+  std::int32_t previous = -1;
+  for (std::size_t i = 0; i < result.passes.size(); ++i) {
+    const PassRecord& p = result.passes[i];
+    if (p.controller != Controller::Kustomize || p.subject != static_cast<std::int32_t>(k)) continue;
+    if (p.started_at >= end) break;
+    const auto id = static_cast<std::int32_t>(i);
+    const SimTime due = std::clamp(p.queued_at, cursor, std::max(cursor, p.started_at));
+    add(gap, cursor, due, previous);
+    add(Phase::Queued, due, p.started_at, id);
+    const SimTime stop = std::min(p.ended_at, end);
+    if (p.attempt > 0) {
+      const SimTime health = p.health_started_at != kNever ? std::min(p.health_started_at, stop) : stop;
+      add(Phase::Applying, p.started_at, health, id);
+      add(Phase::HealthChecking, health, stop, id);
+    }
+    cursor = std::max(cursor, stop);
+    gap = after(p.outcome);
+    previous = id;
+    if (p.ended_at == kNever) break;  // still running at the end of the run
+  }
+  add(gap, cursor, end, previous);
+  return spans;
+}
+
+std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime until) {
+  struct Attempt {
+    SimTime from, to;
+    std::size_t k;
+  };
+  std::vector<Attempt> attempts;
+  for (const PassRecord& p : result.passes) {
+    if (p.controller != Controller::Kustomize || p.attempt <= 0 || p.subject < 0 || p.started_at >= until) continue;
+    attempts.push_back({p.started_at, p.ended_at == kNever ? std::max(result.ended_at, p.started_at) : p.ended_at,
+                        static_cast<std::size_t>(p.subject)});
+  }
+  std::stable_sort(attempts.begin(), attempts.end(), [](const Attempt& a, const Attempt& b) { return a.from < b.from; });
+  std::vector<ParallelPhase> phases;
+  std::vector<std::pair<SimTime, int>> edges;  // +1 at a start, -1 at an end, for the phase being built
+  auto close = [&] {
+    if (phases.empty()) return;
+    std::sort(edges.begin(), edges.end());  // at equal times ends (-1) come before starts (+1)
+    int running = 0;
+    for (const auto& [t, delta] : edges) phases.back().max_parallel = std::max(phases.back().max_parallel, running += delta);
+    edges.clear();
+  };
+  for (const Attempt& a : attempts) {
+    if (phases.empty() || a.from >= phases.back().to) {
+      close();
+      phases.push_back({a.from, a.to, {}, 0});
+    }
+    ParallelPhase& ph = phases.back();
+    ph.to = std::max(ph.to, a.to);
+    if (std::find(ph.kustomizations.begin(), ph.kustomizations.end(), a.k) == ph.kustomizations.end()) ph.kustomizations.push_back(a.k);
+    edges.push_back({a.from, 1});
+    edges.push_back({a.to, -1});
+  }
+  close();
+  return phases;
+}
+
+}  // namespace fluxsim

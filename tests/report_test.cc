@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+// The report formats on small recorded runs: the table and JSON carry waves and the critical path;
+// the SVG is well-formed XML with one bar group per Kustomization; the trace is JSON with an event for
+// every pass; the Mermaid gantt has one task per Kustomization; the graph pictures parse with their
+// tools. Tests that need xmllint or dot say so and skip when the tool is missing.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "fluxsim/engine.h"
+#include "fluxsim/graph_report.h"
+#include "fluxsim/report.h"
+#include "world_builder.h"
+
+using namespace fluxsim;
+using namespace std::chrono_literals;
+using fluxsim::test::WorldBuilder;
+
+namespace {
+
+bool have(const char* tool) { return std::system(fmt::format("command -v {} >/dev/null 2>&1", tool).c_str()) == 0; }
+
+/// Writes `text` to a file in the temporary directory and runs `command FILE`; returns its exit status.
+int run_tool(const std::string& command, const std::string& text, const std::string& name) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / fmt::format("fluxsim-report-test-{}-{}", ::getpid(), name);
+  {
+    std::ofstream out(file);
+    out << text;
+  }
+  const int status = std::system(fmt::format("{} '{}' >/dev/null 2>&1", command, file.string()).c_str());
+  std::filesystem::remove(file);
+  return status;
+}
+
+/// The chain of three (b dependsOn a, c dependsOn b, wait: true on a Deployment each), plus a sibling
+/// whose first apply fails, on two workers.
+struct Fixture {
+  WorldBuilder builder;
+  Scenario scenario;
+  RunResult result;
+  Fixture() {
+    for (const char* n : {"a", "b", "c"}) {
+      builder.kustomization(n).wait = true;
+      builder.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
+    }
+    builder.depends_on("b", "a");
+    builder.depends_on("c", "b");
+    builder.kustomization("flaky").retry_interval = 1min;
+    builder.object("flaky", "v1", "ConfigMap", "default", "settings");
+    scenario.name = "fixture";
+    scenario.horizon = 1h;
+    scenario.controllers.kustomize.concurrent = 2;
+    Fault f;
+    f.type = Fault::Type::FailApplies;
+    f.match.name = "flaky";
+    f.count = 1;
+    scenario.faults.push_back(f);
+    result = simulate(builder.world(), scenario);
+  }
+  RunReport report() const { return RunReport{scenario, builder.world(), result, {}}; }
+};
+
+template <typename Writer>
+std::string render(Writer write, const RunReport& report) {
+  std::ostringstream out;
+  write(report, out);
+  return out.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+/// A wide world: n Kustomizations in a few layers with dependsOn between layers.
+World wide_world(int n) {
+  WorldBuilder b;
+  for (int i = 0; i < n; ++i) {
+    const std::string name = fmt::format("component-{:03}", i);
+    b.kustomization(name, i < 10 ? "flux-system" : fmt::format("component-{:03}", i % 10)).wait = i % 3 == 0;
+    b.object(name, "apps/v1", "Deployment", "default", name);
+    if (i >= 20) b.depends_on(name, fmt::format("component-{:03}", i - 10));
+  }
+  return b.world();
+}
+
+}  // namespace
+
+TEST_CASE("the table shows each Kustomization's wave and the critical path with its split and hint") {
+  Fixture f;
+  const std::string table = render(write_table, f.report());
+  CHECK(table.find("KUSTOMIZATION  WAVE") != std::string::npos);
+  CHECK(std::regex_search(table, std::regex("\nc +3 +flux-system ")));  // c: root -> a -> b -> c
+  CHECK(table.find("Critical path (2m33.58s): flux-system → a → b → c\n") != std::string::npos);
+  CHECK(table.find("dependsOn b Ready") != std::string::npos);
+  CHECK(table.find("where the time went: health 1m30s (59%), dependency 58s (38%)") != std::string::npos);
+  CHECK(table.find("% of the 2m33.58s is health checking") != std::string::npos);
+  CHECK(table.find("Parallel phases (apply attempts that overlapped, until all Ready): 4\n") != std::string::npos);
+  CHECK(table.find("  2 Kustomizations, up to 2 at once: b, flaky\n") != std::string::npos);
+}
+
+TEST_CASE("the JSON report has a wave per Kustomization and the critical path as names plus detail") {
+  Fixture f;
+  const auto doc = nlohmann::json::parse(render(write_json, f.report()));
+  CHECK(doc["criticalPath"] == nlohmann::json::array({"flux-system", "a", "b", "c"}));
+  std::map<std::string, int> waves;
+  for (const auto& k : doc["kustomizations"]) waves[k["name"]] = k["wave"];
+  CHECK(waves == std::map<std::string, int>{{"flux-system", 0}, {"a", 1}, {"b", 2}, {"c", 3}, {"flaky", 1}});
+  const auto& detail = doc["criticalPathDetail"];
+  CHECK(detail["totalMs"] == 153580);
+  std::int64_t sum = 0;
+  for (const auto& step : detail["steps"])
+    for (const auto& [part, ms] : step["partsMs"].items()) sum += ms.get<std::int64_t>();
+  CHECK(sum == 153580);
+  CHECK(detail["steps"][2]["gate"] == "dependsOn");
+  CHECK(detail["partsMs"]["dependency"] == 58000);
+  CHECK(detail["summary"].get<std::string>().starts_with("59% of the 2m33.58s"));
+  // Parallel phases until all Ready: root; a with flaky's failed attempt; b with flaky's retry; c.
+  const auto& phases = doc["parallelPhases"];
+  REQUIRE(phases.size() == 4);
+  CHECK(phases[1]["kustomizations"] == nlohmann::json::array({"a", "flaky"}));
+  CHECK(phases[2]["kustomizations"] == nlohmann::json::array({"b", "flaky"}));
+  CHECK(phases[1]["maxParallel"] == 2);
+  CHECK(phases[3]["toMs"] == 153580);
+}
+
+TEST_CASE("the SVG Gantt is well-formed XML with one bar group per Kustomization") {
+  Fixture f;
+  const std::string svg = render(write_svg_gantt, f.report());
+  CHECK(svg.starts_with("<?xml"));
+  CHECK(count(svg, "<g class=\"kustomization\"") == f.builder.world().kustomizations.size());
+  for (const char* phase : {"queued", "waiting for dependencies", "applying", "health checking", "failed", "ready"})
+    CHECK(svg.find(fmt::format(">{}</text>", phase)) != std::string::npos);  // the legend
+  CHECK(svg.find("flaky: failed ") != std::string::npos);   // flaky's failed bar has a tooltip
+  CHECK(svg.find("all Ready 2m33.58s") != std::string::npos);
+  if (!have("xmllint")) {
+    MESSAGE("skipped the XML check: xmllint is not installed");
+    return;
+  }
+  CHECK(run_tool("xmllint --noout", svg, "gantt.svg") == 0);
+  CHECK(run_tool("xmllint --noout", "<svg><g></svg>", "broken.svg") != 0);  // the check can fail
+}
+
+TEST_CASE("the SVG Gantt of 100 Kustomizations has 100 rows and stays well-formed") {
+  World w = wide_world(99);
+  Scenario s;
+  s.name = "wide & <tall>";  // escaped in the title
+  s.horizon = 2h;
+  RunResult r = simulate(w, s);
+  const std::string svg = render(write_svg_gantt, RunReport{s, w, r, {}});
+  CHECK(count(svg, "<g class=\"kustomization\"") == 100);
+  CHECK(svg.find("wide &amp; &lt;tall&gt;") != std::string::npos);
+  if (have("xmllint")) CHECK(run_tool("xmllint --noout", svg, "wide.svg") == 0);
+  else MESSAGE("skipped the XML check: xmllint is not installed");
+}
+
+TEST_CASE("the Chrome trace parses as JSON and has a complete event for every pass") {
+  Fixture f;
+  const auto doc = nlohmann::json::parse(render(write_chrome_trace, f.report()));
+  REQUIRE(doc.contains("traceEvents"));
+  std::size_t passes = 0;
+  std::set<std::string> tracks;
+  // Complete events on one track never overlap (Perfetto needs them nested or disjoint).
+  std::map<std::pair<int, int>, std::vector<std::pair<std::int64_t, std::int64_t>>> per_track;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["args"]["name"].get<std::string>());
+    if (e["ph"] != "X") continue;
+    CHECK(e["dur"].get<std::int64_t>() >= 0);
+    per_track[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back({e["ts"].get<std::int64_t>(), e["dur"].get<std::int64_t>()});
+    if (e["cat"] == "pass") ++passes;
+  }
+  CHECK(passes == f.result.passes.size());
+  for (const char* name : {"worker 1", "worker 2", "flux-system", "a", "b", "c", "flaky"}) CHECK(tracks.count(name) == 1);
+  for (auto& [track, spans] : per_track) {
+    std::sort(spans.begin(), spans.end());
+    for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i - 1].first + spans[i - 1].second <= spans[i].first);
+  }
+  // c's successful pass: started 122560ms -> 122560000us, 31020ms long.
+  bool found = false;
+  for (const auto& e : doc["traceEvents"])
+    if (!found && e["ph"] == "X" && e["cat"] == "pass" && e["name"] == "c" && e["args"]["outcome"] == "Succeeded") {
+      CHECK(e["ts"] == 122'560'000);
+      CHECK(e["dur"] == 31'020'000);
+      found = true;
+    }
+  CHECK(found);
+}
+
+TEST_CASE("the Mermaid gantt is a gantt block whose tasks are the Kustomizations") {
+  Fixture f;
+  const std::string text = render(write_mermaid_gantt, f.report());
+  CHECK(text.starts_with("gantt\n"));
+  std::set<std::string> tasks;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex(R"(  ([^ :%][^:]*?) :([a-z, ]*)k\d+, (2000-01-01 [0-9:.]+), (2000-01-01 [0-9:.]+))"))) {
+      tasks.insert(m[1]);
+      CHECK(m[3].str() < m[4].str());
+    }
+  }
+  CHECK(tasks == std::set<std::string>{"flux-system", "a", "b", "c", "flaky"});
+  CHECK(text.find("  c :crit, done, ") != std::string::npos);
+  CHECK(text.find("  flaky :done, ") != std::string::npos);
+  CHECK(text.find("2000-01-01 00:02:33.580") != std::string::npos);  // c Ready at 2m33.58s
+  CHECK(text.find("section wave 3\n") != std::string::npos);
+}
+
+TEST_CASE("graph pictures: DOT parses with dot, Mermaid is a flowchart, text lists waves and cycles") {
+  WorldBuilder b;
+  b.kustomization("infra");
+  for (const char* n : {"a", "b"}) b.kustomization(n, "infra");
+  b.depends_on("b", "a");
+  b.kustomization("x \"quoted\"");
+  b.kustomization("y");
+  b.depends_on("x \"quoted\"", "y");
+  b.get("x \"quoted\"").depends_on.back().where = {"apps/x.yaml", 3, 5};
+  b.depends_on("y", "x \"quoted\"");
+  b.depends_on("b", "ghost");
+  const World& w = b.world();
+  DependencyGraph g(w);
+  std::ostringstream dot, mermaid, text;
+  write_graph_dot(w, g, dot);
+  write_graph_mermaid(w, g, mermaid);
+  write_graph_text(w, g, text);
+
+  CHECK(dot.str().find("digraph fluxsim {") != std::string::npos);
+  CHECK(dot.str().find("// cycle: x \"quoted\" → y → x \"quoted\"") != std::string::npos);
+  CHECK(count(dot.str(), "rank=same") == static_cast<std::size_t>(g.wave_count()));
+  CHECK(count(dot.str(), "style=dashed, dir=back") == 4);  // three dependsOn edges and the missing one
+  CHECK(count(dot.str(), "\"#d7301f\", penwidth=2") == 4);   // two ring nodes, two ring edges
+
+  CHECK(mermaid.str().starts_with("flowchart TB\n"));
+  for (std::size_t k = 0; k < w.kustomizations.size(); ++k) CHECK(mermaid.str().find(fmt::format("    k{}[\"", k)) != std::string::npos);
+  CHECK(mermaid.str().find("x #quot;quoted#quot;") != std::string::npos);
+  CHECK(mermaid.str().find("k3 -.->|dependsOn| k2") != std::string::npos);
+
+  CHECK(text.str().find("wave 2\n  a ") != std::string::npos);
+  CHECK(text.str().find("dependsOn a; dependsOn flux-system/ghost (not found)") != std::string::npos);
+  CHECK(text.str().find("cycles (nothing in a cycle can ever become Ready):\n  x \"quoted\" → y → x \"quoted\"\n    x \"quoted\" dependsOn y (apps/x.yaml:3:5)\n") !=
+        std::string::npos);
+
+  if (!have("dot")) {
+    MESSAGE("skipped the DOT check: graphviz (dot) is not installed");
+    return;
+  }
+  CHECK(run_tool("dot -Tsvg -o /dev/null", dot.str(), "graph.dot") == 0);
+  CHECK(run_tool("dot -Tsvg -o /dev/null", "digraph { a -> }", "broken.dot") != 0);  // the check can fail
+  std::ostringstream wide;
+  World big = wide_world(120);
+  write_graph_dot(big, DependencyGraph(big), wide);
+  CHECK(run_tool("dot -Tsvg -o /dev/null", wide.str(), "wide.dot") == 0);
+}
+
+TEST_CASE("report formats parse by name") {
+  CHECK(parse_report_format("svg") == ReportFormat::Svg);
+  CHECK(parse_report_format("trace") == ReportFormat::Trace);
+  CHECK(parse_report_format("mermaid") == ReportFormat::Mermaid);
+  CHECK_FALSE(parse_report_format("png").has_value());
+  CHECK(parse_graph_format("dot") == GraphFormat::Dot);
+  CHECK(parse_graph_format("text") == GraphFormat::Text);
+  CHECK_FALSE(parse_graph_format("svg").has_value());
+}
