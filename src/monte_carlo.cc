@@ -145,6 +145,7 @@ MonteCarloResult run_monte_carlo(const Simulation& sim, const World& world, cons
   for (std::size_t run = 0; run < runs; ++run) {
     const Digest& d = digests[run];
     out.simulated_events += d.events;
+    out.time_to_ready_by_run.push_back(d.all_ready ? d.time_to_ready : kNever);
     if (d.all_ready) {
       ++out.all_ready_runs;
       ttr.push_back(ms(d.time_to_ready));

@@ -97,6 +97,8 @@ struct MonteCarloResult {
   double ready_probability = 0;            ///< all_ready_runs / runs
   /// Time to full readiness in milliseconds, over the all-Ready runs only; nullopt when there were none.
   std::optional<Stats> time_to_ready_ms;
+  /// Each run's time to full readiness, in run order; kNever for a run that did not get there.
+  std::vector<SimTime> time_to_ready_by_run;
   std::vector<KustomizationStats> kustomizations;  ///< parallel to World::kustomizations
   std::vector<PoolStats> workers;                  ///< kustomize-controller first, as RunResult::workers
   std::vector<ExpectationStats> expectations;
