@@ -9,6 +9,7 @@
 
 #include <sstream>
 
+#include "cli_runner.h"
 #include "fluxsim/gating_chain.h"
 #include "world_builder.h"
 
@@ -271,4 +272,62 @@ TEST_CASE("the gating chain follows the latest of parent creation and dependency
   REQUIRE_FALSE(r2.all_ready);
   CHECK(names(gating_chain(w, r2)) == std::vector<std::string>{"flux-system", "infra", "apps"});
   CHECK(gating_chain(World{}, RunResult{}).empty());
+}
+
+// ----- the command line ----------------------------------------------------------------------------
+
+TEST_CASE("fluxsim diff of a scenario with itself reports no change and exits 0") {
+  test::TempDir dir("fluxsim-diff-same");
+  test::write_app_repo(dir);
+  const std::string s = test::write_app_scenario(dir, "base.yaml", "uniform(20s, 40s)");
+  const test::CliResult r = test::run_fluxsim({"diff", s, s, "--runs", "20", "-o", "markdown", "--max-slowdown", "0%"});
+  if (test::loader_missing(r)) {
+    MESSAGE("skipped until the repository loader is merged: " << r.err);
+    return;
+  }
+  CHECK(r.err.empty());
+  CHECK(r.code == ExitCode::Ok);
+  CHECK(r.out.find("**No change** to the rollout.") != std::string::npos);
+}
+
+TEST_CASE("fluxsim diff exits 1 when HEAD is slower than --max-slowdown") {
+  test::TempDir dir("fluxsim-diff-slower");
+  test::write_app_repo(dir);
+  const std::string base = test::write_app_scenario(dir, "base.yaml", "30s");
+  const std::string head = test::write_app_scenario(dir, "head.yaml", "90s");
+  const test::CliResult slower = test::run_fluxsim({"diff", base, head, "--max-slowdown", "20%"});
+  if (test::loader_missing(slower)) {
+    MESSAGE("skipped until the repository loader is merged: " << slower.err);
+    return;
+  }
+  CHECK(slower.code == ExitCode::Failed);
+  CHECK(slower.out.find("HEAD FAILS THE CHECK") != std::string::npos);
+  CHECK(test::run_fluxsim({"diff", base, head, "--max-slowdown", "2m"}).code == ExitCode::Ok);
+  CHECK(test::run_fluxsim({"diff", head, base, "--max-slowdown", "0s"}).code == ExitCode::Ok);
+  // One scenario on two checkouts.
+  test::write_app_repo(dir);
+  std::filesystem::copy(dir.path("repo"), dir.path("head-checkout"), std::filesystem::copy_options::recursive);
+  const test::CliResult repos =
+      test::run_fluxsim({"diff", base, "--base-repo", dir.path("repo"), "--head-repo", dir.path("head-checkout"), "-o", "json"});
+  CHECK(repos.code == ExitCode::Ok);
+  CHECK(repos.out.find(R"("changed": false)") != std::string::npos);
+}
+
+TEST_CASE("fluxsim diff rejects bad arguments with exit 2 before simulating anything") {
+  test::TempDir dir("fluxsim-diff-args");
+  test::write_app_repo(dir);
+  const std::string s = test::write_app_scenario(dir, "s.yaml", "30s");
+  auto rejected = [&](std::vector<std::string> args, const std::string& message) {
+    const test::CliResult r = test::run_fluxsim(std::move(args));
+    CHECK(r.code == ExitCode::BadInput);
+    CHECK(r.out.empty());
+    CHECK_MESSAGE(r.err.find(message) != std::string::npos, r.err);
+  };
+  rejected({"diff", s}, "diff needs BASE and HEAD");
+  rejected({"diff", s, s, s}, "unexpected argument");
+  rejected({"diff", s, s, "--max-slowdown", "fast"}, "--max-slowdown fast");
+  rejected({"diff", s, s, "-o", "svg"}, "-o svg: unknown format (table, markdown, json)");
+  rejected({"diff", s, "--base-repo", dir.path("repo")}, "--base-repo and --head-repo go together");
+  rejected({"diff", s, s, "--runs", "0"}, "--runs 0: expected 1 to");
+  rejected({"diff", s, dir.path("missing.yaml")}, "missing.yaml: no such file or directory");
 }

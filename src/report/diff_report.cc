@@ -40,8 +40,8 @@ std::string change(const std::optional<double>& base, const std::optional<double
 
 std::string points(double base, double head) {
   const double d = 100.0 * (head - base);
-  if (std::abs(d) < 0.05) return "no change";
-  return fmt::format("{:+.0f} pts", d);
+  if (d == 0) return "no change";
+  return std::abs(d) < 1 ? fmt::format("{:+.1f} pts", d) : fmt::format("{:+.0f} pts", d);
 }
 
 std::optional<double> pick(const std::optional<Stats>& s, double Stats::*field) {
@@ -193,8 +193,8 @@ void write_diff_markdown(const DiffResult& d, std::ostream& os) {
                        d.head_critical_ms ? fmt::format(" (Ready at {})", dur(*d.head_critical_ms)) : "");
   }
   if (!d.ready_time_changes.empty()) {
-    out += fmt::format("<details><summary>Largest ready-time changes{} ({} changed)</summary>\n\n",
-                       d.runs > 1 ? " (median)" : "", d.ready_time_changes.size());
+    out += fmt::format("<details><summary>Largest ready-time changes ({}{} changed)</summary>\n\n",
+                       d.runs > 1 ? "median, " : "", d.ready_time_changes.size());
     out += "| Kustomization | BASE | HEAD | change |\n|---|---:|---:|---:|\n";
     for (std::size_t i = 0; i < d.ready_time_changes.size() && i < kChangesLimit; ++i) {
       const ReadyTimeChange& c = d.ready_time_changes[i];
@@ -260,7 +260,7 @@ void write_diff_table(const DiffResult& d, std::ostream& os) {
   out += fmt::format("\nCritical path (run 0):\n  BASE: {}\n  HEAD: {}\n", join_path(d.base_critical_path, ""),
                      join_path(d.head_critical_path, ""));
   if (!d.ready_time_changes.empty()) {
-    out += fmt::format("\nLargest ready-time changes{} ({} changed):\n", d.runs > 1 ? " (median)" : "", d.ready_time_changes.size());
+    out += fmt::format("\nLargest ready-time changes ({}{} changed):\n", d.runs > 1 ? "median, " : "", d.ready_time_changes.size());
     for (std::size_t i = 0; i < d.ready_time_changes.size() && i < kChangesLimit; ++i) {
       const ReadyTimeChange& c = d.ready_time_changes[i];
       out += fmt::format("  {}: {} -> {} ({})\n", c.name, dur(c.base_ms), dur(c.head_ms), change(c.base_ms, c.head_ms));
