@@ -21,7 +21,7 @@ constexpr std::size_t kChangesLimit = 10;  ///< rows of "largest ready-time chan
 
 std::string signed_dur(double ms) {
   if (ms == 0) return "0s";
-  return (ms > 0 ? "+" : "-") + dur(std::abs(ms));
+  return fmt::format("{}{}", ms > 0 ? '+' : '-', dur(std::abs(ms)));
 }
 
 std::string signed_percent(double base, double head) {
