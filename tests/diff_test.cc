@@ -146,6 +146,15 @@ TEST_CASE("a HEAD slower than --max-slowdown fails the check") {
   CHECK(r.json.find(R"("exceeded": true)") != std::string::npos);
 }
 
+TEST_CASE("scenario names cannot break the Markdown table") {
+  const World w = app_world();
+  Scenario s = scenario_from("s", deployment_after("30s"));
+  s.name = "infra|`prod`";
+  const MonteCarloResult r = monte_carlo(w, s, 1);
+  const std::string md = render(compare_rollouts({s, w, r}, {s, w, r}, std::nullopt)).markdown;
+  CHECK(md.find("| | BASE `infra/'prod'` | HEAD `infra/'prod'` | change |") != std::string::npos);
+}
+
 TEST_CASE("a HEAD that misses an expectation fails the check even without a slowdown limit") {
   const World w = app_world();
   const Scenario base_s = scenario_from("base", deployment_after("30s"));

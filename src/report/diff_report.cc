@@ -19,6 +19,13 @@ namespace {
 constexpr std::size_t kListLimit = 20;     ///< entries per list in Markdown and table before "... and N more"
 constexpr std::size_t kChangesLimit = 10;  ///< rows of "largest ready-time changes"
 
+/// A scenario name inside a Markdown table cell and code span: no pipe, no backtick.
+std::string md_name(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '|' ? '/' : c == '`' ? '\'' : c;
+  return out;
+}
+
 std::string signed_dur(double ms) {
   if (ms == 0) return "0s";
   return fmt::format("{}{}", ms > 0 ? '+' : '-', dur(std::abs(ms)));
@@ -163,7 +170,7 @@ void write_diff_markdown(const DiffResult& d, std::ostream& os) {
     out += ".\n\n";
   }
 
-  out += fmt::format("| | BASE `{}` | HEAD `{}` | change |\n|---|---:|---:|---:|\n", d.base_name, d.head_name);
+  out += fmt::format("| | BASE `{}` | HEAD `{}` | change |\n|---|---:|---:|---:|\n", md_name(d.base_name), md_name(d.head_name));
   for (const Row& r : summary_rows(d)) out += fmt::format("| {} | {} | {} | {} |\n", r.what, r.base, r.head, r.change);
   out += '\n';
 
