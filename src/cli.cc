@@ -14,7 +14,6 @@
 #include <stdexcept>
 #include <string>
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -333,15 +332,14 @@ ExitCode run_sweep_report(const InputOptions& in, std::optional<std::uint64_t> s
   if (scenarios.diagnostics.has_errors()) throw_diagnostics(scenarios.diagnostics);
   for (Scenario& s : scenarios.scenarios)
     if (seed) s.seed = *seed;
-  // One World serves every value unless the swept field changes what the loader reads.
-  std::vector<std::unique_ptr<World>> worlds;
+  // Each value loads the repository for itself, exactly as `run` would with that --set: loading may
+  // depend on the swept field, and may adjust the scenario. Only the first load's findings are shown.
+  std::ostringstream repeated_findings;
   std::vector<SweepRow> rows;
   ProgressBar bar(io);
   for (std::size_t i = 0; i < scenarios.scenarios.size(); ++i) {
-    const Scenario& scenario = scenarios.scenarios[i];
-    if (worlds.empty() || !same_world_inputs(scenarios.scenarios[i - 1], scenario))
-      worlds.push_back(std::make_unique<World>(load_input_world(scenario, io)));
-    const World& world = *worlds.back();
+    Scenario& scenario = scenarios.scenarios[i];
+    const World world = load_input_world(scenario, i == 0 ? io : Io{io.out, repeated_findings});
     Simulation sim(world, scenario);
     if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
     rows.push_back({sweep.values[i], monte_carlo_of(sim, world, scenario, runs_of(mc, scenario), jobs_of(mc), true,

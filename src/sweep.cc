@@ -74,17 +74,6 @@ SweepScenarios sweep_scenarios(const Sweep& sweep, const std::vector<ScenarioOve
   return out;
 }
 
-bool same_world_inputs(const Scenario& a, const Scenario& b) {
-  if (a.repo != b.repo || a.entry != b.entry || a.manifests != b.manifests) return false;
-  if (a.root.name != b.root.name || a.root.ns != b.root.ns || a.root.interval != b.root.interval) return false;
-  if (a.sources.size() != b.sources.size()) return false;
-  for (std::size_t i = 0; i < a.sources.size(); ++i) {
-    const SourceMapping &x = a.sources[i], &y = b.sources[i];
-    if (x.kind != y.kind || x.name != y.name || x.ns != y.ns || x.path != y.path) return false;
-  }
-  return true;
-}
-
 bool sweep_missed_expectations(const std::vector<SweepRow>& rows) {
   for (const SweepRow& row : rows)
     for (const ExpectationStats& e : row.result.expectations)

@@ -45,10 +45,6 @@ struct SweepScenarios {
 /// One scenario per value: `read(base + {path, value})`.
 SweepScenarios sweep_scenarios(const Sweep& sweep, const std::vector<ScenarioOverride>& base, const ScenarioReader& read);
 
-/// True when both scenarios make the loader build the same World (same repository, entry, root, inline
-/// manifests and source mappings), so one loaded World serves both.
-bool same_world_inputs(const Scenario& a, const Scenario& b);
-
 /// One value of the sweep and its Monte Carlo result (run with MonteCarloOptions::record on, for the
 /// queue waits).
 struct SweepRow {
