@@ -13,20 +13,28 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <chrono>
+#include <optional>
+#include <thread>
 #include <vector>
+
+#include <unistd.h>  // isatty: the progress bar only draws on a terminal
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include "fluxsim/analysis.h"
 #include "fluxsim/check.h"
+#include "fluxsim/diff.h"
 #include "fluxsim/engine.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/graph_report.h"
 #include "fluxsim/load.h"
+#include "fluxsim/monte_carlo.h"
 #include "fluxsim/readiness.h"
 #include "fluxsim/report.h"
 #include "fluxsim/scenario.h"
+#include "fluxsim/sweep.h"
 #include "fluxsim/tree.h"
 #include "fluxsim/version.h"
 
@@ -84,34 +92,37 @@ void throw_diagnostics(const Diagnostics& diags) {
   throw BadInput(lines);
 }
 
-/// Loads the scenario named on the command line, or the default scenario of a repository directory.
-Scenario load_input_scenario(const InputOptions& in) {
+/// Reads the scenario named on the command line (or the default scenario of a repository directory)
+/// with `overrides` applied; problems come back as diagnostics.
+ScenarioLoad read_input_scenario(const InputOptions& in, const std::vector<ScenarioOverride>& overrides) {
   if (in.input.empty()) throw BadInput("missing SCENARIO or REPO argument");
   std::error_code ec;
   const fs::file_status st = fs::status(in.input, ec);
   if (ec || !fs::exists(st)) throw BadInput(fmt::format("{}: no such file or directory", in.input));
-  const std::vector<ScenarioOverride> overrides = parse_sets(in.sets);
-  Scenario scenario;
+  ScenarioLoad load;
   if (fs::is_directory(st)) {
     // A bare repository: every default. Overrides go through the scenario parser so they are
     // validated exactly like fields written in a file.
     Scenario defaults = default_scenario_for_repo(in.input);
     if (overrides.empty()) {
-      scenario = defaults;
+      load.scenario = defaults;
     } else {
       std::string text = fmt::format("apiVersion: fluxsim/v1alpha1\nkind: Scenario\nmetadata:\n  name: \"{}\"\nspec:\n  repo: \"{}\"\n",
                                      defaults.name, fs::absolute(in.input).generic_string());
-      ScenarioLoad load = parse_scenario(text, "(command line)", overrides);
-      if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
-      scenario = std::move(load.scenario);
+      load = parse_scenario(text, "(command line)", overrides);
     }
   } else {
-    ScenarioLoad load = load_scenario(in.input, overrides);
-    if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
-    scenario = std::move(load.scenario);
+    load = load_scenario(in.input, overrides);
   }
-  if (!in.entry.empty()) scenario.entry = in.entry;
-  return scenario;
+  if (!in.entry.empty()) load.scenario.entry = in.entry;
+  return load;
+}
+
+/// Loads the scenario named on the command line, or the default scenario of a repository directory.
+Scenario load_input_scenario(const InputOptions& in) {
+  ScenarioLoad load = read_input_scenario(in, parse_sets(in.sets));
+  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+  return std::move(load.scenario);
 }
 
 /// Loads the repository, and makes the scenario run the controllers the repository deploys (flags
@@ -170,8 +181,10 @@ struct Command {
 };
 
 /// Parses a sub-command's arguments; prints help and returns false on --help.
+/// `positionals`, when given, receives every positional argument (for commands taking several).
 bool parse_args(const std::vector<std::string>& args, po::options_description& desc, const char* usage,
-                const char* summary, std::string* positional, Io io, const char* more_help = nullptr) {
+                const char* summary, std::string* positional, Io io, const char* more_help = nullptr,
+                std::vector<std::string>* positionals = nullptr) {
   bool help = false;
   desc.add_options()("help,h", po::bool_switch(&help), "show this help");
   po::options_description hidden;
@@ -195,10 +208,255 @@ bool parse_args(const std::vector<std::string>& args, po::options_description& d
     io.out << text.str();
     return false;
   }
+  if (positionals) {
+    *positionals = pos;
+    return true;
+  }
   if (pos.size() > 1) throw BadInput(fmt::format("unexpected argument '{}'", pos[1]));
   if (positional) *positional = pos.empty() ? std::string() : pos[0];
   return true;
 }
+
+// ===== Monte Carlo, what-if sweeps and diff (--runs, --jobs, --sweep; fluxsim diff) ==================
+// Kept together so that other commands' edits to this file do not meet these.
+
+constexpr std::size_t kMaxRuns = 10'000'000;
+
+/// --runs, --jobs and --sweep, shared by `run` (and --runs/--jobs by `diff`).
+struct MonteCarloFlags {
+  std::optional<std::size_t> runs;  ///< --runs; unset: the scenario's spec.runs
+  unsigned jobs = 0;                ///< --jobs; 0: one per hardware thread
+  std::string sweep;                ///< --sweep PATH=V1,V2,...
+};
+
+void add_monte_carlo_options(po::options_description& desc, MonteCarloFlags& mc, bool with_sweep) {
+  desc.add_options()
+      ("runs", po::value<long long>()->value_name("N")->notifier([&mc](long long v) {
+         if (v < 1 || v > static_cast<long long>(kMaxRuns)) throw BadInput(fmt::format("--runs {}: expected 1 to {}", v, kMaxRuns));
+         mc.runs = static_cast<std::size_t>(v);
+       }),
+       "Monte Carlo: simulate N runs (default: the scenario's spec.runs, else 1) and report percentiles")
+      ("jobs,j", po::value<long long>()->value_name("J")->notifier([&mc](long long v) {
+         if (v < 0 || v > 4096) throw BadInput(fmt::format("--jobs {}: expected 1 to 4096 (0: one per hardware thread)", v));
+         mc.jobs = static_cast<unsigned>(v);
+       }),
+       "threads for the runs (default: one per hardware thread); the report does not depend on it");
+  if (with_sweep)
+    desc.add_options()("sweep", po::value(&mc.sweep)->value_name("PATH=V1,V2,..."),
+                       "what-if: one row per value of a numeric or duration field, e.g. "
+                       "--sweep controllers.kustomize.concurrent=1,2,4,8,16");
+}
+
+/// The run count and thread count to use, validated.
+std::size_t runs_of(const MonteCarloFlags& mc, const Scenario& scenario) {
+  const std::size_t runs = mc.runs.value_or(static_cast<std::size_t>(std::max(scenario.runs, 1)));
+  if (runs < 1 || runs > kMaxRuns) throw BadInput(fmt::format("--runs {}: expected 1 to {}", runs, kMaxRuns));
+  return runs;
+}
+unsigned jobs_of(const MonteCarloFlags& mc) {
+  if (mc.jobs > 0) return mc.jobs;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// A progress bar on stderr: only when stderr is a terminal, and only once the work has taken more
+/// than a second. Erased when done, so nothing of it stays in a log.
+class ProgressBar {
+ public:
+  explicit ProgressBar(Io io) : err_(io.err), enabled_(&io.err == &std::cerr && isatty(STDERR_FILENO) == 1) {}
+  ~ProgressBar() {
+    if (shown_) err_ << "\r\033[K" << std::flush;
+  }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  /// A hook for MonteCarloOptions::progress; `label` names the part of the work ("base", "concurrent=4").
+  ProgressHook hook(std::string label) {
+    if (!enabled_) return {};
+    return [this, label = std::move(label)](std::size_t done, std::size_t total) { update(label, done, total); };
+  }
+
+ private:
+  void update(const std::string& label, std::size_t done, std::size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1)) return;
+    if (shown_ && done != total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    shown_ = true;
+    constexpr std::size_t kWidth = 30;
+    const std::size_t filled = total == 0 ? kWidth : done * kWidth / total;
+    err_ << "\r\033[K" << (label.empty() ? "" : label + " ") << '[' << std::string(filled, '#')
+         << std::string(kWidth - filled, '.') << "] " << done << '/' << total << " runs" << std::flush;
+  }
+
+  std::ostream& err_;
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+MonteCarloResult monte_carlo_of(const Simulation& sim, const World& world, const Scenario& scenario, std::size_t runs,
+                                unsigned jobs, bool record, ProgressHook progress) {
+  MonteCarloOptions options;
+  options.runs = runs;
+  options.jobs = jobs;
+  options.record = record;
+  options.progress = std::move(progress);
+  return run_monte_carlo(sim, world, scenario, options);
+}
+
+/// `fluxsim run --runs N` (N > 1, or spec.runs > 1): the Monte Carlo report.
+ExitCode run_monte_carlo_report(const Simulation& sim, const World& world, const Scenario& scenario, ReportFormat format,
+                                const std::string& out_path, std::size_t runs, const MonteCarloFlags& mc, Io io) {
+  if (format != ReportFormat::Table && format != ReportFormat::Json)
+    throw BadInput("with --runs > 1 the report is a table or JSON (-o table|json); other formats show one run (--runs 1)");
+  MonteCarloResult result;
+  {
+    ProgressBar bar(io);
+    result = monte_carlo_of(sim, world, scenario, runs, jobs_of(mc), false, bar.hook(""));
+  }
+  std::ostringstream text;
+  if (format == ReportFormat::Json) write_monte_carlo_json({scenario, world, result}, text);
+  else write_monte_carlo_table({scenario, world, result}, text);
+  emit(text.str(), out_path, io);
+  for (const ExpectationStats& e : result.expectations)
+    if (!e.met()) return ExitCode::Failed;
+  return ExitCode::Ok;
+}
+
+/// `fluxsim run --sweep PATH=V1,V2`: one Monte Carlo result per value; exit 1 when a value misses an
+/// expectation in some run, as `run` does.
+ExitCode run_sweep_report(const InputOptions& in, std::optional<std::uint64_t> seed, ReportFormat format,
+                          const std::string& out_path, const MonteCarloFlags& mc, Io io) {
+  if (format != ReportFormat::Table && format != ReportFormat::Json)
+    throw BadInput("--sweep prints a table or JSON (-o table|json)");
+  SweepParse parsed = parse_sweep(mc.sweep);
+  if (!parsed.sweep) throw BadInput(parsed.error);
+  const Sweep& sweep = *parsed.sweep;
+  SweepScenarios scenarios = sweep_scenarios(sweep, parse_sets(in.sets), [&](const std::vector<ScenarioOverride>& overrides) {
+    return read_input_scenario(in, overrides);
+  });
+  if (scenarios.diagnostics.has_errors()) throw_diagnostics(scenarios.diagnostics);
+  for (Scenario& s : scenarios.scenarios)
+    if (seed) s.seed = *seed;
+  // Each value loads the repository for itself, exactly as `run` would with that --set: loading may
+  // depend on the swept field, and may adjust the scenario. Only the first load's findings are shown.
+  std::ostringstream repeated_findings;
+  std::vector<SweepRow> rows;
+  ProgressBar bar(io);
+  for (std::size_t i = 0; i < scenarios.scenarios.size(); ++i) {
+    Scenario& scenario = scenarios.scenarios[i];
+    const World world = load_input_world(scenario, i == 0 ? io : Io{io.out, repeated_findings});
+    Simulation sim(world, scenario);
+    if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+    rows.push_back({sweep.values[i], monte_carlo_of(sim, world, scenario, runs_of(mc, scenario), jobs_of(mc), true,
+                                                    bar.hook(fmt::format("{}={}", sweep.path, sweep.values[i])))});
+  }
+  std::ostringstream text;
+  const SweepReport report{scenarios.scenarios.front(), sweep, rows};
+  if (format == ReportFormat::Json) write_sweep_json(report, text);
+  else write_sweep_table(report, text);
+  emit(text.str(), out_path, io);
+  return sweep_missed_expectations(rows) ? ExitCode::Failed : ExitCode::Ok;
+}
+
+const char* kDiffHelp =
+    "Each side is simulated --runs times (default: the larger spec.runs of the two, else 1) with the same\n"
+    "seed. A Kustomization is matched across sides by namespace and name. Order changes are those that left\n"
+    "one longest run of unchanged relative order; a new failure is Ready in every BASE run (or new) but not\n"
+    "in every HEAD run. The critical path is that of run 0.\n"
+    "\n--max-slowdown compares the median run's time to full readiness (a run that never got there counts as\n"
+    "infinitely slow): HEAD fails when it is slower by more than the duration, or the percentage, given.\n"
+    "\nExit codes: 0 HEAD passes; 1 HEAD misses an expectation or exceeds --max-slowdown; 2 bad input;\n"
+    "3 internal error.\n";
+
+ExitCode cmd_diff(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  MonteCarloFlags mc;
+  std::string format = "table", out_path, base_repo, head_repo, max_slowdown;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> positionals;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  add_monte_carlo_options(desc, mc, false);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"), "report format: table (default), markdown (a pull-request comment) or json")
+      ("base-repo", po::value(&base_repo)->value_name("DIR"), "with one SCENARIO: the BASE checkout of its repository")
+      ("head-repo", po::value(&head_repo)->value_name("DIR"), "with one SCENARIO: the HEAD checkout of its repository")
+      ("max-slowdown", po::value(&max_slowdown)->value_name("D|P%"),
+       "exit 1 when HEAD is slower than BASE by more than a duration (2m) or a percentage (20%)")
+      ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
+       "random seed for both sides (default: each scenario's, else 1)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write the report to FILE (whole, or not at all) instead of stdout");
+  if (!parse_args(args, desc, "fluxsim diff BASE HEAD [options]  |  fluxsim diff [SCENARIO] --base-repo DIR --head-repo DIR [options]",
+                  "Compare two rollouts (two scenarios or repositories, or one scenario on two checkouts): time to full\n"
+                  "readiness, Kustomizations added and removed, order changes, new failures, critical paths, worker load.",
+                  nullptr, io, kDiffHelp, &positionals))
+    return ExitCode::Ok;
+  if (format != "table" && format != "markdown" && format != "json")
+    throw BadInput(fmt::format("-o {}: unknown format (table, markdown, json)", format));
+  std::optional<Slowdown> limit;
+  if (!max_slowdown.empty()) {
+    SlowdownParse p = parse_slowdown(max_slowdown);
+    if (!p.value) throw BadInput(p.error);
+    limit = p.value;
+  }
+  // The two sides' inputs.
+  const bool repos = !base_repo.empty() || !head_repo.empty();
+  InputOptions base_in = in, head_in = in;
+  if (repos) {
+    if (base_repo.empty() || head_repo.empty()) throw BadInput("--base-repo and --head-repo go together");
+    if (positionals.size() > 1) throw BadInput(fmt::format("with --base-repo and --head-repo, give at most one SCENARIO (got '{}' too)", positionals[1]));
+    base_in.input = positionals.empty() ? base_repo : positionals[0];
+    head_in.input = positionals.empty() ? head_repo : positionals[0];
+  } else {
+    if (positionals.size() != 2)
+      throw BadInput(positionals.size() < 2 ? "diff needs BASE and HEAD (two scenarios or repositories), or --base-repo and --head-repo"
+                                            : fmt::format("unexpected argument '{}'", positionals[2]));
+    base_in.input = positionals[0];
+    head_in.input = positionals[1];
+  }
+  Scenario base_s = load_input_scenario(base_in);
+  Scenario head_s = load_input_scenario(head_in);
+  if (repos && !positionals.empty()) {
+    // One scenario on two checkouts: the scenario's repository is replaced by each checkout.
+    for (auto [s, dir] : {std::pair{&base_s, &base_repo}, std::pair{&head_s, &head_repo}}) {
+      std::error_code ec;
+      if (!fs::is_directory(*dir, ec)) throw BadInput(fmt::format("{}: not a directory", *dir));
+      s->repo = *dir;
+    }
+  }
+  if (base_s.name == head_s.name && (repos ? base_repo != head_repo : base_in.input != head_in.input)) {
+    base_s.name += repos ? fmt::format(" ({})", base_repo) : fmt::format(" ({})", base_in.input);
+    head_s.name += repos ? fmt::format(" ({})", head_repo) : fmt::format(" ({})", head_in.input);
+  }
+  if (seed) base_s.seed = head_s.seed = *seed;
+  MonteCarloFlags both = mc;
+  if (!both.runs) both.runs = static_cast<std::size_t>(std::max({base_s.runs, head_s.runs, 1}));
+  const std::size_t runs = runs_of(both, base_s);
+
+  const World base_w = load_input_world(base_s, io);
+  const World head_w = load_input_world(head_s, io);
+  const Simulation base_sim(base_w, base_s);
+  if (base_sim.diagnostics().has_errors()) throw_diagnostics(base_sim.diagnostics());
+  const Simulation head_sim(head_w, head_s);
+  if (head_sim.diagnostics().has_errors()) throw_diagnostics(head_sim.diagnostics());
+  MonteCarloResult base_r, head_r;
+  {
+    ProgressBar bar(io);
+    base_r = monte_carlo_of(base_sim, base_w, base_s, runs, jobs_of(mc), false, bar.hook("base"));
+    head_r = monte_carlo_of(head_sim, head_w, head_s, runs, jobs_of(mc), false, bar.hook("head"));
+  }
+  const DiffResult diff = compare_rollouts({base_s, base_w, base_r}, {head_s, head_w, head_r}, limit);
+  std::ostringstream text;
+  if (format == "markdown") write_diff_markdown(diff, text);
+  else if (format == "json") write_diff_json(diff, text);
+  else write_diff_table(diff, text);
+  emit(text.str(), out_path, io);
+  return diff.failed() ? ExitCode::Failed : ExitCode::Ok;
+}
+
+// ===== end of Monte Carlo, sweeps and diff ============================================================
 
 // ----- fluxsim run -----------------------------------------------------------------------------------
 
@@ -221,8 +479,10 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   InputOptions in;
   std::string format = "table", out_path;
   std::optional<std::uint64_t> seed;
+  MonteCarloFlags mc;
   po::options_description desc("Options");
   add_input_options(desc, in);
+  add_monte_carlo_options(desc, mc, true);
   desc.add_options()
       ("output,o", po::value(&format)->value_name("FORMAT"),
        "report format: table (default), json, mermaid (a gantt chart for GitHub), svg (a Gantt picture) or trace "
@@ -238,11 +498,14 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   std::optional<ReportFormat> fmt_kind = parse_report_format(format);
   if (!fmt_kind) throw BadInput(fmt::format("-o {}: unknown format (table, json, mermaid, svg, trace)", format));
 
+  if (!mc.sweep.empty()) return run_sweep_report(in, seed, *fmt_kind, out_path, mc, io);
   Scenario scenario = load_input_scenario(in);
   if (seed) scenario.seed = *seed;
   World world = load_input_world(scenario, io);
   Simulation sim(world, scenario);
   if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+  if (const std::size_t runs = runs_of(mc, scenario); runs > 1)
+    return run_monte_carlo_report(sim, world, scenario, *fmt_kind, out_path, runs, mc, io);
   RunResult result = sim.run();
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;
@@ -390,7 +653,7 @@ ExitCode cmd_explain(const std::vector<std::string>& args, Io io) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json|mermaid|svg|trace] [--seed S] [--set key=value]...",
+      {"run", "fluxsim run SCENARIO|REPO [--entry PATH] [-o table|json|mermaid|svg|trace] [--runs N] [--jobs J] [--seed S] [--set key=value]... [--sweep key=v1,v2,...]",
        "simulate a bootstrap: rollout order, time to full readiness, what waited on what", cmd_run},
       {"tree", "fluxsim tree SCENARIO|REPO [--entry PATH] [--objects] [-o text|json]",
        "offline `flux tree`: each Kustomization and the objects it would apply", cmd_tree},
@@ -400,6 +663,8 @@ const std::vector<Command>& commands() {
        "static findings (cycles, missing dependencies, CRD ordering, deadlocks...); exit 1 on errors", cmd_check},
       {"explain", "fluxsim explain SCENARIO|REPO [--entry PATH] [--seed S]",
        "the run told as a story, one line per decision, naming the Flux rule behind it", cmd_explain},
+      {"diff", "fluxsim diff BASE HEAD [--base-repo DIR --head-repo DIR] [-o table|markdown|json] [--runs N] [--max-slowdown D|P%]",
+       "compare two rollouts (a pull request's base and head): time to ready, order, failures, critical path", cmd_diff},
   };
   return kCommands;
 }
