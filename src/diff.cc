@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "fluxsim/gating_chain.h"
+#include "fluxsim/critical_path.h"
 
 namespace fluxsim {
 namespace {
@@ -32,9 +32,13 @@ std::optional<double> median_run_ms(const MonteCarloResult& mc) {
   return static_cast<double>(to_ms(t));
 }
 
-/// The critical path of one side's run 0. The one place that chooses the analysis: swap gating_chain
-/// for the critical-path module here when it lands.
-std::vector<std::size_t> critical_path_of(const World& world, const RunResult& run0) { return gating_chain(world, run0); }
+/// The critical path of one side's run 0 (recorded in full), as the Kustomizations it passes through.
+std::vector<std::size_t> critical_path_of(const World& world, const Scenario& scenario, const RunResult& run0) {
+  std::vector<std::size_t> out;
+  for (NodeId k : critical_path(world, scenario, run0).nodes())
+    if (out.empty() || out.back() != k) out.push_back(k);
+  return out;
+}
 
 /// Indexes into `seq` of one longest strictly increasing subsequence (patience sorting; deterministic).
 std::vector<std::size_t> longest_increasing(const std::vector<std::size_t>& seq) {
@@ -194,7 +198,7 @@ DiffResult compare_rollouts(const DiffSide& base, const DiffSide& head, const st
 
   // Critical paths (run 0 of each side).
   auto path_of = [&](const DiffSide& side, std::vector<std::string>& names, std::optional<double>& at) {
-    const std::vector<std::size_t> chain = critical_path_of(side.world, side.result.first_run);
+    const std::vector<std::size_t> chain = critical_path_of(side.world, side.scenario, side.result.first_run);
     for (std::size_t k : chain) names.push_back(name_of(side.world.kustomizations[k]));
     if (!chain.empty() && chain.back() < side.result.first_run.kustomizations.size()) {
       const SimTime t = side.result.first_run.kustomizations[chain.back()].ready_at;
