@@ -53,6 +53,7 @@ struct LoadStats {
   std::size_t bytes_read = 0;  ///< total size of those files
   std::size_t documents = 0;   ///< YAML documents parsed
   std::size_t builds = 0;      ///< kustomize builds run (one per Kustomization, plus probes)
+  std::vector<std::string> yaml_files;  ///< the YAML files parsed, sorted (what a baseline parse should cover)
 };
 
 struct WorldLoad {

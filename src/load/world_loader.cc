@@ -124,6 +124,7 @@ class WorldLoader {
     out_.stats.bytes_read = files_.bytes_read();
     out_.stats.documents = files_.documents_parsed();
     out_.stats.builds = builds_;
+    out_.stats.yaml_files = files_.parsed_paths();
   }
 
  private:
