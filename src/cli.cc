@@ -469,8 +469,11 @@ std::string run_help_text() {
       "  a kind whose CustomResourceDefinition is in the repository exists once that CRD is applied and\n"
       "  Established; a kind named in `provides` once its provider is Current; any other kind is assumed\n"
       "  installed. A namespace that some Namespace object in the repository creates exists once it is\n"
-      "  applied; any other namespace is assumed to exist. Objects that health checks name but no build\n"
-      "  contains are assumed to be created out of band and Current.\n"
+      "  applied; any other namespace is assumed to exist. An object that a healthChecks entry names but\n"
+      "  no build contains (one an operator or a Helm chart creates) appears when that health check\n"
+      "  starts and takes its kind's time (or a matching `timing.ready` rule) to become Current.\n"
+      "  Flags the repository patches onto the Flux controllers (--concurrent, --requeue-dependency, ...)\n"
+      "  are used unless the scenario sets the same field.\n"
       "\nExit codes: 0 ok; 1 an expectation failed; 2 bad input; 3 internal error.\n";
   return text;
 }

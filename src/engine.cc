@@ -89,7 +89,8 @@ struct Simulation::Plan {
     std::int32_t ns = kNone;     // index into namespaces; kNone for cluster-scoped
     std::uint64_t key = 0;       // random stream key
     bool preinstalled = false;
-    bool unseen = false;         // named by a health check, built by nobody: assumed out of band
+    bool unseen = false;         // named by a health check, built by nobody: created out of band when
+                                 // the first health check waiting on it starts (an operator or chart)
     // Faults
     SimTime not_before{};        // readyAt
     bool never_ready = false;
@@ -220,7 +221,7 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
 
   // Count objects first so that default rule storage never reallocates (KsObj keeps pointers into it).
   std::size_t total = 0;
-  for (const Kustomization& k : w.kustomizations) total += k.objects.size();
+  for (const Kustomization& k : w.kustomizations) total += k.objects.size() + k.health_checks.size();
   default_ready.reserve(total);
 
   auto link_of = [&](const ObjectRef& ref, ReadinessClass cls) -> std::int32_t {
@@ -361,6 +362,16 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
       continue;
     objects[id].unseen = true;
   }
+  // An object only a health check names is created out of band (by an operator, a Helm chart) around
+  // the time the Kustomization that checks it has applied; it then takes its kind's time, or the first
+  // scenario rule that matches it (with that Kustomization as the applier).
+  for (std::size_t i = 0; i < nks; ++i)
+    for (ObjId id : ks[i].health)
+      if (objects[id].unseen && !objects[id].ready) {
+        Resource r;
+        r.ref = *objects[id].ref;
+        objects[id].ready = ready_rule(r, w.kustomizations[i].ref.name);
+      }
   for (Obj& o : objects)
     if (!o.ready) o.ready = &zero;
 
@@ -867,7 +878,6 @@ Run::Run(const Plan& plan, const EngineOptions& options)
 
 Run::Status Run::status(ObjId id, SimTime now) const {
   const Plan::Obj& o = plan_.objects[id];
-  if (o.unseen) return Status::Current;  // out of band: assumed Current (see README "Assumptions")
   switch (o.cls) {
     case ReadinessClass::Kustomization:
       if (o.link != kNone) {
@@ -1261,6 +1271,8 @@ void Run::start_health(std::size_t k, SimTime now) {
     return;
   }
   st.pass.health_started_at = now;
+  for (ObjId id : plan.health)
+    if (plan_.objects[id].unseen) create_object(id, now, nullptr, static_cast<std::int32_t>(k));
   st.phase = Phase::Health;
   st.step_start = now;
   st.deadline = now + plan.timeout;

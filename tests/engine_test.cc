@@ -299,3 +299,23 @@ TEST_CASE("a namespaced object fails its dry-run until its Namespace exists") {
   CHECK(passes_of(r, b.world(), "app").starts_with("1@2520 ApplyFailed; 2@63520 Succeeded"));
   CHECK(ready_ms(r, b.world(), "app") == 64540);
 }
+
+TEST_CASE("an object only a health check names appears when that check starts and takes its kind's time") {
+  // A HelmRelease's chart creates Deployment/web/podinfo; the Kustomization health-checks it by name.
+  WorldBuilder b;
+  Kustomization& k = b.kustomization("app");
+  k.health_checks.push_back({"apps", "Deployment", "web", "podinfo"});
+  b.object("app", "v1", "ConfigMap", "web", "values");
+  Scenario s = quiet_scenario();
+  SUBCASE("the kind's default time") {
+    RunResult r = simulate(b.world(), s);
+    // app: pass 2520, build 3520, ConfigMap 3540, health check from 3540: the Deployment appears then
+    // and is Current 30s later, at a 5s tick: 33540.
+    CHECK(ready_ms(r, b.world(), "app") == 33540);
+  }
+  SUBCASE("a matching timing rule") {
+    s.timing.ready.push_back({Match{"", "Deployment", "", "podinfo", "", {}}, Distribution::fixed(2min)});
+    RunResult r = simulate(b.world(), s);
+    CHECK(ready_ms(r, b.world(), "app") == 123540);
+  }
+}

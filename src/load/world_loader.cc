@@ -7,6 +7,7 @@
 // errors of the load.
 #include <algorithm>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
@@ -696,6 +697,47 @@ WorldLoad load_world(const FileSource& files, const std::string& repo_dir, const
   return out;
 }
 
+namespace {
+
+// Locations inside the repository are relative to its root; prefixed with the repository path as the
+// user gave it, they open from the directory fluxsim was run in. Locations in the scenario file (inline
+// manifests) are already relative to that directory and keep their path.
+void relocate(SourceLocation& where, const std::string& prefix, const std::string& scenario_file) {
+  if (where.file.empty() || where.file == scenario_file || where.file.front() == '/' || where.file.front() == '(') return;
+  where.file = prefix + where.file;
+}
+
+void relocate_world(WorldLoad& load, const std::string& prefix, const std::string& scenario_file) {
+  auto fix = [&](SourceLocation& w) { relocate(w, prefix, scenario_file); };
+  World& world = load.world;
+  for (Kustomization& k : world.kustomizations) {
+    fix(k.origin);
+    fix(k.source_ref.where);
+    for (Reference& d : k.depends_on) fix(d.where);
+    for (Resource& r : k.objects) fix(r.origin);
+    for (SubstituteFrom& f : k.substitute_from) fix(f.where);
+    if (k.build_failure) fix(k.build_failure->where);
+  }
+  for (HelmRelease& h : world.helm_releases) {
+    fix(h.origin);
+    for (Reference& d : h.depends_on) fix(d.where);
+  }
+  for (Source& src : world.sources) fix(src.origin);
+  for (ControllerFlag& f : world.controller_flags) fix(f.where);
+  auto fix_all = [&](const Diagnostics& in) {
+    Diagnostics out;
+    for (Diagnostic d : in) {
+      fix(d.where);
+      out.add(std::move(d));
+    }
+    return out;
+  };
+  world.diagnostics = fix_all(world.diagnostics);
+  load.diagnostics = fix_all(load.diagnostics);
+}
+
+}  // namespace
+
 WorldLoad load_world(const Scenario& scenario) {
   LoadOptions o;
   o.entry = scenario.entry;
@@ -705,7 +747,11 @@ WorldLoad load_world(const Scenario& scenario) {
   o.sources = scenario.sources;
   std::string repo = scenario.repo.empty() ? std::string(".") : scenario.repo;
   auto files = make_disk_file_source(repo);
-  return load_world(*files, repo, o);
+  WorldLoad load = load_world(*files, repo, o);
+  std::string prefix = std::filesystem::path(repo).lexically_normal().generic_string();
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty() && prefix != ".") relocate_world(load, prefix + "/", scenario.manifests_at.file);
+  return load;
 }
 
 }  // namespace fluxsim
