@@ -20,30 +20,13 @@ namespace {
 
 using BglGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
 
-std::vector<std::string> node_names(const World& world) {
-  std::vector<std::string> names;
-  bool qualify = false;
-  for (const Kustomization& k : world.kustomizations) {
-    if (k.ref.ns != world.kustomizations.front().ref.ns) qualify = true;
-    names.push_back(k.ref.name);
-  }
-  if (!qualify) {
-    std::vector<std::string> sorted = names;
-    std::sort(sorted.begin(), sorted.end());
-    qualify = std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
-  }
-  if (qualify)
-    for (std::size_t i = 0; i < names.size(); ++i) names[i] = world.kustomizations[i].ref.ns + "/" + names[i];
-  return names;
-}
-
 }  // namespace
 
 const char* to_string(EdgeKind kind) { return kind == EdgeKind::Parent ? "parent" : "dependsOn"; }
 
 DependencyGraph::DependencyGraph(const World& world) {
   const std::size_t n = world.kustomizations.size();
-  names_ = node_names(world);
+  names_ = display_names(world);
   sorted_.resize(n);
   std::iota(sorted_.begin(), sorted_.end(), NodeId{0});
   std::sort(sorted_.begin(), sorted_.end(), [&](NodeId a, NodeId b) {

@@ -78,4 +78,22 @@ int apply_kind_order(std::string_view kind) {
   return 0;
 }
 
+std::vector<std::string> display_names(const World& world) {
+  bool qualify = false;
+  std::vector<std::string> names;
+  names.reserve(world.kustomizations.size());
+  for (const Kustomization& k : world.kustomizations) {
+    if (k.ref.ns != world.kustomizations.front().ref.ns) qualify = true;
+    names.push_back(k.ref.name);
+  }
+  if (!qualify) {
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    qualify = std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
+  }
+  if (qualify)
+    for (std::size_t i = 0; i < names.size(); ++i) names[i] = world.kustomizations[i].ref.ns + "/" + names[i];
+  return names;
+}
+
 }  // namespace fluxsim

@@ -32,12 +32,6 @@ inline CliResult run_fluxsim(std::vector<std::string> args) {
   return r;
 }
 
-/// True while the repository loader is the interim stub (it lands from its own branch): commands that
-/// load a repository cannot run end to end yet, and their tests say so and stop.
-inline bool loader_missing(const CliResult& r) {
-  return r.err.find("repository loader is not built") != std::string::npos;
-}
-
 /// A temporary directory, removed with everything in it when the object goes.
 class TempDir {
  public:

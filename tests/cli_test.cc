@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "cli_runner.h"
 #include "fluxsim/cli.h"
 
 using namespace fluxsim;
@@ -21,19 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Outcome {
-  ExitCode code;
-  std::string out, err;
-};
+using Outcome = test::CliResult;
 
-Outcome cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "fluxsim");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  ExitCode code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+Outcome cli(std::vector<std::string> args) { return test::run_fluxsim(std::move(args)); }
 
 /// A scratch directory with a one-Kustomization repository and a place for scenario files.
 struct Scratch {

@@ -256,10 +256,6 @@ TEST_CASE("fluxsim diff of a scenario with itself reports no change and exits 0"
   test::write_app_repo(dir);
   const std::string s = test::write_app_scenario(dir, "base.yaml", "uniform(20s, 40s)");
   const test::CliResult r = test::run_fluxsim({"diff", s, s, "--runs", "20", "-o", "markdown", "--max-slowdown", "0%"});
-  if (test::loader_missing(r)) {
-    MESSAGE("skipped until the repository loader is merged: " << r.err);
-    return;
-  }
   CHECK(r.err.empty());
   CHECK(r.code == ExitCode::Ok);
   CHECK(r.out.find("**No change** to the rollout.") != std::string::npos);
@@ -271,10 +267,6 @@ TEST_CASE("fluxsim diff exits 1 when HEAD is slower than --max-slowdown") {
   const std::string base = test::write_app_scenario(dir, "base.yaml", "30s");
   const std::string head = test::write_app_scenario(dir, "head.yaml", "90s");
   const test::CliResult slower = test::run_fluxsim({"diff", base, head, "--max-slowdown", "20%"});
-  if (test::loader_missing(slower)) {
-    MESSAGE("skipped until the repository loader is merged: " << slower.err);
-    return;
-  }
   CHECK(slower.code == ExitCode::Failed);
   CHECK(slower.out.find("HEAD FAILS THE CHECK") != std::string::npos);
   CHECK(test::run_fluxsim({"diff", base, head, "--max-slowdown", "2m"}).code == ExitCode::Ok);

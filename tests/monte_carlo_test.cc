@@ -304,10 +304,6 @@ TEST_CASE("fluxsim run --runs N reports percentiles, the same bytes for any --jo
   test::write_app_repo(dir);
   const std::string s = test::write_app_scenario(dir, "s.yaml", "uniform(20s, 60s)");
   const test::CliResult one = test::run_fluxsim({"run", s, "--runs", "200", "--jobs", "1", "-o", "json"});
-  if (test::loader_missing(one)) {
-    MESSAGE("skipped until the repository loader is merged: " << one.err);
-    return;
-  }
   CHECK(one.code == ExitCode::Ok);
   CHECK(one.out.find(R"("runs": 200)") != std::string::npos);
   CHECK(one.out.find(R"("readyProbability")") != std::string::npos);

@@ -204,10 +204,6 @@ TEST_CASE("fluxsim run --sweep prints one row per value") {
   test::write_app_repo(dir);
   const std::string s = test::write_app_scenario(dir, "s.yaml", "30s");
   const test::CliResult r = test::run_fluxsim({"run", s, "--sweep", "controllers.kustomize.concurrent=1,2,4"});
-  if (test::loader_missing(r)) {
-    MESSAGE("skipped until the repository loader is merged: " << r.err);
-    return;
-  }
   CHECK(r.code == ExitCode::Ok);
   CHECK(r.out.find("controllers.kustomize.concurrent  READY p50") != std::string::npos);
   for (const char* row : {"\n1 ", "\n2 ", "\n4 "}) CHECK(r.out.find(row) != std::string::npos);

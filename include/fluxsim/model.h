@@ -187,6 +187,10 @@ struct World {
   const Source* find_source(std::string_view kind, std::string_view ns, std::string_view name) const;
 };
 
+/// How every report names each Kustomization: "name", or "namespace/name" for all of them when the world
+/// has Kustomizations in several namespaces (or two share a name). Parallel to World::kustomizations.
+std::vector<std::string> display_names(const World& world);
+
 /// Stage of the staged server-side apply an object belongs to (flux-semantics.md §4.3).
 enum class ApplyStage {
   ClusterDefinitions = 1,  ///< CustomResourceDefinition, Namespace, ClusterRole: applied, then waited on

@@ -59,8 +59,5 @@ void write_explain(const RunReport& report, std::ostream& out);
 /// (by creation, then name).
 std::vector<std::size_t> ready_order(const World& world, const RunResult& result);
 
-/// Per Kustomization: "name", or "namespace/name" when the world has Kustomizations in several
-/// namespaces (or two share a name).
-std::vector<std::string> display_names(const World& world);
 
 }  // namespace fluxsim
