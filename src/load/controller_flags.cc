@@ -71,8 +71,9 @@ void walk(const Node& n, const std::string& file, std::vector<ControllerFlag>& o
   if (depth > 64) return;
   if (n.is_map()) {
     const Node* patch = n.get("patch");
-    const Node* target = n.get("target");
-    if (patch && target && target->is_map() && target->text({"kind"}) == "Deployment") {
+    const Node* target = patch ? n.get("target") : nullptr;
+    const Node* target_kind = target ? target->get("kind") : nullptr;
+    if (target_kind && target_kind->is_scalar() && target_kind->value == "Deployment") {
       std::vector<std::string> controllers;
       if (const Node* name = target->get("name"); name && name->is_scalar()) controllers = targeted(name->value);
       if (!controllers.empty()) {
@@ -81,8 +82,9 @@ void walk(const Node& n, const std::string& file, std::vector<ControllerFlag>& o
         scan_args(text, controllers, file, patch->line, out);
       }
     }
-    // A controller Deployment itself.
-    if (n.text({"kind"}) == "Deployment") {
+    // A controller Deployment itself (a document of its own).
+    const Node* kind = depth == 0 ? n.get("kind") : nullptr;
+    if (kind && kind->is_scalar() && kind->value == "Deployment") {
       const std::string name = n.text({"metadata", "name"});
       for (std::string_view c : kControllers)
         if (name == std::string(c) + "-controller")
