@@ -13,6 +13,7 @@
 // chained by dependsOn); each phase applies components of one `<c>-base` (wait: true, sometimes
 // dependsOn the previous component's base) and 1-5 `<c>-<feature>` Kustomizations (dependsOn the base,
 // now and then the previous feature; half wait, some health-check two workloads), M objects each.
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 
 #include "bench_util.h"
 #include "fluxsim/engine.h"
+#include "fluxsim/load.h"
 #include "fluxsim/monte_carlo.h"
 #include "fluxsim/random.h"
 
@@ -210,16 +212,31 @@ int main(int argc, char** argv) {
   const int objects = args.get_int("objects-per-kustomization", 16);
   const int seed = args.get_int("seed", 1);
   const int reps = args.get_int("reps", 3);
-  if (!args.error().empty() || !args.positional().empty() || kustomizations < 4) {
-    fmt::print(stderr, "usage: montecarlo_bench [--kustomizations N>=4] [--runs R] [--objects-per-kustomization M] [--seed S] [--reps K]\n{}\n",
+  if (!args.error().empty() || args.positional().size() > 1 || kustomizations < 4) {
+    fmt::print(stderr, "usage: montecarlo_bench [REPO] [--kustomizations N>=4] [--runs R] [--objects-per-kustomization M] [--seed S] [--reps K]\n{}\n",
                args.error());
     return 2;
   }
+  // `--jobs` (as bench/run.sh passes it) is accepted; this bench always compares 1 and 2 jobs.
 
-  fb::Report report("montecarlo", "Monte Carlo runs of a synthetic world, compiled once, at 1 and 2 threads");
+  fb::Report report("montecarlo", "Monte Carlo runs of one world, compiled once, at 1 and 2 threads");
   fb::Stopwatch build_clock;
-  const Generator gen(kustomizations, objects, static_cast<std::uint64_t>(seed));
-  const World& world = gen.world();
+  // A repository directory is loaded once (as `fluxsim run REPO --runs N` does); without one the world
+  // is built in code.
+  std::optional<Generator> gen;
+  World loaded;
+  if (!args.positional().empty()) {
+    WorldLoad load = load_world(default_scenario_for_repo(args.positional()[0]));
+    if (load.diagnostics.has_errors()) {
+      fmt::print(stderr, "montecarlo_bench: {}\n", to_string(*load.diagnostics.first_error()));
+      return 2;
+    }
+    loaded = std::move(load.world);
+    report.row("repository", args.positional()[0]);
+  } else {
+    gen.emplace(kustomizations, objects, static_cast<std::uint64_t>(seed));
+  }
+  const World& world = gen ? gen->world() : loaded;
   Scenario scenario;
   scenario.name = "montecarlo-bench";
   scenario.seed = static_cast<std::uint64_t>(seed);
@@ -284,5 +301,8 @@ int main(int argc, char** argv) {
   report.result("seconds_2jobs", fmt::format("{:.3f}", seconds[1]));
   report.result("identical", identical ? "1" : "0");
   report.finish();
+  // The per-job-count lines bench/run.sh reads (README.md: montecarlo_j1, montecarlo_j2).
+  for (unsigned jobs = 1; jobs <= 2; ++jobs)
+    fmt::print("RESULT montecarlo_j{} seconds={:.4f} runs_per_s={:.1f}\n", jobs, seconds[jobs - 1], runs / seconds[jobs - 1]);
   return identical ? 0 : 1;
 }
