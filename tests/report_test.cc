@@ -133,6 +133,25 @@ TEST_CASE("the JSON report has a wave per Kustomization and the critical path as
   CHECK(phases[3]["toMs"] == 153580);
 }
 
+TEST_CASE("JSON criticalPath names each Kustomization once; criticalPathDetail keeps every step") {
+  // A wait: true parent creates its child, then its health check waits for it: the chain visits the
+  // parent twice (flux-system > parent > child > parent).
+  WorldBuilder b;
+  Kustomization& parent = b.kustomization("parent");
+  parent.wait = true;
+  b.kustomization("child", "parent").wait = true;
+  b.object("child", "apps/v1", "Deployment", "default", "big");
+  Scenario s;
+  s.name = "revisit";
+  s.horizon = 1h;
+  const RunResult r = simulate(b.world(), s);
+  const auto doc = nlohmann::json::parse(render(write_json, RunReport{s, b.world(), r, {}}));
+  std::vector<std::string> steps;
+  for (const auto& step : doc["criticalPathDetail"]["steps"]) steps.push_back(step["name"]);
+  CHECK(steps == std::vector<std::string>{"flux-system", "parent", "child", "parent"});
+  CHECK(doc["criticalPath"] == nlohmann::json::array({"flux-system", "parent", "child"}));
+}
+
 TEST_CASE("the SVG Gantt is well-formed XML with one bar group per Kustomization") {
   Fixture f;
   const std::string svg = render(write_svg_gantt, f.report());
