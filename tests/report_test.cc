@@ -280,6 +280,32 @@ TEST_CASE("graph pictures: DOT parses with dot, Mermaid is a flowchart, text lis
   CHECK(run_tool("dot -Tsvg -o /dev/null", wide.str(), "wide.dot") == 0);
 }
 
+TEST_CASE("graph pictures: a dependsOn on a wait: true Kustomization puts the dependent after what it waits for") {
+  WorldBuilder b;
+  b.kustomization("infra").wait = true;
+  for (const char* n : {"a", "b"}) b.kustomization(n, "infra");
+  b.depends_on("b", "a");
+  b.kustomization("apps");
+  b.depends_on("apps", "infra");
+  b.get("apps").depends_on.back().where = {"clusters/apps.yaml", 11, 7};
+  const World& w = b.world();
+  DependencyGraph g(w);
+  std::ostringstream dot, mermaid, text;
+  write_graph_dot(w, g, dot);
+  write_graph_mermaid(w, g, mermaid);
+  write_graph_text(w, g, text);
+  // apps: wave 4, after b (wave 3), not wave 2 after infra.
+  CHECK(text.str().find("wave 4\n  apps         applied by flux-system; dependsOn infra (clusters/apps.yaml:11:7), whose health "
+                        "check waits for b\n") != std::string::npos);
+  // One dotted edge b -> apps beside the written ones; it is not a dependsOn edge.
+  CHECK(count(dot.str(), "style=dotted") == 1);
+  CHECK(dot.str().find(fmt::format("  k3 -> k{} [style=dotted, dir=back", w.kustomizations.size() - 1)) != std::string::npos);
+  CHECK(count(dot.str(), "label=\"dependsOn\"") == 2);
+  CHECK(mermaid.str().find(fmt::format("  k{} -.->|via infra| k3\n", w.kustomizations.size() - 1)) != std::string::npos);
+  CHECK(mermaid.str().find("  linkStyle 6 stroke:#6a51a3") != std::string::npos);  // after 4 parent + 2 dependsOn links
+  if (have("dot")) CHECK(run_tool("dot -Tsvg -o /dev/null", dot.str(), "wait.dot") == 0);
+}
+
 TEST_CASE("report formats parse by name") {
   CHECK(parse_report_format("svg") == ReportFormat::Svg);
   CHECK(parse_report_format("trace") == ReportFormat::Trace);
