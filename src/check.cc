@@ -2,11 +2,13 @@
 // The static checks. Each reads the World (and the scenario's timing and provides rules) the way the
 // engine will replay it, and says in Flux's terms what will happen at run time and which field to change.
 //
-// Ordering facts used here (flux-semantics.md §2, §4.3, §7): along any edge of the DependencyGraph the
-// `from` Kustomization has finished its CRD/Namespace stage (applied and Established) before `to` is
-// created (Parent) or applies (DependsOn), so a CRD in any predecessor of k is served when k applies. A
-// kind provided by an operator object X is served once X is Current, which a Kustomization p's Ready
-// guarantees only when p health-checks X; only a dependsOn edge out of p waits for that Ready.
+// Ordering facts used here (flux-semantics.md §2, §4.3, §6.1, §7) all come from one relation, the
+// DependencyGraph's: ordered_before(k) is every Kustomization that has applied its CRD/Namespace stage
+// (CRDs Established, Namespaces created) before k first applies — its ancestors, its dependencies, what
+// they wait for in their health checks, and so on transitively — and ready_before(k) the subset that has
+// been Ready by then. A CRD or Namespace in k itself is applied in stage 1, before k's other objects. A
+// kind provided by an operator object X is served once X is Current, which a Kustomization's Ready
+// guarantees only when its health check covers X.
 #include "fluxsim/check.h"
 
 #include <algorithm>
@@ -57,6 +59,8 @@ bool kind_pattern_matches(std::string_view pattern, std::string_view group, std:
 }
 
 std::string object_of(const Kustomization& k) { return "Kustomization/" + k.ref.ns + "/" + k.ref.name; }
+
+bool contains(const std::vector<NodeId>& nodes, NodeId n) { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); }
 
 /// Levenshtein distance, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -109,23 +113,6 @@ class Checker {
     auto it = index_.find({std::string(ns), std::string(name)});
     if (it == index_.end()) return std::nullopt;
     return it->second;
-  }
-
-  /// Kustomizations whose readiness n's health check waits on (wait: true: those it applies; else those
-  /// its healthChecks name).
-  std::vector<NodeId> health_checked(NodeId n) const {
-    std::vector<NodeId> out;
-    auto add = [&](const ObjectRef& ref) {
-      if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
-      if (auto i = find(ref.ns, ref.name); i && *i != n && std::find(out.begin(), out.end(), *i) == out.end()) out.push_back(*i);
-    };
-    if (ks(n).wait) {
-      for (const Resource& r : ks(n).objects)
-        if (!r.skipped) add(r.ref);
-    } else {
-      for (const ObjectRef& ref : ks(n).health_checks) add(ref);
-    }
-    return out;
   }
 
   /// Whether n's health check waits for `ref` (an object it applies, or one its healthChecks name).
@@ -214,7 +201,7 @@ class Checker {
   // ----- a health check waiting on something that waits for it ---------------------------------------
   void deadlocks() {
     for (NodeId a : graph_.sorted_nodes()) {
-      for (NodeId c : health_checked(a)) {
+      for (NodeId c : graph_.health_checked(a)) {
         // Breadth first over "needs Ready": dependsOn entries and health-checked Kustomizations.
         struct Link {
           NodeId from;
@@ -234,7 +221,7 @@ class Checker {
           };
           for (const GraphEdge& e : graph_.edges())
             if (e.kind == EdgeKind::DependsOn && e.to == x) visit(e.from, &e);
-          for (NodeId h : health_checked(x)) visit(h, nullptr);
+          for (NodeId h : graph_.health_checked(x)) visit(h, nullptr);
         }
         if (!found) continue;
         // The chain c -> ... -> a, with the first dependsOn entry as the location.
@@ -293,8 +280,8 @@ class Checker {
     std::map<std::string, Unknown> unknown;
 
     for (NodeId k : graph_.sorted_nodes()) {
-      const std::vector<NodeId> before = graph_.predecessors(k);
-      auto comes_after = [&](NodeId c) { return c == k || std::find(before.begin(), before.end(), c) != before.end(); };
+      const std::vector<NodeId> before = graph_.ordered_before(k), ready = graph_.ready_before(k);
+      auto comes_after = [&](NodeId c) { return c == k || contains(before, c); };
       // Group this Kustomization's custom resources by kind.
       std::map<std::string, std::vector<const Resource*>> by_kind;
       for (const Resource& r : ks(k).objects) {
@@ -326,7 +313,7 @@ class Checker {
         bool safe = false;
         if (crd != crds.end())
           for (const auto& [c, res] : crd->second) safe = safe || comes_after(c);
-        for (const Provider* p : provided) safe = safe || provider_awaited(*p, k, first, before);
+        for (const Provider* p : provided) safe = safe || provider_awaited(*p, k, first, ready);
         if (safe) continue;
 
         // Same Kustomization applies the operator and the resource in the same stage: it can never work.
@@ -376,26 +363,16 @@ class Checker {
     }
   }
 
-  /// Whether k applies only once provider p's object is Current: some Kustomization r whose Ready implies
-  /// that (r health-checks the object, or r is the object, or r health-checks such a Kustomization) is
-  /// listed in the dependsOn of k or of a predecessor of k. A provider in an earlier apply stage of k
-  /// itself is waited on by the stage wait.
-  bool provider_awaited(const Provider& p, NodeId k, const Resource& cr, const std::vector<NodeId>& before) const {
+  /// Whether k applies only once provider p's object is Current: a provider in an earlier apply stage of
+  /// k itself is waited on by the stage wait; otherwise some Kustomization Ready before k applies must
+  /// imply it — the object itself (a Kustomization), or one whose health check covers the object.
+  bool provider_awaited(const Provider& p, NodeId k, const Resource& cr, const std::vector<NodeId>& ready) const {
     if (p.applier == k && apply_stage(p.object->ref) < apply_stage(cr.ref)) return true;
-    std::vector<NodeId> implies;  // Kustomizations whose Ready implies the provider is Current
-    if (p.object->ref.kind == "Kustomization" && p.object->ref.group == kKustomizeGroup) {
-      if (auto i = find(p.object->ref.ns, p.object->ref.name)) implies.push_back(*i);
-    }
-    if (checks(p.applier, p.object->ref)) implies.push_back(p.applier);
-    for (std::size_t i = 0; i < implies.size(); ++i)
-      for (NodeId n : graph_.sorted_nodes()) {
-        const auto h = health_checked(n);
-        if (std::find(h.begin(), h.end(), implies[i]) != h.end() && std::find(implies.begin(), implies.end(), n) == implies.end())
-          implies.push_back(n);
-      }
-    for (NodeId r : implies)
-      for (NodeId y : graph_.dependents(r))
-        if (y == k || std::find(before.begin(), before.end(), y) != before.end()) return true;
+    const ObjectRef& obj = p.object->ref;
+    if (obj.kind == "Kustomization" && obj.group == kKustomizeGroup)
+      if (auto i = find(obj.ns, obj.name); i && contains(ready, *i)) return true;
+    for (NodeId r : ready)
+      if (checks(r, obj)) return true;
     return false;
   }
 

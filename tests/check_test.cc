@@ -143,6 +143,38 @@ TEST_CASE("check: a custom resource applied before its CRD's Kustomization is a 
   }
 }
 
+TEST_CASE("check: a CRD applied by a child of a wait: true dependency is ordered (production's ServiceMonitor)") {
+  // infra (wait: true) applies the operator's Kustomization, which applies the CRD; apps dependsOn infra.
+  // infra is Ready only once monitoring-operator is, and that has applied the CRD and waited for it to
+  // be Established: apps' ServiceMonitor is safe, and so is one applied by a child apps creates.
+  auto world = [](bool wait) {
+    WorldBuilder b = clean_world();
+    b.get("infra").wait = wait;
+    b.kustomization("monitoring-operator", "infra");
+    b.crd("monitoring-operator", "monitoring.coreos.com", "ServiceMonitor");
+    object_at(b, "apps", "monitoring.coreos.com/v1", "ServiceMonitor", "default", "web", "apps/monitor.yaml", 2);
+    object_at(b, "team", "monitoring.coreos.com/v1", "ServiceMonitor", "team", "web", "apps/team/monitor.yaml", 2);
+    return b;
+  };
+  WorldBuilder b = world(true);
+  CHECK(of(check_world(b.world(), clean_scenario()), "crd-ordering").empty());
+
+  SUBCASE("through healthChecks instead of wait") {
+    WorldBuilder c = world(false);
+    c.get("infra").health_checks.push_back(c.get("monitoring-operator").ref);
+    c.get("infra").health_checks.push_back({"apps", "Deployment", "operators", "tekton-operator"});
+    CHECK(of(check_world(c.world(), clean_scenario()), "crd-ordering").empty());
+  }
+  SUBCASE("without the wait, infra's Ready says nothing about its child: both are warned") {
+    WorldBuilder c = world(false);
+    const CheckResult r = check_world(c.world(), clean_scenario());
+    std::vector<SourceLocation> at;
+    for (const Finding* f : of(r, "crd-ordering"))
+      if (has(f->diagnostic.message, "ServiceMonitor")) at.push_back(f->diagnostic.where);
+    CHECK(at == std::vector<SourceLocation>{{"apps/monitor.yaml", 2, 1}, {"apps/team/monitor.yaml", 2, 1}});
+  }
+}
+
 TEST_CASE("check: a kind provided by an operator that its user does not wait for") {
   SUBCASE("no dependsOn at all") {
     WorldBuilder b = clean_world();
