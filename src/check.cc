@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,12 @@ std::string object_of(const Kustomization& k) { return "Kustomization/" + k.ref.
 
 bool contains(const std::vector<NodeId>& nodes, NodeId n) { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); }
 
+/// The dependsOn entry that makes `dependent` wait for `dependency` (namespace written when it differs).
+std::string depends_on_entry(const Kustomization& dependency, const Kustomization& dependent) {
+  return dependency.ref.ns == dependent.ref.ns ? fmt::format("{{name: {}}}", dependency.ref.name)
+                                               : fmt::format("{{name: {}, namespace: {}}}", dependency.ref.name, dependency.ref.ns);
+}
+
 /// Levenshtein distance, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -95,6 +102,7 @@ class Checker {
     suspended_dependencies();
     deadlocks();
     crd_ordering();
+    namespace_ordering();
     health_timeouts();
     short_intervals();
     return std::move(out_);
@@ -374,6 +382,78 @@ class Checker {
     for (NodeId r : ready)
       if (checks(r, obj)) return true;
     return false;
+  }
+
+  // ----- namespaced objects whose Namespace another Kustomization creates -----------------------------
+  // The engine's rule (and the API server's): the dry-run of a namespaced object fails with 'namespaces
+  // "ns" not found' until its Namespace exists. A namespace that no Namespace object in the repository
+  // creates is assumed to exist, as are the built-in ones and the root's (flux bootstrap creates it). A
+  // Namespace in the same Kustomization is applied in stage 1, before the objects that live in it.
+  void namespace_ordering() {
+    static constexpr std::string_view kBuiltinNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+    struct Creator {
+      NodeId applier;
+      const Resource* object;
+    };
+    std::map<std::string, std::vector<Creator>> creators;  // namespace -> Kustomizations that create it
+    std::set<std::string> exists;                           // created before the root applies
+    for (std::string_view ns : kBuiltinNamespaces) exists.emplace(ns);
+    if (!world_.kustomizations.empty()) exists.insert(world_.kustomizations.front().ref.ns);
+    for (NodeId n : graph_.sorted_nodes())
+      for (const Resource& r : ks(n).objects) {
+        if (r.ref.kind != "Namespace" || !r.ref.group.empty() || r.skipped) continue;
+        if (r.preinstalled) exists.insert(r.ref.name);
+        else creators[r.ref.name].push_back({n, &r});
+      }
+
+    for (NodeId k : graph_.sorted_nodes()) {
+      const std::vector<NodeId> before = graph_.ordered_before(k);
+      // This Kustomization's objects per namespace, in apply order (stage, SSA kind order, then group, kind,
+      // name), so the first one is the object whose dry-run Flux names.
+      std::map<std::string, std::vector<const Resource*>> by_namespace;
+      for (const Resource& r : ks(k).objects)
+        if (!r.skipped && !r.preinstalled && !r.ref.ns.empty()) by_namespace[r.ref.ns].push_back(&r);
+      for (auto& [ns, objects] : by_namespace)
+        std::stable_sort(objects.begin(), objects.end(), [](const Resource* a, const Resource* b) {
+          return std::make_tuple(static_cast<int>(apply_stage(a->ref)), apply_kind_order(a->ref.kind), std::cref(a->ref.group),
+                                 std::cref(a->ref.kind), std::cref(a->ref.name)) <
+                 std::make_tuple(static_cast<int>(apply_stage(b->ref)), apply_kind_order(b->ref.kind), std::cref(b->ref.group),
+                                 std::cref(b->ref.kind), std::cref(b->ref.name));
+        });
+      for (const auto& [ns, objects] : by_namespace) {
+        auto it = creators.find(ns);
+        if (exists.count(ns) || it == creators.end()) continue;
+        const std::vector<Creator>& made_by = it->second;
+        const bool safe =
+            std::any_of(made_by.begin(), made_by.end(), [&](const Creator& c) { return c.applier == k || contains(before, c.applier); });
+        if (safe) continue;
+        const Resource& first = *objects.front();
+        const std::string what = objects.size() == 1 ? to_string(first.ref)
+                                                     : fmt::format("{} and {} more object{}", to_string(first.ref), objects.size() - 1,
+                                                                   objects.size() == 2 ? "" : "s");
+        const NodeId c = made_by.front().applier;
+        const std::string created = fmt::format("Namespace/{} is created by {}{}", ns, graph_.name(c),
+                                                made_by.size() > 1 ? fmt::format(" (and {} more)", made_by.size() - 1) : "");
+        // Every creator can apply only after k has: k's dry-run fails, so none of them ever applies.
+        const bool never = std::all_of(made_by.begin(), made_by.end(),
+                                       [&](const Creator& m) { return contains(graph_.ordered_before(m.applier), k); });
+        if (never) {
+          add("namespace-ordering", Severity::Error, first.origin, object_of(ks(k)),
+              fmt::format("{} applies {} in namespace {}, but {}, which applies only after {} has: the dry-run of {} fails "
+                          "('namespaces \"{}\" not found') on every attempt, so {} never gets that far",
+                          graph_.name(k), what, ns, created, graph_.name(k), graph_.name(k), ns, graph_.name(c)),
+              fmt::format("move {} into {} (stage 1 applies it first) or into a Kustomization {} dependsOn",
+                          to_string(made_by.front().object->ref), graph_.name(k), graph_.name(k)));
+          continue;
+        }
+        add("namespace-ordering", Severity::Warning, first.origin, object_of(ks(k)),
+            fmt::format("{} applies {} in namespace {}, but {}, which {} does not come after: its dry-run fails ('namespaces "
+                        "\"{}\" not found') until {} has applied it, and each failure costs a retryInterval ({})",
+                        graph_.name(k), what, ns, created, graph_.name(k), ns, graph_.name(c),
+                        format_duration(ks(k).retry_interval_or_default())),
+            fmt::format("add `dependsOn: [{}]` to {}", depends_on_entry(ks(c), ks(k)), graph_.name(k)));
+      }
+    }
   }
 
   // ----- health checks that cannot pass in time ------------------------------------------------------
