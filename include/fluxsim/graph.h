@@ -91,8 +91,8 @@ class DependencyGraph {
   std::vector<NodeId> dependencies(NodeId n) const;
   /// The Kustomizations whose dependsOn lists `n`, in sorted-name order.
   std::vector<NodeId> dependents(NodeId n) const;
-  /// Everything that must happen before `n` (transitively, over both edge kinds), sorted-name order;
-  /// never contains `n` unless `n` is in a cycle.
+  /// Everything before `n` over the written edges (transitively, Parent and DependsOn), sorted-name
+  /// order; never contains `n` unless `n` is in a cycle. What health checks add is in ordered_before().
   std::vector<NodeId> predecessors(NodeId n) const;
   /// Everything that can happen only after `n` (transitively, both edge kinds), sorted-name order.
   std::vector<NodeId> successors(NodeId n) const;
