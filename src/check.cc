@@ -2,11 +2,13 @@
 // The static checks. Each reads the World (and the scenario's timing and provides rules) the way the
 // engine will replay it, and says in Flux's terms what will happen at run time and which field to change.
 //
-// Ordering facts used here (flux-semantics.md §2, §4.3, §7): along any edge of the DependencyGraph the
-// `from` Kustomization has finished its CRD/Namespace stage (applied and Established) before `to` is
-// created (Parent) or applies (DependsOn), so a CRD in any predecessor of k is served when k applies. A
-// kind provided by an operator object X is served once X is Current, which a Kustomization p's Ready
-// guarantees only when p health-checks X; only a dependsOn edge out of p waits for that Ready.
+// Ordering facts used here (flux-semantics.md §2, §4.3, §6.1, §7) all come from one relation, the
+// DependencyGraph's: ordered_before(k) is every Kustomization that has applied its CRD/Namespace stage
+// (CRDs Established, Namespaces created) before k first applies — its ancestors, its dependencies, what
+// they wait for in their health checks, and so on transitively — and ready_before(k) the subset that has
+// been Ready by then. A CRD or Namespace in k itself is applied in stage 1, before k's other objects. A
+// kind provided by an operator object X is served once X is Current, which a Kustomization's Ready
+// guarantees only when its health check covers X.
 #include "fluxsim/check.h"
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -58,6 +61,14 @@ bool kind_pattern_matches(std::string_view pattern, std::string_view group, std:
 
 std::string object_of(const Kustomization& k) { return "Kustomization/" + k.ref.ns + "/" + k.ref.name; }
 
+bool contains(const std::vector<NodeId>& nodes, NodeId n) { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); }
+
+/// The dependsOn entry that makes `dependent` wait for `dependency` (namespace written when it differs).
+std::string depends_on_entry(const Kustomization& dependency, const Kustomization& dependent) {
+  return dependency.ref.ns == dependent.ref.ns ? fmt::format("{{name: {}}}", dependency.ref.name)
+                                               : fmt::format("{{name: {}, namespace: {}}}", dependency.ref.name, dependency.ref.ns);
+}
+
 /// Levenshtein distance, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -91,6 +102,7 @@ class Checker {
     suspended_dependencies();
     deadlocks();
     crd_ordering();
+    namespace_ordering();
     health_timeouts();
     short_intervals();
     return std::move(out_);
@@ -109,23 +121,6 @@ class Checker {
     auto it = index_.find({std::string(ns), std::string(name)});
     if (it == index_.end()) return std::nullopt;
     return it->second;
-  }
-
-  /// Kustomizations whose readiness n's health check waits on (wait: true: those it applies; else those
-  /// its healthChecks name).
-  std::vector<NodeId> health_checked(NodeId n) const {
-    std::vector<NodeId> out;
-    auto add = [&](const ObjectRef& ref) {
-      if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
-      if (auto i = find(ref.ns, ref.name); i && *i != n && std::find(out.begin(), out.end(), *i) == out.end()) out.push_back(*i);
-    };
-    if (ks(n).wait) {
-      for (const Resource& r : ks(n).objects)
-        if (!r.skipped) add(r.ref);
-    } else {
-      for (const ObjectRef& ref : ks(n).health_checks) add(ref);
-    }
-    return out;
   }
 
   /// Whether n's health check waits for `ref` (an object it applies, or one its healthChecks name).
@@ -214,7 +209,7 @@ class Checker {
   // ----- a health check waiting on something that waits for it ---------------------------------------
   void deadlocks() {
     for (NodeId a : graph_.sorted_nodes()) {
-      for (NodeId c : health_checked(a)) {
+      for (NodeId c : graph_.health_checked(a)) {
         // Breadth first over "needs Ready": dependsOn entries and health-checked Kustomizations.
         struct Link {
           NodeId from;
@@ -234,7 +229,7 @@ class Checker {
           };
           for (const GraphEdge& e : graph_.edges())
             if (e.kind == EdgeKind::DependsOn && e.to == x) visit(e.from, &e);
-          for (NodeId h : health_checked(x)) visit(h, nullptr);
+          for (NodeId h : graph_.health_checked(x)) visit(h, nullptr);
         }
         if (!found) continue;
         // The chain c -> ... -> a, with the first dependsOn entry as the location.
@@ -293,8 +288,8 @@ class Checker {
     std::map<std::string, Unknown> unknown;
 
     for (NodeId k : graph_.sorted_nodes()) {
-      const std::vector<NodeId> before = graph_.predecessors(k);
-      auto comes_after = [&](NodeId c) { return c == k || std::find(before.begin(), before.end(), c) != before.end(); };
+      const std::vector<NodeId> before = graph_.ordered_before(k), ready = graph_.ready_before(k);
+      auto comes_after = [&](NodeId c) { return c == k || contains(before, c); };
       // Group this Kustomization's custom resources by kind.
       std::map<std::string, std::vector<const Resource*>> by_kind;
       for (const Resource& r : ks(k).objects) {
@@ -326,7 +321,7 @@ class Checker {
         bool safe = false;
         if (crd != crds.end())
           for (const auto& [c, res] : crd->second) safe = safe || comes_after(c);
-        for (const Provider* p : provided) safe = safe || provider_awaited(*p, k, first, before);
+        for (const Provider* p : provided) safe = safe || provider_awaited(*p, k, first, ready);
         if (safe) continue;
 
         // Same Kustomization applies the operator and the resource in the same stage: it can never work.
@@ -376,27 +371,89 @@ class Checker {
     }
   }
 
-  /// Whether k applies only once provider p's object is Current: some Kustomization r whose Ready implies
-  /// that (r health-checks the object, or r is the object, or r health-checks such a Kustomization) is
-  /// listed in the dependsOn of k or of a predecessor of k. A provider in an earlier apply stage of k
-  /// itself is waited on by the stage wait.
-  bool provider_awaited(const Provider& p, NodeId k, const Resource& cr, const std::vector<NodeId>& before) const {
+  /// Whether k applies only once provider p's object is Current: a provider in an earlier apply stage of
+  /// k itself is waited on by the stage wait; otherwise some Kustomization Ready before k applies must
+  /// imply it — the object itself (a Kustomization), or one whose health check covers the object.
+  bool provider_awaited(const Provider& p, NodeId k, const Resource& cr, const std::vector<NodeId>& ready) const {
     if (p.applier == k && apply_stage(p.object->ref) < apply_stage(cr.ref)) return true;
-    std::vector<NodeId> implies;  // Kustomizations whose Ready implies the provider is Current
-    if (p.object->ref.kind == "Kustomization" && p.object->ref.group == kKustomizeGroup) {
-      if (auto i = find(p.object->ref.ns, p.object->ref.name)) implies.push_back(*i);
-    }
-    if (checks(p.applier, p.object->ref)) implies.push_back(p.applier);
-    for (std::size_t i = 0; i < implies.size(); ++i)
-      for (NodeId n : graph_.sorted_nodes()) {
-        const auto h = health_checked(n);
-        if (std::find(h.begin(), h.end(), implies[i]) != h.end() && std::find(implies.begin(), implies.end(), n) == implies.end())
-          implies.push_back(n);
-      }
-    for (NodeId r : implies)
-      for (NodeId y : graph_.dependents(r))
-        if (y == k || std::find(before.begin(), before.end(), y) != before.end()) return true;
+    const ObjectRef& obj = p.object->ref;
+    if (obj.kind == "Kustomization" && obj.group == kKustomizeGroup)
+      if (auto i = find(obj.ns, obj.name); i && contains(ready, *i)) return true;
+    for (NodeId r : ready)
+      if (checks(r, obj)) return true;
     return false;
+  }
+
+  // ----- namespaced objects whose Namespace another Kustomization creates -----------------------------
+  // The engine's rule (and the API server's): the dry-run of a namespaced object fails with 'namespaces
+  // "ns" not found' until its Namespace exists. A namespace that no Namespace object in the repository
+  // creates is assumed to exist, as are the built-in ones and the root's (flux bootstrap creates it). A
+  // Namespace in the same Kustomization is applied in stage 1, before the objects that live in it.
+  void namespace_ordering() {
+    static constexpr std::string_view kBuiltinNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+    struct Creator {
+      NodeId applier;
+      const Resource* object;
+    };
+    std::map<std::string, std::vector<Creator>> creators;  // namespace -> Kustomizations that create it
+    std::set<std::string> exists;                           // created before the root applies
+    for (std::string_view ns : kBuiltinNamespaces) exists.emplace(ns);
+    if (!world_.kustomizations.empty()) exists.insert(world_.kustomizations.front().ref.ns);
+    for (NodeId n : graph_.sorted_nodes())
+      for (const Resource& r : ks(n).objects) {
+        if (r.ref.kind != "Namespace" || !r.ref.group.empty() || r.skipped) continue;
+        if (r.preinstalled) exists.insert(r.ref.name);
+        else creators[r.ref.name].push_back({n, &r});
+      }
+
+    for (NodeId k : graph_.sorted_nodes()) {
+      const std::vector<NodeId> before = graph_.ordered_before(k);
+      // This Kustomization's objects per namespace, in apply order (stage, SSA kind order, then group, kind,
+      // name), so the first one is the object whose dry-run Flux names.
+      std::map<std::string, std::vector<const Resource*>> by_namespace;
+      for (const Resource& r : ks(k).objects)
+        if (!r.skipped && !r.preinstalled && !r.ref.ns.empty()) by_namespace[r.ref.ns].push_back(&r);
+      for (auto& [ns, objects] : by_namespace)
+        std::stable_sort(objects.begin(), objects.end(), [](const Resource* a, const Resource* b) {
+          return std::make_tuple(static_cast<int>(apply_stage(a->ref)), apply_kind_order(a->ref.kind), std::cref(a->ref.group),
+                                 std::cref(a->ref.kind), std::cref(a->ref.name)) <
+                 std::make_tuple(static_cast<int>(apply_stage(b->ref)), apply_kind_order(b->ref.kind), std::cref(b->ref.group),
+                                 std::cref(b->ref.kind), std::cref(b->ref.name));
+        });
+      for (const auto& [ns, objects] : by_namespace) {
+        auto it = creators.find(ns);
+        if (exists.count(ns) || it == creators.end()) continue;
+        const std::vector<Creator>& made_by = it->second;
+        const bool safe =
+            std::any_of(made_by.begin(), made_by.end(), [&](const Creator& c) { return c.applier == k || contains(before, c.applier); });
+        if (safe) continue;
+        const Resource& first = *objects.front();
+        const std::string what = objects.size() == 1 ? to_string(first.ref)
+                                                     : fmt::format("{} and {} more object{}", to_string(first.ref), objects.size() - 1,
+                                                                   objects.size() == 2 ? "" : "s");
+        const NodeId c = made_by.front().applier;
+        const std::string created = fmt::format("Namespace/{} is created by {}{}", ns, graph_.name(c),
+                                                made_by.size() > 1 ? fmt::format(" (and {} more)", made_by.size() - 1) : "");
+        // Every creator can apply only after k has: k's dry-run fails, so none of them ever applies.
+        const bool never = std::all_of(made_by.begin(), made_by.end(),
+                                       [&](const Creator& m) { return contains(graph_.ordered_before(m.applier), k); });
+        if (never) {
+          add("namespace-ordering", Severity::Error, first.origin, object_of(ks(k)),
+              fmt::format("{} applies {} in namespace {}, but {}, which applies only after {} has: the dry-run of {} fails "
+                          "('namespaces \"{}\" not found') on every attempt, so {} never gets that far",
+                          graph_.name(k), what, ns, created, graph_.name(k), graph_.name(k), ns, graph_.name(c)),
+              fmt::format("move {} into {} (stage 1 applies it first) or into a Kustomization {} dependsOn",
+                          to_string(made_by.front().object->ref), graph_.name(k), graph_.name(k)));
+          continue;
+        }
+        add("namespace-ordering", Severity::Warning, first.origin, object_of(ks(k)),
+            fmt::format("{} applies {} in namespace {}, but {}, which {} does not come after: its dry-run fails ('namespaces "
+                        "\"{}\" not found') until {} has applied it, and each failure costs a retryInterval ({})",
+                        graph_.name(k), what, ns, created, graph_.name(k), ns, graph_.name(c),
+                        format_duration(ks(k).retry_interval_or_default())),
+            fmt::format("add `dependsOn: [{}]` to {}", depends_on_entry(ks(c), ks(k)), graph_.name(k)));
+      }
+    }
   }
 
   // ----- health checks that cannot pass in time ------------------------------------------------------

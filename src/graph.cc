@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The only Boost.Graph file. The constructor builds a private adjacency_list<vecS, vecS,
 // bidirectionalS> whose vertex i is the i-th Kustomization in sorted-name order (so every traversal is
-// deterministic), finds every cycle with strong_components, and computes waves over the condensation,
-// which is a DAG by construction: boost::not_a_dag can only mean a bug and never reaches a caller.
+// deterministic) and finds every cycle of written edges with strong_components. Waves come from a second
+// graph of "moments" (applies(k), ready(k); see graph.h) whose links add what health checks imply; its
+// condensation is a DAG by construction: boost::not_a_dag can only mean a bug and never reaches a caller.
 #include "fluxsim/graph.h"
 
 #include <algorithm>
@@ -22,7 +23,14 @@ using BglGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirect
 
 }  // namespace
 
-const char* to_string(EdgeKind kind) { return kind == EdgeKind::Parent ? "parent" : "dependsOn"; }
+const char* to_string(EdgeKind kind) {
+  switch (kind) {
+    case EdgeKind::Parent: return "parent";
+    case EdgeKind::DependsOn: return "dependsOn";
+    case EdgeKind::Wait: return "wait";
+  }
+  return "?";
+}
 
 DependencyGraph::DependencyGraph(const World& world) {
   const std::size_t n = world.kustomizations.size();
@@ -72,6 +80,35 @@ DependencyGraph::DependencyGraph(const World& world) {
   // Visit successors in sorted order of their target, so walks are deterministic.
   for (auto& list : out_)
     std::stable_sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) { return position_[edges_[a].to] < position_[edges_[b].to]; });
+
+  // What each health check waits for (flux-semantics.md §6.1): with wait: true every object of the
+  // apply set except skipped ones, else exactly spec.healthChecks; a Kustomization never waits for itself.
+  health_checked_.assign(n, {});
+  for (NodeId i = 0; i < n; ++i) {
+    const Kustomization& k = world.kustomizations[i];
+    auto add = [&](const ObjectRef& ref) {
+      if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
+      auto it = index.find({ref.ns, ref.name});
+      if (it == index.end() || it->second == i) return;
+      std::vector<NodeId>& list = health_checked_[i];
+      if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
+    };
+    if (k.wait) {
+      for (const Resource& r : k.objects)
+        if (!r.skipped) add(r.ref);
+    } else {
+      for (const ObjectRef& ref : k.health_checks) add(ref);
+    }
+    std::sort(health_checked_[i].begin(), health_checked_[i].end(), [&](NodeId a, NodeId b) { return position_[a] < position_[b]; });
+  }
+  // The ordering links, backwards: applies(k) = k, ready(k) = n + k.
+  moment_in_.assign(2 * n, {});
+  for (const GraphEdge& e : edges_)
+    moment_in_[e.to].push_back(e.kind == EdgeKind::Parent ? e.from : n + e.from);
+  for (NodeId i = 0; i < n; ++i) {
+    moment_in_[n + i].push_back(i);
+    for (NodeId c : health_checked_[i]) moment_in_[n + i].push_back(n + c);
+  }
 
   // The Boost graph, vertices in sorted-name order.
   BglGraph g(n);
@@ -133,32 +170,61 @@ DependencyGraph::DependencyGraph(const World& world) {
     cycles_.push_back(std::move(cycle));
   }
 
-  // Waves: longest path over the condensation, in topological order.
+  // Waves: longest path over the condensation of the moments graph, counting the links into an
+  // applies moment (a Kustomization that has to come first) and not those into a ready moment.
   waves_.assign(n, 0);
   wave_count_ = n == 0 ? 0 : 1;
   if (n == 0) return;
-  BglGraph dag(static_cast<std::size_t>(components));
-  for (const GraphEdge& e : edges_) {
-    const int a = component[position_[e.from]], b = component[position_[e.to]];
-    if (a != b) boost::add_edge(static_cast<std::size_t>(a), static_cast<std::size_t>(b), dag);
-  }
+  auto vertex = [&](std::size_t moment) { return moment < n ? position_[moment] : n + position_[moment - n]; };
+  BglGraph moments(2 * n);
+  for (std::size_t m = 0; m < 2 * n; ++m)
+    for (std::size_t from : moment_in_[m]) boost::add_edge(vertex(from), vertex(m), moments);
+  std::vector<int> moment_component(2 * n, 0);
+  const auto mcomponents = static_cast<std::size_t>(boost::strong_components(
+      moments, boost::make_iterator_property_map(moment_component.begin(), boost::get(boost::vertex_index, moments))));
+  BglGraph dag(mcomponents);
+  std::vector<std::vector<std::pair<std::size_t, int>>> dag_out(mcomponents);  // (component, weight)
+  for (std::size_t m = 0; m < 2 * n; ++m)
+    for (std::size_t from : moment_in_[m]) {
+      const auto a = static_cast<std::size_t>(moment_component[vertex(from)]), b = static_cast<std::size_t>(moment_component[vertex(m)]);
+      if (a == b) continue;
+      boost::add_edge(a, b, dag);
+      dag_out[a].push_back({b, m < n ? 1 : 0});
+    }
   std::vector<std::size_t> topo;
   try {
     boost::topological_sort(dag, std::back_inserter(topo));
   } catch (const boost::not_a_dag&) {
-    fatal_bug("the condensation of the dependency graph has a cycle");
+    fatal_bug("the condensation of the ordering graph has a cycle");
   }
-  std::vector<int> component_wave(static_cast<std::size_t>(components), 0);
-  for (auto it = topo.rbegin(); it != topo.rend(); ++it) {  // topological_sort yields reverse order
-    const std::size_t c = *it;
-    for (auto [e, end] = boost::out_edges(c, dag); e != end; ++e) {
-      const std::size_t d = boost::target(*e, dag);
-      component_wave[d] = std::max(component_wave[d], component_wave[c] + 1);
+  std::vector<int> component_wave(mcomponents, 0);
+  for (auto it = topo.rbegin(); it != topo.rend(); ++it)  // topological_sort yields reverse order
+    for (const auto& [d, weight] : dag_out[*it]) component_wave[d] = std::max(component_wave[d], component_wave[*it] + weight);
+  for (NodeId k = 0; k < n; ++k) {
+    waves_[k] = component_wave[static_cast<std::size_t>(moment_component[vertex(k)])];
+    wave_count_ = std::max(wave_count_, waves_[k] + 1);
+  }
+
+  // Wait edges: for each dependsOn edge, the latest Kustomization its dependency's health check waits for
+  // (transitively), when that pushes the dependent past the dependsOn edge alone.
+  for (const GraphEdge& e : edges_) {
+    if (e.kind != EdgeKind::DependsOn) continue;
+    std::vector<bool> seen(n, false);
+    std::vector<NodeId> queue = health_checked_[e.from];
+    for (NodeId c : queue) seen[c] = true;
+    std::optional<NodeId> latest;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      const NodeId c = queue[i];
+      if (c != e.to && c != e.from &&
+          (!latest || waves_[c] > waves_[*latest] || (waves_[c] == waves_[*latest] && position_[c] < position_[*latest])))
+        latest = c;
+      for (NodeId d : health_checked_[c])
+        if (!seen[d]) {
+          seen[d] = true;
+          queue.push_back(d);
+        }
     }
-  }
-  for (std::size_t v = 0; v < n; ++v) {
-    waves_[sorted_[v]] = component_wave[static_cast<std::size_t>(component[v])];
-    wave_count_ = std::max(wave_count_, waves_[sorted_[v]] + 1);
+    if (latest && waves_[*latest] > waves_[e.from]) wait_edges_.push_back({*latest, e.to, EdgeKind::Wait, e.where, e.entry, e.from});
   }
 }
 
@@ -230,6 +296,37 @@ std::vector<NodeId> DependencyGraph::successors(NodeId n) const {
 bool DependencyGraph::reaches(NodeId a, NodeId b) const {
   const std::vector<NodeId> after = successors(a);
   return std::find(after.begin(), after.end(), b) != after.end();
+}
+
+std::vector<bool> DependencyGraph::reached_before(NodeId n) const {
+  std::vector<bool> reached(2 * size(), false);
+  std::vector<std::size_t> stack{n};
+  while (!stack.empty()) {
+    const std::size_t m = stack.back();
+    stack.pop_back();
+    for (std::size_t from : moment_in_.at(m))
+      if (!reached[from]) {
+        reached[from] = true;
+        stack.push_back(from);
+      }
+  }
+  return reached;
+}
+
+std::vector<NodeId> DependencyGraph::ordered_before(NodeId n) const {
+  const std::vector<bool> reached = reached_before(n);
+  std::vector<NodeId> out;
+  for (NodeId k : sorted_)
+    if (reached[k]) out.push_back(k);
+  return out;
+}
+
+std::vector<NodeId> DependencyGraph::ready_before(NodeId n) const {
+  const std::vector<bool> reached = reached_before(n);
+  std::vector<NodeId> out;
+  for (NodeId k : sorted_)
+    if (reached[size() + k]) out.push_back(k);
+  return out;
 }
 
 std::vector<std::vector<NodeId>> DependencyGraph::phases() const {

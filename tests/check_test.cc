@@ -143,6 +143,38 @@ TEST_CASE("check: a custom resource applied before its CRD's Kustomization is a 
   }
 }
 
+TEST_CASE("check: a CRD applied by a child of a wait: true dependency is ordered (production's ServiceMonitor)") {
+  // infra (wait: true) applies the operator's Kustomization, which applies the CRD; apps dependsOn infra.
+  // infra is Ready only once monitoring-operator is, and that has applied the CRD and waited for it to
+  // be Established: apps' ServiceMonitor is safe, and so is one applied by a child apps creates.
+  auto world = [](bool wait) {
+    WorldBuilder b = clean_world();
+    b.get("infra").wait = wait;
+    b.kustomization("monitoring-operator", "infra");
+    b.crd("monitoring-operator", "monitoring.coreos.com", "ServiceMonitor");
+    object_at(b, "apps", "monitoring.coreos.com/v1", "ServiceMonitor", "default", "web", "apps/monitor.yaml", 2);
+    object_at(b, "team", "monitoring.coreos.com/v1", "ServiceMonitor", "team", "web", "apps/team/monitor.yaml", 2);
+    return b;
+  };
+  WorldBuilder b = world(true);
+  CHECK(of(check_world(b.world(), clean_scenario()), "crd-ordering").empty());
+
+  SUBCASE("through healthChecks instead of wait") {
+    WorldBuilder c = world(false);
+    c.get("infra").health_checks.push_back(c.get("monitoring-operator").ref);
+    c.get("infra").health_checks.push_back({"apps", "Deployment", "operators", "tekton-operator"});
+    CHECK(of(check_world(c.world(), clean_scenario()), "crd-ordering").empty());
+  }
+  SUBCASE("without the wait, infra's Ready says nothing about its child: both are warned") {
+    WorldBuilder c = world(false);
+    const CheckResult r = check_world(c.world(), clean_scenario());
+    std::vector<SourceLocation> at;
+    for (const Finding* f : of(r, "crd-ordering"))
+      if (has(f->diagnostic.message, "ServiceMonitor")) at.push_back(f->diagnostic.where);
+    CHECK(at == std::vector<SourceLocation>{{"apps/monitor.yaml", 2, 1}, {"apps/team/monitor.yaml", 2, 1}});
+  }
+}
+
 TEST_CASE("check: a kind provided by an operator that its user does not wait for") {
   SUBCASE("no dependsOn at all") {
     WorldBuilder b = clean_world();
@@ -174,6 +206,86 @@ TEST_CASE("check: a kind provided by an operator that its user does not wait for
     REQUIRE(found.size() == 1);
     CHECK(found[0]->diagnostic.severity == Severity::Error);
     CHECK(has(found[0]->diagnostic.message, "before Deployment/operators/tekton-operator is ever written, on every attempt"));
+  }
+}
+
+TEST_CASE("check: a namespaced object whose Namespace another Kustomization creates, unordered (tekton-rbac)") {
+  // base creates Namespace ci; rbac applies a ServiceAccount and a RoleBinding in it, with no dependsOn.
+  auto world = [] {
+    WorldBuilder b = clean_world();
+    b.kustomization("base");
+    object_at(b, "base", "v1", "Namespace", "", "ci", "tekton/base/namespaces.yaml", 1);
+    b.kustomization("rbac");
+    object_at(b, "rbac", "rbac.authorization.k8s.io/v1", "RoleBinding", "ci", "runner", "tekton/rbac/rbac.yaml", 12);
+    object_at(b, "rbac", "v1", "ServiceAccount", "ci", "runner", "tekton/rbac/rbac.yaml", 1);
+    return b;
+  };
+  WorldBuilder b = world();
+  const CheckResult r = check_world(b.world(), clean_scenario());
+  auto found = of(r, "namespace-ordering");
+  REQUIRE(found.size() == 1);
+  const Diagnostic& d = found[0]->diagnostic;
+  CHECK(d.severity == Severity::Warning);
+  CHECK(d.where == SourceLocation{"tekton/rbac/rbac.yaml", 1, 1});  // the ServiceAccount: applied before the RoleBinding
+  CHECK(d.object == "Kustomization/flux-system/rbac");
+  CHECK(d.message ==
+        "rbac applies ServiceAccount/ci/runner and 1 more object in namespace ci, but Namespace/ci is created by base, which rbac "
+        "does not come after: its dry-run fails ('namespaces \"ci\" not found') until base has applied it, and each failure "
+        "costs a retryInterval (10m)");
+  CHECK(d.hint == "add `dependsOn: [{name: base}]` to rbac");
+  CHECK_FALSE(r.has_errors());
+
+  SUBCASE("a creator in another namespace: the hint names it") {
+    WorldBuilder c = world();
+    c.get("base").ref.ns = "platform";
+    const CheckResult other = check_world(c.world(), clean_scenario());
+    auto hint = of(other, "namespace-ordering");
+    REQUIRE(hint.size() == 1);
+    CHECK(hint[0]->diagnostic.hint == "add `dependsOn: [{name: base, namespace: platform}]` to flux-system/rbac");
+  }
+  SUBCASE("ordered: dependsOn the creator") {
+    WorldBuilder c = world();
+    c.depends_on("rbac", "base");
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").empty());
+  }
+  SUBCASE("ordered: created by the creator, or by a child of it") {
+    WorldBuilder c = world();
+    c.get("rbac").parent = c.get("base").ref;
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").empty());
+  }
+  SUBCASE("ordered: dependsOn a wait: true Kustomization that waits for the creator") {
+    WorldBuilder c = world();
+    c.get("base").parent = c.get("infra").ref;  // infra has wait: true
+    c.get("infra").objects.push_back(test::resource("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", "base"));
+    c.depends_on("rbac", "infra");
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").empty());
+    c.get("infra").wait = false;  // infra's Ready now says nothing about base
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").size() == 1);
+  }
+  SUBCASE("the same Kustomization creates the Namespace: stage 1 applies it first") {
+    WorldBuilder c = world();
+    c.object("rbac", "v1", "Namespace", "", "ci");
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").empty());
+  }
+  SUBCASE("namespaces nobody creates, built-in ones and bootstrap's are assumed to exist") {
+    WorldBuilder c = world();
+    for (const char* ns : {"default", "flux-system"}) c.object("base", "v1", "Namespace", "", ns);
+    c.object("rbac", "v1", "ConfigMap", "default", "a");
+    c.object("rbac", "v1", "ConfigMap", "flux-system", "b");
+    c.object("rbac", "v1", "ConfigMap", "elsewhere", "c");
+    c.get("base").objects.front().preinstalled = true;  // Namespace ci as flux bootstrap installed it
+    CHECK(of(check_world(c.world(), clean_scenario()), "namespace-ordering").empty());
+  }
+  SUBCASE("the creator applies only after the user has: an error") {
+    WorldBuilder c = world();
+    c.get("base").parent = c.get("rbac").ref;  // rbac's last stage creates base, but its dry-run fails first
+    c.get("rbac").objects.push_back(test::resource("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", "base"));
+    const CheckResult e = check_world(c.world(), clean_scenario());
+    auto never = of(e, "namespace-ordering");
+    REQUIRE(never.size() == 1);
+    CHECK(never[0]->diagnostic.severity == Severity::Error);
+    CHECK(has(never[0]->diagnostic.message, "which applies only after rbac has: the dry-run of rbac fails"));
+    CHECK(never[0]->diagnostic.hint == "move Namespace/ci into rbac (stage 1 applies it first) or into a Kustomization rbac dependsOn");
   }
 }
 

@@ -3,6 +3,8 @@
 // of each dependsOn entry, dangling references, and the dependency queries.
 #include "fluxsim/graph.h"
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "world_builder.h"
@@ -58,6 +60,107 @@ TEST_CASE("waves count the longest chain of parents and dependencies before a Ku
   CHECK(g.cycles().empty());
   CHECK(names(g, g.topological_order()) == "flux-system infra tekton-base tekton-tasks apps");
   CHECK(names(g, g.phases()[1]) == "infra");
+}
+
+namespace {
+
+/// infra (wait: true) applies a, b and d; b dependsOn a; b (wait: true) applies c; d applies e (d has no
+/// wait); apps dependsOn infra and applies x; lone has no dependsOn.
+WorldBuilder waiting_world() {
+  WorldBuilder b;
+  b.kustomization("infra").wait = true;
+  b.kustomization("a", "infra");
+  b.kustomization("b", "infra").wait = true;
+  depends_at(b, "b", "a", "infra/b.yaml", 8);
+  b.kustomization("c", "b");
+  b.kustomization("d", "infra");
+  b.kustomization("e", "d");
+  b.kustomization("apps");
+  depends_at(b, "apps", "infra", "clusters/apps.yaml", 11);
+  b.kustomization("x", "apps");
+  b.kustomization("lone");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("a dependent of a wait: true Kustomization comes after everything that one waits for") {
+  WorldBuilder b = waiting_world();
+  const World& w = b.world();
+  DependencyGraph g(w);
+  CHECK(names(g, g.health_checked(id(w, "infra"))) == "a b d");
+  CHECK(names(g, g.health_checked(id(w, "b"))) == "c");
+  CHECK(g.health_checked(id(w, "d")).empty());
+  // infra is Ready only once c is (through b's wait), so apps applies after c: wave 5, not 2.
+  CHECK(g.wave(id(w, "infra")) == 1);
+  CHECK(g.wave(id(w, "b")) == 3);
+  CHECK(g.wave(id(w, "c")) == 4);
+  CHECK(g.wave(id(w, "e")) == 3);  // d does not wait for e: infra's wait does not cover it
+  CHECK(g.wave(id(w, "apps")) == 5);
+  CHECK(g.wave(id(w, "x")) == 6);
+  CHECK(g.wave(id(w, "lone")) == 1);
+  // One wait edge explains apps' wave: from c, via infra, at apps' dependsOn entry.
+  REQUIRE(g.wait_edges().size() == 1);
+  const GraphEdge& e = g.wait_edges()[0];
+  CHECK(e.kind == EdgeKind::Wait);
+  CHECK(g.name(e.from) == "c");
+  CHECK(g.name(e.to) == "apps");
+  CHECK(g.name(e.via) == "infra");
+  CHECK(e.where == SourceLocation{"clusters/apps.yaml", 11, 7});
+  // Written edges stay as written: apps has one dependsOn edge, from infra; no cycle.
+  for (const GraphEdge& edge : g.edges()) CHECK(edge.kind != EdgeKind::Wait);
+  CHECK(g.cycles().empty());
+
+  SUBCASE("without wait on the dependency, only the dependsOn edge orders the dependent") {
+    WorldBuilder c = waiting_world();
+    c.get("infra").wait = false;
+    DependencyGraph h(c.world());
+    CHECK(h.wave(id(c.world(), "apps")) == 2);
+    CHECK(h.wait_edges().empty());
+  }
+  SUBCASE("healthChecks without wait: only the named Kustomizations, and what they wait for") {
+    WorldBuilder c = waiting_world();
+    c.get("infra").wait = false;
+    c.get("infra").health_checks.push_back(c.get("b").ref);
+    DependencyGraph h(c.world());
+    CHECK(names(h, h.health_checked(id(c.world(), "infra"))) == "b");
+    CHECK(h.wave(id(c.world(), "apps")) == 5);  // after c, which b waits for
+  }
+  SUBCASE("a skipped child object is not waited for") {
+    WorldBuilder c = waiting_world();
+    for (Resource& r : c.get("b").objects)
+      if (r.ref.name == "c") r.skipped = true;
+    DependencyGraph h(c.world());
+    CHECK(h.health_checked(id(c.world(), "b")).empty());
+    CHECK(h.wave(id(c.world(), "apps")) == 4);  // after b (wave 3)
+  }
+}
+
+TEST_CASE("ordered_before and ready_before: what has applied, and what has been Ready, before a Kustomization applies") {
+  WorldBuilder b = waiting_world();
+  const World& w = b.world();
+  DependencyGraph g(w);
+  // apps dependsOn infra, which waits for a, b, d and (through b) c; e is only created by d.
+  CHECK(names(g, g.ready_before(id(w, "apps"))) == "a b c d infra");
+  CHECK(names(g, g.ordered_before(id(w, "apps"))) == "a b c d flux-system infra");
+  // x is created by apps: apps has applied, but is not Ready yet.
+  CHECK(names(g, g.ready_before(id(w, "x"))) == "a b c d infra");
+  CHECK(names(g, g.ordered_before(id(w, "x"))) == "a apps b c d flux-system infra");
+  // c is created by b, which dependsOn a: a is Ready, b and infra have only applied.
+  CHECK(names(g, g.ready_before(id(w, "c"))) == "a");
+  CHECK(names(g, g.ordered_before(id(w, "c"))) == "a b flux-system infra");
+  CHECK(names(g, g.ordered_before(id(w, "lone"))) == "flux-system");
+  CHECK(g.ready_before(id(w, "lone")).empty());
+  CHECK(g.ordered_before(0).empty());
+
+  SUBCASE("a child that dependsOn its wait: true parent is a deadlock: it comes after itself") {
+    WorldBuilder c = waiting_world();
+    depends_at(c, "c", "b", "infra/c.yaml", 9);
+    DependencyGraph h(c.world());
+    const auto before = h.ready_before(id(c.world(), "c"));
+    CHECK(std::find(before.begin(), before.end(), id(c.world(), "c")) != before.end());
+    CHECK(h.cycles().empty());  // not a cycle of written edges: check reports it as a deadlock
+  }
 }
 
 TEST_CASE("nodes are ordered by name whatever the discovery order") {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Invariants on random worlds: whatever the shape, Flux's rules hold in every run.
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include "fluxsim/engine.h"
+#include "fluxsim/graph.h"
 #include "world_builder.h"
 
 using namespace fluxsim;
@@ -107,6 +109,62 @@ TEST_CASE("on random worlds: never Ready before dependencies, workers bounded, r
     RunResult quick = simulate(w, rw.scenario, fast);
     CHECK(quick.time_to_ready == r.time_to_ready);
     for (std::size_t i = 0; i < w.kustomizations.size(); ++i) CHECK(quick.kustomizations[i].ready_at == r.kustomizations[i].ready_at);
+  }
+}
+
+TEST_CASE("on random worlds: what the graph orders before a Kustomization happened before it applied, in the run") {
+  for (std::uint64_t seed = 200; seed < 240; ++seed) {
+    CAPTURE(seed);
+    RandomWorld rw = random_world(seed);
+    const World& w = rw.builder.world();
+    const DependencyGraph g(w);
+    const RunResult r = simulate(w, rw.scenario);
+    const std::size_t n = w.kustomizations.size();
+    for (NodeId x = 0; x < n; ++x) {
+      const SimTime applied = r.kustomizations[x].first_applied_at;
+      if (applied == kNever) continue;
+      CAPTURE(g.name(x));
+      for (NodeId k : g.ready_before(x)) {
+        CAPTURE(g.name(k));
+        CHECK(r.kustomizations[k].ready_at <= applied);
+      }
+      for (NodeId k : g.ordered_before(x)) {
+        CAPTURE(g.name(k));
+        CHECK(r.kustomizations[k].first_applied_at <= applied);
+      }
+    }
+    // Waves are the longest chain of "applies before" (parent, dependsOn, and everything a dependency's
+    // health check waits for), computed here by brute-force relaxation.
+    std::function<void(NodeId, std::vector<bool>&)> waited = [&](NodeId k, std::vector<bool>& out) {
+      for (NodeId c : g.health_checked(k))
+        if (!out[c]) {
+          out[c] = true;
+          waited(c, out);
+        }
+    };
+    std::vector<int> wave(n, 0);
+    bool changed = true;
+    int rounds = 0;
+    for (; changed && rounds <= static_cast<int>(2 * n + 2); ++rounds) {
+      changed = false;
+      for (NodeId x = 0; x < n; ++x) {
+        int best = 0;
+        if (auto p = g.parent(x)) best = std::max(best, wave[*p] + 1);
+        for (NodeId d : g.dependencies(x)) {
+          best = std::max(best, wave[d] + 1);
+          std::vector<bool> covered(n, false);
+          waited(d, covered);
+          for (NodeId c = 0; c < n; ++c)
+            if (covered[c]) best = std::max(best, wave[c] + 1);
+        }
+        if (best > wave[x]) {
+          wave[x] = best;
+          changed = true;
+        }
+      }
+    }
+    if (changed) continue;  // a cycle or a health-check deadlock: no longest chain
+    for (NodeId x = 0; x < n; ++x) CHECK(g.wave(x) == wave[x]);
   }
 }
 

@@ -133,6 +133,25 @@ TEST_CASE("the JSON report has a wave per Kustomization and the critical path as
   CHECK(phases[3]["toMs"] == 153580);
 }
 
+TEST_CASE("JSON criticalPath names each Kustomization once; criticalPathDetail keeps every step") {
+  // A wait: true parent creates its child, then its health check waits for it: the chain visits the
+  // parent twice (flux-system > parent > child > parent).
+  WorldBuilder b;
+  Kustomization& parent = b.kustomization("parent");
+  parent.wait = true;
+  b.kustomization("child", "parent").wait = true;
+  b.object("child", "apps/v1", "Deployment", "default", "big");
+  Scenario s;
+  s.name = "revisit";
+  s.horizon = 1h;
+  const RunResult r = simulate(b.world(), s);
+  const auto doc = nlohmann::json::parse(render(write_json, RunReport{s, b.world(), r, {}}));
+  std::vector<std::string> steps;
+  for (const auto& step : doc["criticalPathDetail"]["steps"]) steps.push_back(step["name"]);
+  CHECK(steps == std::vector<std::string>{"flux-system", "parent", "child", "parent"});
+  CHECK(doc["criticalPath"] == nlohmann::json::array({"flux-system", "parent", "child"}));
+}
+
 TEST_CASE("the SVG Gantt is well-formed XML with one bar group per Kustomization") {
   Fixture f;
   const std::string svg = render(write_svg_gantt, f.report());
@@ -259,6 +278,32 @@ TEST_CASE("graph pictures: DOT parses with dot, Mermaid is a flowchart, text lis
   World big = wide_world(120);
   write_graph_dot(big, DependencyGraph(big), wide);
   CHECK(run_tool("dot -Tsvg -o /dev/null", wide.str(), "wide.dot") == 0);
+}
+
+TEST_CASE("graph pictures: a dependsOn on a wait: true Kustomization puts the dependent after what it waits for") {
+  WorldBuilder b;
+  b.kustomization("infra").wait = true;
+  for (const char* n : {"a", "b"}) b.kustomization(n, "infra");
+  b.depends_on("b", "a");
+  b.kustomization("apps");
+  b.depends_on("apps", "infra");
+  b.get("apps").depends_on.back().where = {"clusters/apps.yaml", 11, 7};
+  const World& w = b.world();
+  DependencyGraph g(w);
+  std::ostringstream dot, mermaid, text;
+  write_graph_dot(w, g, dot);
+  write_graph_mermaid(w, g, mermaid);
+  write_graph_text(w, g, text);
+  // apps: wave 4, after b (wave 3), not wave 2 after infra.
+  CHECK(text.str().find("wave 4\n  apps         applied by flux-system; dependsOn infra (clusters/apps.yaml:11:7), whose health "
+                        "check waits for b\n") != std::string::npos);
+  // One dotted edge b -> apps beside the written ones; it is not a dependsOn edge.
+  CHECK(count(dot.str(), "style=dotted") == 1);
+  CHECK(dot.str().find(fmt::format("  k3 -> k{} [style=dotted, dir=back", w.kustomizations.size() - 1)) != std::string::npos);
+  CHECK(count(dot.str(), "label=\"dependsOn\"") == 2);
+  CHECK(mermaid.str().find(fmt::format("  k{} -.->|via infra| k3\n", w.kustomizations.size() - 1)) != std::string::npos);
+  CHECK(mermaid.str().find("  linkStyle 6 stroke:#6a51a3") != std::string::npos);  // after 4 parent + 2 dependsOn links
+  if (have("dot")) CHECK(run_tool("dot -Tsvg -o /dev/null", dot.str(), "wait.dot") == 0);
 }
 
 TEST_CASE("report formats parse by name") {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fluxsim check`: static findings about a World and its scenario, found without simulating — ordering
-// mistakes Flux would only reveal at run time (cycles, missing or suspended dependencies, CRD-ordering
-// hazards, health-check deadlocks, timeouts shorter than the readiness they wait for, short intervals,
-// unknown custom kinds) plus the loader's and the scenario's own findings. Each has a file:line and a hint.
+// mistakes Flux would only reveal at run time (cycles, missing or suspended dependencies, CRD- and
+// Namespace-ordering hazards, health-check deadlocks, timeouts shorter than the readiness they wait for,
+// short intervals, unknown custom kinds) plus the loader's and the scenario's own findings. Each has a
+// file:line and a hint.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +20,8 @@ namespace fluxsim {
 /// One finding: a Diagnostic tagged with the check that produced it.
 struct Finding {
   /// Stable id: "dependency-cycle", "missing-dependency", "suspended-dependency", "health-check-deadlock",
-  /// "crd-ordering", "unknown-kind", "health-check-timeout", "short-interval", "load" (World::diagnostics),
-  /// "scenario" (rules that match nothing, see Simulation::diagnostics).
+  /// "crd-ordering", "unknown-kind", "namespace-ordering", "health-check-timeout", "short-interval", "load"
+  /// (World::diagnostics), "scenario" (rules that match nothing, see Simulation::diagnostics).
   std::string check;
   Diagnostic diagnostic;
 };

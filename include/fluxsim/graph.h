@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The static ordering graph of a World: one node per Kustomization and one edge per "must happen
 // before" — a parent applies its child (Parent), a dependency must be Ready before its dependent
-// applies (DependsOn). Waves, cycles and reachability queries; Boost.Graph stays inside src/graph.cc.
+// applies (DependsOn) — plus what health checks add to that: a Kustomization with wait: true (or
+// healthChecks) is Ready only once what it waits for is. Waves, cycles and ordering queries ("is A Ready
+// before B applies?"); Boost.Graph stays inside src/graph.cc.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +23,10 @@ using NodeId = std::size_t;
 enum class EdgeKind : std::uint8_t {
   Parent,     ///< the parent's build applies the child: the child exists only once the parent applied
   DependsOn,  ///< the dependent lists the dependency in spec.dependsOn: it applies only once that is Ready
+  /// Implied, not written anywhere: the dependent lists `via` in dependsOn, and `via` is Ready only once
+  /// `from` is (its health check waits for `from`, directly or through Kustomizations it waits for).
+  /// Only in DependencyGraph::wait_edges(), never in edges().
+  Wait,
 };
 
 const char* to_string(EdgeKind kind);
@@ -31,7 +37,8 @@ struct GraphEdge {
   NodeId to = 0;          ///< Parent: the child; DependsOn: the dependent (whose spec lists `from`)
   EdgeKind kind = EdgeKind::Parent;
   SourceLocation where;   ///< DependsOn: the dependsOn entry (Reference::where); Parent: the child's manifest
-  std::size_t entry = 0;  ///< DependsOn: index of the entry in the dependent's spec.dependsOn; 0 for Parent
+  std::size_t entry = 0;  ///< DependsOn, Wait: index of the entry in the dependent's spec.dependsOn; 0 for Parent
+  NodeId via = 0;         ///< Wait: the dependency whose health check waits for `from`; 0 otherwise
 
   friend bool operator==(const GraphEdge&, const GraphEdge&) = default;
 };
@@ -54,6 +61,18 @@ struct Cycle {
 };
 
 /// The graph, computed once from a World. Plain data: it keeps no reference to the World.
+///
+/// Ordering (flux-semantics.md §2, §4.3, §6.1, §7). Each Kustomization k has two moments: applies(k), its
+/// first apply starts, and ready(k), it first becomes Ready. What Flux guarantees between them:
+///   applies(k) -> ready(k)                  a Kustomization is Ready only after it applied;
+///   applies(p) -> applies(c)                a parent's build creates the child (Parent edge), after the
+///                                           parent's CRD/Namespace stage is applied and Established;
+///   ready(d)   -> applies(x)                x dependsOn d (DependsOn edge);
+///   ready(c)   -> ready(w)                  w's health check waits for c: w has wait: true and applies c
+///                                           (skipped objects excepted), or w's healthChecks name c.
+/// `a -> ... -> b` over these links means a happens before b. Every check that asks "has A applied its
+/// CRDs/Namespaces before B applies?" (ordered_before) or "is A Ready before B applies?" (ready_before),
+/// and the waves, read this one relation.
 class DependencyGraph {
  public:
   explicit DependencyGraph(const World& world);
@@ -72,16 +91,29 @@ class DependencyGraph {
   std::vector<NodeId> dependencies(NodeId n) const;
   /// The Kustomizations whose dependsOn lists `n`, in sorted-name order.
   std::vector<NodeId> dependents(NodeId n) const;
-  /// Everything that must happen before `n` (transitively, over both edge kinds), sorted-name order;
-  /// never contains `n` unless `n` is in a cycle.
+  /// Everything before `n` over the written edges (transitively, Parent and DependsOn), sorted-name
+  /// order; never contains `n` unless `n` is in a cycle. What health checks add is in ordered_before().
   std::vector<NodeId> predecessors(NodeId n) const;
   /// Everything that can happen only after `n` (transitively, both edge kinds), sorted-name order.
   std::vector<NodeId> successors(NodeId n) const;
   /// Whether a path of edges leads from `a` to `b` (a == b only through a cycle).
   bool reaches(NodeId a, NodeId b) const;
 
-  /// Topological wave: 0 for the root (and any node with nothing before it), else 1 + the largest wave
-  /// among the nodes that must happen before it. The members of a cycle share one wave.
+  /// The Kustomizations whose Ready `n`'s health check waits for (wait: true: the Kustomizations it
+  /// applies; otherwise those spec.healthChecks names), sorted-name order; never `n` itself.
+  const std::vector<NodeId>& health_checked(NodeId n) const { return health_checked_.at(n); }
+  /// Every Kustomization k with applies(k) -> ... -> applies(n): k has applied its cluster definitions
+  /// (CRDs Established, Namespaces created) before `n` first applies. Sorted-name order; `n` itself only
+  /// through a cycle or deadlock (callers treat "same Kustomization" by the stage rule).
+  std::vector<NodeId> ordered_before(NodeId n) const;
+  /// Every Kustomization k with ready(k) -> ... -> applies(n): k has been Ready before `n` first applies.
+  /// A subset of ordered_before(n), sorted-name order.
+  std::vector<NodeId> ready_before(NodeId n) const;
+
+  /// Topological wave over the ordering above: 0 for the root (and any node with nothing before it),
+  /// else 1 + the largest wave among the Kustomizations that must apply, or be Ready, before it. So a
+  /// dependent of a wait: true Kustomization comes after everything that one waits for. Members of a
+  /// cycle (or of a health-check deadlock) share one wave.
   int wave(NodeId n) const { return waves_.at(n); }
   const std::vector<int>& waves() const { return waves_; }
   int wave_count() const { return wave_count_; }
@@ -90,7 +122,15 @@ class DependencyGraph {
   /// All nodes by wave, then sorted-name order: a valid order when there is no cycle.
   std::vector<NodeId> topological_order() const;
 
-  /// Every cycle (one per strongly connected component), in the order of their first members.
+  /// One Wait edge per dependsOn edge whose dependency's health check makes the dependent later than the
+  /// dependsOn edge alone would: from the waited-for Kustomization with the largest wave (first by name)
+  /// to the dependent, `via` the dependency, `where`/`entry` of the dependsOn entry. Sorted like edges().
+  /// It explains the wave; pictures draw it apart from the written edges.
+  const std::vector<GraphEdge>& wait_edges() const { return wait_edges_; }
+
+  /// Every cycle of written edges (one per strongly connected component), in the order of their first
+  /// members. Deadlocks through a health check (a child that dependsOn its wait: true parent) are not
+  /// cycles here; `fluxsim check` reports them as health-check-deadlock.
   const std::vector<Cycle>& cycles() const { return cycles_; }
   bool in_cycle(NodeId n) const { return cycle_of_.at(n) >= 0; }
   /// Whether the edge joins two members of the same cycle (it is part of some ring).
@@ -114,7 +154,13 @@ class DependencyGraph {
   std::vector<NodeId> sorted_;
   std::vector<std::size_t> position_;  // node -> index in sorted_
   std::vector<GraphEdge> edges_;
+  std::vector<GraphEdge> wait_edges_;
   std::vector<std::vector<std::size_t>> out_, in_;  // node -> edge indexes
+  std::vector<std::vector<NodeId>> health_checked_;
+  /// Ordering links backwards: for the moment m (applies(k) = k, ready(k) = size() + k), the moments
+  /// with a link into m.
+  std::vector<std::vector<std::size_t>> moment_in_;
+  std::vector<bool> reached_before(NodeId n) const;
   std::vector<int> waves_;
   int wave_count_ = 0;
   std::vector<Cycle> cycles_;

@@ -2,7 +2,10 @@
 // `fluxsim graph -o dot`: Graphviz, top to bottom, one rank per wave (anchored by a column of "wave N"
 // labels linked by invisible edges). Solid grey edges: the parent applies the child. Dashed blue edges:
 // dependsOn, drawn dependency -> dependent so ranks follow the order of events, with the arrowhead at the
-// dependency (dir=back) so the arrow reads "dependent depends on". Cycles in red, listed in comments.
+// dependency (dir=back) so the arrow reads "dependent depends on". Dotted purple edges: implied by a
+// health check (DependencyGraph::wait_edges) — the dependent's dependency waits for (wait: true or
+// healthChecks) the Kustomization at the arrowhead, which is what puts the dependent in its wave. Cycles
+// in red, listed in comments.
 #include <ostream>
 
 #include <fmt/format.h>
@@ -31,7 +34,8 @@ void write_graph_dot(const World& world, const DependencyGraph& graph, std::ostr
   std::string out;
   out += fmt::format("// fluxsim graph: {} Kustomizations in {} waves, {} cycles\n", graph.size(), graph.wave_count(),
                      graph.cycles().size());
-  out += "// solid: parent applies child; dashed: dependsOn (arrow points at the dependency); red: cycle\n";
+  out += "// solid: parent applies child; dashed: dependsOn (arrow points at the dependency); dotted: the dependency's "
+         "health check waits for the Kustomization the arrow points at; red: cycle\n";
   for (const Cycle& c : graph.cycles()) {
     out += "// cycle: " + graph.ring_text(c) + "\n";
     for (const std::string& link : graph.ring_links(c)) out += "//   " + link + "\n";
@@ -70,6 +74,13 @@ void write_graph_dot(const World& world, const DependencyGraph& graph, std::ostr
                          ring ? "\"#d7301f\", penwidth=2, fontcolor=\"#d7301f\"" : "\"#2171b5\", fontcolor=\"#2171b5\"",
                          where.empty() ? "" : ", tooltip=" + quoted(where));
     }
+  }
+  for (const GraphEdge& e : graph.wait_edges()) {
+    const std::string where = to_string(e.where);
+    out += fmt::format("  k{} -> k{} [style=dotted, dir=back, color=\"#6a51a3\", fontcolor=\"#6a51a3\", label={}, tooltip={}];\n", e.from,
+                       e.to, quoted("via " + graph.name(e.via)),
+                       quoted(fmt::format("{} dependsOn {}{}, whose health check waits for {}", graph.name(e.to), graph.name(e.via),
+                                          where.empty() ? "" : " (" + where + ")", graph.name(e.from))));
   }
   for (std::size_t i = 0; i < graph.dangling().size(); ++i) {
     const DanglingDependency& d = graph.dangling()[i];

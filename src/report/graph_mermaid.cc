@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fluxsim graph -o mermaid`: a flowchart, one subgraph per wave. `-->` parent applies child; `-.->`
-// dependsOn from the dependent to its dependency; cycle members and links in red.
+// dependsOn from the dependent to its dependency; purple `-.->|via d|` from a dependent to what its
+// dependency d's health check waits for (DependencyGraph::wait_edges: why it is in its wave); cycle
+// members and links in red.
 #include <ostream>
 
 #include <fmt/format.h>
@@ -25,7 +27,8 @@ std::string label(std::string_view text) {
 void write_graph_mermaid(const World& world, const DependencyGraph& graph, std::ostream& os) {
   (void)world;
   std::string out = "flowchart TB\n";
-  out += "  %% -->: parent applies child; -.->: dependsOn (points at the dependency); red: cycle\n";
+  out += "  %% -->: parent applies child; -.->: dependsOn (points at the dependency); purple -.->|via d|: d's health "
+         "check waits for it; red: cycle\n";
   const auto phases = graph.phases();
   for (std::size_t w = 0; w < phases.size(); ++w) {
     out += fmt::format("  subgraph wave{} [\"wave {}\"]\n", w, w);
@@ -40,6 +43,11 @@ void write_graph_mermaid(const World& world, const DependencyGraph& graph, std::
     if (graph.edge_in_cycle(e)) red.push_back(link);
     ++link;
   }
+  std::vector<std::size_t> purple;
+  for (const GraphEdge& e : graph.wait_edges()) {
+    out += fmt::format("  k{} -.->|via {}| k{}\n", e.to, label(graph.name(e.via)), e.from);
+    purple.push_back(link++);
+  }
   for (std::size_t i = 0; i < graph.dangling().size(); ++i) {
     const DanglingDependency& d = graph.dangling()[i];
     out += fmt::format("  k{} -.->|dependsOn| missing{}[\"{} (not found)\"]\n", d.from, i, label(d.ref.name));
@@ -52,6 +60,11 @@ void write_graph_mermaid(const World& world, const DependencyGraph& graph, std::
   if (!members.empty()) {
     out += "  classDef cycle fill:#fee5d9,stroke:#d7301f,stroke-width:2px\n";
     out += "  class " + members + " cycle\n";
+  }
+  if (!purple.empty()) {
+    std::string list;
+    for (std::size_t l : purple) list += fmt::format("{}{}", list.empty() ? "" : ",", l);
+    out += "  linkStyle " + list + " stroke:#6a51a3,color:#6a51a3\n";
   }
   if (!red.empty()) {
     std::string list;

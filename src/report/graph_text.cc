@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// `fluxsim graph -o text`: the waves, who applies whom, who waits for whom, and what can never work.
+// `fluxsim graph -o text`: the waves, who applies whom, who waits for whom, and what can never work. A
+// dependsOn entry whose dependency's health check pushes the dependent to a later wave says so: "dependsOn
+// infrastructure (...), whose health check waits for db-migrations".
 #include <ostream>
 
 #include <fmt/format.h>
@@ -33,6 +35,8 @@ void write_graph_text(const World& world, const DependencyGraph& graph, std::ost
         about += fmt::format("{}dependsOn {}", about.empty() ? "" : "; ", graph.name(e.from));
         const std::string where = to_string(e.where);
         if (!where.empty()) about += " (" + where + ")";
+        for (const GraphEdge& wait : graph.wait_edges())
+          if (wait.to == n && wait.entry == e.entry) about += fmt::format(", whose health check waits for {}", graph.name(wait.from));
       }
       for (const DanglingDependency& d : graph.dangling())
         if (d.from == n) about += fmt::format("{}dependsOn {}/{} (not found)", about.empty() ? "" : "; ", d.ref.ns, d.ref.name);

@@ -2,6 +2,7 @@
 // The machine-readable report (product.md §3). Field names are a stable contract: camelCase, times in
 // integer milliseconds of simulated time, null for "never".
 #include <ostream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,12 +37,18 @@ Json parts_ms(const TimeParts& parts) {
   return j;
 }
 
-/// `criticalPath` (names, product.md §3) and `criticalPathDetail` (steps and where their time went).
+/// `criticalPath` (distinct names in first-visit order, product.md §3: a wait: true parent that created a
+/// child and then waited for it is named once) and `criticalPathDetail` (every step, where its time went).
 void add_critical_path(const RunReport& report, Json& doc) {
   const World& world = report.world;
   const CriticalPath cp = critical_path(world, report.scenario, report.result);
   Json names = Json::array();
-  for (const CriticalStep& s : cp.steps) names.push_back(world.kustomizations[s.kustomization].ref.name);
+  std::vector<bool> named(world.kustomizations.size(), false);
+  for (const CriticalStep& s : cp.steps) {
+    if (named.at(s.kustomization)) continue;
+    named[s.kustomization] = true;
+    names.push_back(world.kustomizations[s.kustomization].ref.name);
+  }
   doc["criticalPath"] = std::move(names);
   Json detail;
   detail["summary"] = cp.summary;
