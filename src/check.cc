@@ -69,22 +69,6 @@ std::string depends_on_entry(const Kustomization& dependency, const Kustomizatio
                                                : fmt::format("{{name: {}, namespace: {}}}", dependency.ref.name, dependency.ref.ns);
 }
 
-/// Levenshtein distance, for "did you mean".
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 class Checker {
  public:
   Checker(const World& w, const Scenario& s) : world_(w), scenario_(s), graph_(w) {
@@ -178,7 +162,7 @@ class Checker {
         std::string best;
         std::size_t best_d = 3;
         for (NodeId n : graph_.sorted_nodes()) {
-          const std::size_t dist = distance(ks(n).ref.name, d.ref.name);
+          const std::size_t dist = edit_distance(ks(n).ref.name, d.ref.name);
           if (dist < best_d) {
             best_d = dist;
             best = ks(n).ref.name;

@@ -4,7 +4,9 @@
 // reference in one run. Nothing here throws across a public API.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fluxsim {
@@ -58,6 +60,9 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> items_;
 };
+
+/// Levenshtein distance between two strings: how "did you mean 'concurrent'?" hints pick a suggestion.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// Thrown only for broken invariants inside fluxsim ("this is a bug in fluxsim"); the CLI maps it to
 /// exit code 3. Input problems are Diagnostics, never this.

@@ -46,16 +46,7 @@ void write_monte_carlo_json(const MonteCarloReport& report, std::ostream& os) {
   }
   doc["kustomizations"] = std::move(ks);
   Json workers = Json::array();
-  for (const PoolStats& p : mc.workers) {
-    Json w;
-    w["pool"] = p.pool;
-    w["workers"] = p.workers;
-    w["utilisation"] = stats_json(p.utilisation, 4);
-    w["saturatedMs"] = stats_ms_json(p.saturated_ms);
-    if (p.longest_wait_ms) w["longestWaitMs"] = stats_ms_json(p.longest_wait_ms);
-    if (p.max_queue_depth) w["maxQueueDepth"] = stats_json(p.max_queue_depth, 3);
-    workers.push_back(std::move(w));
-  }
+  for (const PoolStats& p : mc.workers) workers.push_back(pool_json(p));
   doc["workers"] = std::move(workers);
   Json expectations = Json::array();
   for (const ExpectationStats& e : mc.expectations) {

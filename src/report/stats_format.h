@@ -43,6 +43,18 @@ inline Json stats_json(const std::optional<Stats>& s, int decimals) {
               {"max", rounded(s->max, decimals)}, {"mean", rounded(s->mean, decimals)}};
 }
 
+/// One worker pool's statistics over the runs, as the Monte Carlo and sweep JSON reports print it.
+inline Json pool_json(const PoolStats& p) {
+  Json w;
+  w["pool"] = p.pool;
+  w["workers"] = p.workers;
+  w["utilisation"] = stats_json(p.utilisation, 4);
+  w["saturatedMs"] = stats_ms_json(p.saturated_ms);
+  if (p.longest_wait_ms) w["longestWaitMs"] = stats_ms_json(p.longest_wait_ms);
+  if (p.max_queue_depth) w["maxQueueDepth"] = stats_json(p.max_queue_depth, 3);
+  return w;
+}
+
 /// A time in milliseconds as a Go duration ("1m30.5s").
 inline std::string dur(double ms) { return format_duration(Duration{whole_ms(ms)}); }
 

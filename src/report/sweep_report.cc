@@ -85,16 +85,7 @@ void write_sweep_json(const SweepReport& report, std::ostream& os) {
     r["readyProbability"] = mc.ready_probability;
     r["timeToReadyMs"] = stats_ms_json(mc.time_to_ready_ms);
     Json workers = Json::array();
-    for (const PoolStats& p : mc.workers) {
-      Json w;
-      w["pool"] = p.pool;
-      w["workers"] = p.workers;
-      w["utilisation"] = stats_json(p.utilisation, 4);
-      w["saturatedMs"] = stats_ms_json(p.saturated_ms);
-      if (p.longest_wait_ms) w["longestWaitMs"] = stats_ms_json(p.longest_wait_ms);
-      if (p.max_queue_depth) w["maxQueueDepth"] = stats_json(p.max_queue_depth, 3);
-      workers.push_back(std::move(w));
-    }
+    for (const PoolStats& p : mc.workers) workers.push_back(pool_json(p));
     r["workers"] = std::move(workers);
     Json expectations = Json::array();
     for (const ExpectationStats& e : mc.expectations)
