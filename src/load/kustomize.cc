@@ -100,10 +100,16 @@ std::vector<std::size_t> matching_any_id(const std::vector<KObject>& ra, const s
   return out;
 }
 
-void append_all(std::vector<KObject>& ra, std::vector<KObject>&& add, const SourceLocation& where) {
-  std::unordered_set<std::string> ids;
-  ids.reserve(ra.size() + add.size());
-  for (const KObject& o : ra) ids.insert(id_key(o, false));
+/// Appends `add` to `ra`, rejecting an id already there. `known`, when given, holds the ids of `ra`
+/// already and is kept up to date, so a kustomization listing n resources costs O(n), not O(n²).
+void append_all(std::vector<KObject>& ra, std::vector<KObject>&& add, const SourceLocation& where,
+                std::unordered_set<std::string>* known = nullptr) {
+  std::unordered_set<std::string> local;
+  std::unordered_set<std::string>& ids = known ? *known : local;
+  if (!known) {
+    ids.reserve(ra.size() + add.size());
+    for (const KObject& o : ra) ids.insert(id_key(o, false));
+  }
   for (KObject& o : add) {
     if (!ids.insert(id_key(o, false)).second)
       fail("may not add resource with an already registered id: " + id_string(o), o.origin.known() ? o.origin : where);
@@ -389,9 +395,13 @@ class Build {
     std::vector<std::string> resources = string_list(s.get("resources"), "resources", k.at(s.get("resources")));
     for (const std::string& b : string_list(s.get("bases"), "bases", k.at(s.get("bases")))) resources.push_back(b);
     const Node* res_node = s.get("resources");
+    // While resources accumulate, ra only grows through append_all: one id set serves the whole loop.
+    std::unordered_set<std::string> ids;
+    ids.reserve(ra.size() + resources.size());
+    for (const KObject& o : ra) ids.insert(id_key(o, false));
     for (std::size_t i = 0; i < resources.size(); ++i) {
       const Node* at = res_node && i < res_node->items.size() ? &res_node->items[i] : res_node;
-      accumulate_resource(k, resources[i], at, ra, depth);
+      accumulate_resource(k, resources[i], at, ra, depth, ids);
     }
     if (extra) {
       std::vector<KObject> copy = *extra;
@@ -426,7 +436,8 @@ class Build {
     stack_.push_back(dir);
   }
 
-  void accumulate_resource(const KFile& k, const std::string& rel, const Node* at, std::vector<KObject>& ra, int depth) {
+  void accumulate_resource(const KFile& k, const std::string& rel, const Node* at, std::vector<KObject>& ra, int depth,
+                           std::unordered_set<std::string>& ids) {
     if (is_remote(rel)) {
       warnings_.push_back(Diagnostic{Severity::Warning, k.at(at), {},
                                      "remote resource '" + rel + "' is external: not fetched, its objects are unknown", {}});
@@ -437,7 +448,7 @@ class Build {
     FileSource::Type t = files_.type(path);
     if (t == FileSource::Type::File) {
       check_restriction(k, path, at);
-      append_all(ra, read_objects(path, k.at(at)), k.at(at));
+      append_all(ra, read_objects(path, k.at(at)), k.at(at), &ids);
       return;
     }
     if (t == FileSource::Type::Directory) {
@@ -451,7 +462,7 @@ class Build {
       std::vector<KObject> sub_ra;
       accumulate(*sub, sub_ra, depth + 1, nullptr);
       stack_.pop_back();
-      append_all(ra, std::move(sub_ra), k.at(at));
+      append_all(ra, std::move(sub_ra), k.at(at), &ids);
       return;
     }
     fail("accumulating resources: '" + display_path(path) + "': no such file or directory (from '" +
