@@ -11,15 +11,9 @@
 using namespace fluxsim;
 using namespace std::chrono_literals;
 using fluxsim::test::WorldBuilder;
+using fluxsim::test::quiet_scenario;
 
 namespace {
-
-Scenario quiet_scenario() {
-  Scenario s;
-  s.controllers.kustomize.interval_jitter_percent = 0;
-  s.horizon = 1h;
-  return s;
-}
 
 std::int64_t hr_ready_ms(const RunResult& r, const World& w, std::string_view name) {
   for (std::size_t i = 0; i < w.helm_releases.size(); ++i)

@@ -16,15 +16,9 @@
 using namespace fluxsim;
 using namespace std::chrono_literals;
 using fluxsim::test::WorldBuilder;
+using fluxsim::test::quiet_scenario;
 
 namespace {
-
-Scenario quiet_scenario() {
-  Scenario s;
-  s.controllers.kustomize.interval_jitter_percent = 0;
-  s.horizon = 1h;
-  return s;
-}
 
 std::string chain(const World& w, const CriticalPath& cp) {
   std::string out;
@@ -75,13 +69,7 @@ TEST_CASE("the phases of one Kustomization are contiguous spans from its creatio
 }
 
 TEST_CASE("parallel phases: which apply attempts actually overlapped") {
-  WorldBuilder b;
-  for (const char* n : {"a", "b", "c"}) {
-    b.kustomization(n).wait = true;
-    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
-  }
-  b.depends_on("b", "a");
-  b.depends_on("c", "b");
+  WorldBuilder b = test::chain_of_three();
   b.kustomization("free").wait = true;  // no dependsOn: overlaps a
   b.object("free", "apps/v1", "Deployment", "default", "free-app");
   const World& w = b.world();
@@ -106,13 +94,7 @@ TEST_CASE("parallel phases: which apply attempts actually overlapped") {
 }
 
 TEST_CASE("critical path of the dependsOn chain of three: root, a, then each dependency poll") {
-  WorldBuilder b;
-  for (const char* n : {"a", "b", "c"}) {
-    b.kustomization(n).wait = true;
-    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
-  }
-  b.depends_on("b", "a");
-  b.depends_on("c", "b");
+  WorldBuilder b = test::chain_of_three();
   const World& w = b.world();
   RunResult r = simulate(w, quiet_scenario());
   CriticalPath cp = critical_path(w, quiet_scenario(), r);

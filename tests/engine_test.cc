@@ -14,6 +14,7 @@
 using namespace fluxsim;
 using namespace std::chrono_literals;
 using fluxsim::test::WorldBuilder;
+using fluxsim::test::quiet_scenario;
 
 namespace {
 
@@ -44,23 +45,10 @@ std::string passes_of(const RunResult& r, const World& w, std::string_view name)
   return out;
 }
 
-Scenario quiet_scenario() {
-  Scenario s;
-  s.controllers.kustomize.interval_jitter_percent = 0;  // interval re-runs at exactly the interval
-  s.horizon = 1h;
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("a dependsOn chain of three costs a 30s poll per edge") {
-  WorldBuilder b;
-  for (const char* n : {"a", "b", "c"}) {
-    b.kustomization(n).wait = true;
-    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
-  }
-  b.depends_on("b", "a");
-  b.depends_on("c", "b");
+  WorldBuilder b = test::chain_of_three();
   const World& w = b.world();
   RunResult r = simulate(w, quiet_scenario());
 

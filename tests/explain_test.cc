@@ -12,16 +12,9 @@
 using namespace fluxsim;
 using namespace std::chrono_literals;
 using fluxsim::test::WorldBuilder;
+using fluxsim::test::quiet_scenario;
 
 namespace {
-
-Scenario quiet_scenario(const char* name) {
-  Scenario s;
-  s.name = name;
-  s.controllers.kustomize.interval_jitter_percent = 0;
-  s.horizon = 1h;
-  return s;
-}
 
 std::vector<std::string> story_lines(const World& w, const Scenario& s) {
   RunResult r = simulate(w, s);
@@ -52,13 +45,7 @@ bool contains(const std::vector<std::string>& lines, const std::string& text) {
 }  // namespace
 
 TEST_CASE("explain tells the dependsOn chain of three as a story of polls") {
-  WorldBuilder b;
-  for (const char* n : {"a", "b", "c"}) {
-    b.kustomization(n).wait = true;
-    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
-  }
-  b.depends_on("b", "a");
-  b.depends_on("c", "b");
+  WorldBuilder b = test::chain_of_three();
   const auto lines = story_lines(b.world(), quiet_scenario("chain"));
   const auto story = steps(lines);
   REQUIRE(story.size() > 10);

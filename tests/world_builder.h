@@ -108,4 +108,27 @@ class WorldBuilder {
   World world_;
 };
 
+/// The scenario the hand-computed timelines assume: Flux's defaults, no interval jitter (re-runs at
+/// exactly the interval), a one-hour horizon.
+inline Scenario quiet_scenario(std::string name = {}) {
+  Scenario s;
+  s.name = std::move(name);
+  s.controllers.kustomize.interval_jitter_percent = 0;
+  s.horizon = std::chrono::hours(1);
+  return s;
+}
+
+/// The dependsOn chain of three the timeline tests share: a, b, c, each `wait: true` on one Deployment
+/// (`<name>-app`), b dependsOn a, c dependsOn b, all applied by the root.
+inline WorldBuilder chain_of_three() {
+  WorldBuilder b;
+  for (const char* n : {"a", "b", "c"}) {
+    b.kustomization(n).wait = true;
+    b.object(n, "apps/v1", "Deployment", "default", std::string(n) + "-app");
+  }
+  b.depends_on("b", "a");
+  b.depends_on("c", "b");
+  return b;
+}
+
 }  // namespace fluxsim::test
