@@ -4,16 +4,12 @@
 // thread count, the speed-up (target >= 1.8x from 1 to 2 threads) and the 2-thread wall time (target
 // < 10 s for 1,000 runs of 1,000 Kustomizations on 2 cores); checks that both reports are identical.
 //
-//   montecarlo_bench [--kustomizations N] [--runs R] [--objects-per-kustomization M] [--seed S] [--reps K]
+//   montecarlo_bench [REPO] [--kustomizations N] [--runs R] [--objects-per-kustomization M] [--seed S] [--reps K]
 //
 // Each thread count is timed K times (default 3, alternating) and the best is reported.
 //
-// The world is built in code in the shape of bench/gen_repo.py (so the bench does not depend on the
-// repository loader): the root applies three phase Kustomizations (infrastructure -> platform -> apps,
-// chained by dependsOn); each phase applies components of one `<c>-base` (wait: true, sometimes
-// dependsOn the previous component's base) and 1-5 `<c>-<feature>` Kustomizations (dependsOn the base,
-// now and then the previous feature; half wait, some health-check two workloads), M objects each.
-#include <optional>
+// Without a repository directory the world is built in code (bench/synthetic_world.h, the shape of
+// bench/gen_repo.py), so the bench does not depend on the repository loader.
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +21,7 @@
 #include "fluxsim/load.h"
 #include "fluxsim/monte_carlo.h"
 #include "fluxsim/random.h"
+#include "synthetic_world.h"
 
 namespace fb = fluxsim::bench;
 using namespace fluxsim;
@@ -40,162 +37,6 @@ double cpu_seconds() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
-constexpr const char* kFeatureWords[] = {"config", "rbac",     "monitoring", "ingress", "backup",  "policies",
-                                         "dashboards", "alerts", "tasks",   "triggers", "workers", "jobs",
-                                         "storage", "network",  "secrets",  "tenants",  "gateway", "cache"};
-
-class Generator {
- public:
-  Generator(int kustomizations, int objects, std::uint64_t seed) : objects_(objects), rng_(Rng::stream(seed, 0, "bench-world")) {
-    Kustomization root = flux_kustomization("flux-system", "./clusters/production", std::chrono::minutes(10));
-    world_.kustomizations.push_back(root);
-    Source src;
-    src.ref = {std::string(kSourceGroup), "GitRepository", "flux-system", "flux-system"};
-    src.api_version = "source.toolkit.fluxcd.io/v1";
-    src.directory = ".";
-    src.exists_at_start = true;
-    world_.sources.push_back(src);
-    build(kustomizations);
-  }
-  const World& world() const { return world_; }
-
- private:
-  struct Component {
-    std::string name;
-    std::vector<std::string> features;
-    bool crds = false;
-    std::string depends_on;
-    std::size_t phase = 0;
-  };
-
-  double uniform() { return rng_.uniform01(); }
-  int between(int lo, int hi) { return lo + static_cast<int>(uniform() * (hi - lo + 1)); }
-  bool chance(double p) { return uniform() < p; }
-
-  static Kustomization flux_kustomization(const std::string& name, const std::string& path, Duration interval) {
-    Kustomization k;
-    k.ref = {std::string(kKustomizeGroup), "Kustomization", "flux-system", name};
-    k.api_version = "kustomize.toolkit.fluxcd.io/v1";
-    k.source_ref = {"GitRepository", "flux-system", "flux-system", {}, false};
-    k.path = path;
-    k.interval = interval;
-    k.retry_interval = std::chrono::minutes(1);
-    k.prune = true;
-    return k;
-  }
-
-  static Resource resource(const std::string& api_version, const std::string& kind, const std::string& ns, const std::string& name) {
-    Resource r;
-    r.ref = {std::string(group_of(api_version)), kind, ns, name};
-    r.api_version = api_version;
-    return r;
-  }
-
-  /// Adds Kustomization `k`, applied by `parent` (an index), and returns its index.
-  std::size_t add(Kustomization k, std::size_t parent) {
-    k.parent = world_.kustomizations[parent].ref;
-    world_.kustomizations[parent].objects.push_back(resource("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", k.ref.name));
-    world_.kustomizations.push_back(std::move(k));
-    return world_.kustomizations.size() - 1;
-  }
-
-  void base_objects(Kustomization& k, const Component& c) {
-    const std::string ns = c.name;
-    std::vector<Resource> plan = {resource("v1", "Namespace", "", ns)};
-    if (c.crds) {
-      Resource crd = resource("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "clusters." + c.name + ".example.com");
-      crd.defines_kind = c.name + ".example.com/Cluster";
-      plan.push_back(crd);
-    }
-    plan.push_back(resource("v1", "ServiceAccount", ns, c.name + "-operator"));
-    plan.push_back(resource("apps/v1", "Deployment", ns, c.name + "-operator"));
-    plan.push_back(resource("v1", "Service", ns, c.name + "-operator"));
-    for (int i = 0; static_cast<int>(plan.size()) < objects_; ++i)
-      plan.push_back(resource("v1", "ConfigMap", ns, fmt::format("{}-settings-{}", c.name, i)));
-    if (plan.size() > static_cast<std::size_t>(objects_)) plan.resize(static_cast<std::size_t>(objects_));
-    k.objects = std::move(plan);
-  }
-
-  /// Feature objects with gen_repo.py's mix; returns the workloads (for health checks).
-  std::vector<ObjectRef> feature_objects(Kustomization& k, const Component& c, const std::string& feature) {
-    std::vector<ObjectRef> workloads;
-    for (int i = 0; i < objects_; ++i) {
-      const std::string name = fmt::format("{}-{}-{}", c.name, feature, i);
-      const double x = uniform() * 96;  // ConfigMap 30, ServiceAccount 12, Service 15, Deployment 18, CR 17, StatefulSet 2, Job 2
-      if (x < 30 || (x >= 75 && x < 92 && !c.crds)) k.objects.push_back(resource("v1", "ConfigMap", c.name, name));
-      else if (x < 42) k.objects.push_back(resource("v1", "ServiceAccount", c.name, name));
-      else if (x < 57) k.objects.push_back(resource("v1", "Service", c.name, name));
-      else if (x < 75) {
-        k.objects.push_back(resource("apps/v1", "Deployment", c.name, name));
-        workloads.push_back(k.objects.back().ref);
-      } else if (x < 92) k.objects.push_back(resource(c.name + ".example.com/v1", "Cluster", c.name, name));
-      else if (x < 94) {
-        k.objects.push_back(resource("apps/v1", "StatefulSet", c.name, name));
-        workloads.push_back(k.objects.back().ref);
-      } else k.objects.push_back(resource("batch/v1", "Job", c.name, name));
-    }
-    return workloads;
-  }
-
-  void build(int n) {
-    // Components: the Kustomizations minus the three phases, as 1 base + 1..5 features each.
-    std::vector<Component> components;
-    int budget = n - 3;
-    while (budget > 0) {
-      Component c;
-      c.name = fmt::format("c{:04}", components.size());
-      const int reserve = std::max(0, 3 - static_cast<int>(components.size()) - 1);
-      const int features = std::max(0, std::min(between(1, 5), budget - 1 - reserve));
-      for (int f = 0; f < features; ++f) c.features.push_back(fmt::format("{}{}", kFeatureWords[f * 5 % 18], f));
-      c.crds = chance(0.5);
-      if (!components.empty() && chance(0.3)) c.depends_on = components.back().name + "-base";
-      budget -= 1 + features;
-      components.push_back(std::move(c));
-    }
-    const double shares[] = {0.4, 0.2, 0.4};
-    std::size_t start = 0;
-    for (std::size_t p = 0; p < 3; ++p) {
-      const std::size_t share = std::max<std::size_t>(1, static_cast<std::size_t>(shares[p] * static_cast<double>(components.size()) + 0.5));
-      const std::size_t end = p == 2 ? components.size() : std::min(components.size(), start + share);
-      for (std::size_t i = start; i < end; ++i) components[i].phase = p;
-      start = end;
-    }
-    const char* phases[] = {"infrastructure", "platform", "apps"};
-    std::size_t phase_index[3];
-    for (std::size_t p = 0; p < 3; ++p) {
-      Kustomization k = flux_kustomization(phases[p], fmt::format("./{}/production", phases[p]), std::chrono::minutes(10));
-      k.timeout = std::chrono::minutes(10);
-      if (p > 0) k.depends_on.push_back({"Kustomization", "flux-system", phases[p - 1], {}, false});
-      phase_index[p] = add(std::move(k), 0);
-    }
-    const Duration intervals[] = {std::chrono::minutes(10), std::chrono::minutes(30), std::chrono::hours(1)};
-    for (const Component& c : components) {
-      Kustomization base = flux_kustomization(c.name + "-base", fmt::format("./{}/{}/base", phases[c.phase], c.name), std::chrono::hours(1));
-      base.wait = true;
-      base.timeout = std::chrono::minutes(5);
-      if (!c.depends_on.empty()) base.depends_on.push_back({"Kustomization", "flux-system", c.depends_on, {}, false});
-      base_objects(base, c);
-      add(std::move(base), phase_index[c.phase]);
-      for (std::size_t j = 0; j < c.features.size(); ++j) {
-        const std::string& feature = c.features[j];
-        Kustomization k = flux_kustomization(c.name + "-" + feature, fmt::format("./{}/{}/{}", phases[c.phase], c.name, feature),
-                                             intervals[between(0, 2)]);
-        k.timeout = std::chrono::minutes(5);
-        k.depends_on.push_back({"Kustomization", "flux-system", c.name + "-base", {}, false});
-        if (j > 0 && chance(0.15)) k.depends_on.push_back({"Kustomization", "flux-system", c.name + "-" + c.features[j - 1], {}, false});
-        std::vector<ObjectRef> workloads = feature_objects(k, c, feature);
-        k.wait = chance(0.5);
-        if (!k.wait && !workloads.empty() && chance(0.5))
-          for (std::size_t w = 0; w < workloads.size() && w < 2; ++w) k.health_checks.push_back(workloads[w]);
-        add(std::move(k), phase_index[c.phase]);
-      }
-    }
-  }
-
-  int objects_;
-  Rng rng_;
-  World world_;
-};
 
 std::string report_of(const World& world, const Scenario& scenario, const MonteCarloResult& mc) {
   std::ostringstream out;
@@ -223,20 +64,19 @@ int main(int argc, char** argv) {
   fb::Stopwatch build_clock;
   // A repository directory is loaded once (as `fluxsim run REPO --runs N` does); without one the world
   // is built in code.
-  std::optional<Generator> gen;
-  World loaded;
+  World world_storage;
   if (!args.positional().empty()) {
     WorldLoad load = load_world(default_scenario_for_repo(args.positional()[0]));
     if (load.diagnostics.has_errors()) {
       fmt::print(stderr, "montecarlo_bench: {}\n", to_string(*load.diagnostics.first_error()));
       return 2;
     }
-    loaded = std::move(load.world);
+    world_storage = std::move(load.world);
     report.row("repository", args.positional()[0]);
   } else {
-    gen.emplace(kustomizations, objects, static_cast<std::uint64_t>(seed));
+    world_storage = fb::synthetic_world(kustomizations, objects, static_cast<std::uint64_t>(seed));
   }
-  const World& world = gen ? gen->world() : loaded;
+  const World& world = world_storage;
   Scenario scenario;
   scenario.name = "montecarlo-bench";
   scenario.seed = static_cast<std::uint64_t>(seed);
