@@ -171,6 +171,12 @@ void emit(const std::string& text, const std::string& path, Io io) {
     std::remove(tmp.c_str());
     throw BadInput(fmt::format("{}: cannot write: {}", path, ec.message()));
   }
+  // Say what was written: with stdout left empty, this is the only sign the command did something.
+  const std::size_t bytes = text.size();
+  const std::string size = bytes < 1000      ? fmt::format("{} B", bytes)
+                           : bytes < 1000000 ? fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3)
+                                             : fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+  io.err << fmt::format("fluxsim: wrote {} ({})\n", path, size);
 }
 
 struct Command {
@@ -676,11 +682,20 @@ const std::vector<Command>& commands() {
 std::string main_help() {
   std::string text = fmt::format(
       "fluxsim {} — an offline, apply-time orchestration simulator for Flux CD\n\n"
-      "usage: fluxsim COMMAND [options]     (fluxsim COMMAND --help for a command's options)\n\ncommands:\n",
+      "usage: fluxsim COMMAND [options]     (fluxsim help COMMAND, or fluxsim COMMAND --help, for a command's options)\n"
+      "       fluxsim --version\n\ncommands:\n",
       kVersion);
   for (const Command& c : commands()) text += fmt::format("  {:<9} {}\n", c.name, c.summary);
-  text += "\nA SCENARIO is a fluxsim/v1alpha1 Scenario file; a REPO is a Git checkout of Flux manifests.\n";
+  text +=
+      "\nA SCENARIO is a fluxsim/v1alpha1 Scenario file; a REPO is a Git checkout of Flux manifests.\n"
+      "Exit codes: 0 ok; 1 an expectation, a check or --max-slowdown failed; 2 bad input; 3 internal error.\n";
   return text;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const Command& c : commands())
+    if (name == c.name) return &c;
+  return nullptr;
 }
 
 }  // namespace
@@ -689,16 +704,26 @@ ExitCode run_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
   Io io{out, err};
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   try {
-    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    if (args.empty()) {
+      // No command: the usage is the error message, so it goes to stderr (stdout stays empty on exit 2).
+      err << main_help();
+      return ExitCode::BadInput;
+    }
+    if (args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
       out << main_help();
-      return args.empty() ? ExitCode::BadInput : ExitCode::Ok;
+      return ExitCode::Ok;
+    }
+    if (args[0] == "help") {  // fluxsim help COMMAND: that command's --help
+      if (args.size() > 2) throw BadInput(fmt::format("help takes one COMMAND (got '{}' too)", args[2]));
+      const Command* c = find_command(args[1]);
+      if (!c) throw BadInput(fmt::format("help {}: unknown command (fluxsim --help lists them)", args[1]));
+      return c->handler({"--help"}, io);
     }
     if (args[0] == "--version" || args[0] == "version") {
       out << "fluxsim " << kVersion << '\n';
       return ExitCode::Ok;
     }
-    for (const Command& c : commands())
-      if (args[0] == c.name) return c.handler(std::vector<std::string>(args.begin() + 1, args.end()), io);
+    if (const Command* c = find_command(args[0])) return c->handler(std::vector<std::string>(args.begin() + 1, args.end()), io);
     throw BadInput(fmt::format("unknown command '{}' (fluxsim --help lists them)", args[0]));
   } catch (const BadInput& e) {
     err << "fluxsim: " << e.what() << '\n';

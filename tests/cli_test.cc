@@ -16,6 +16,7 @@
 
 #include "cli_runner.h"
 #include "fluxsim/cli.h"
+#include "fluxsim/version.h"
 
 using namespace fluxsim;
 namespace fs = std::filesystem;
@@ -131,10 +132,13 @@ TEST_CASE("--out writes the report whole, and nothing when the input is bad") {
   text << in.rdbuf();
   CHECK(text.str().find("\"fluxsimVersion\"") != std::string::npos);
   CHECK(text.str().back() == '\n');
+  // One line on stderr says what was written and how big it is.
+  CHECK(o.err == fmt::format("fluxsim: wrote {} ({:.1f} kB)\n", target, static_cast<double>(text.str().size()) / 1e3));
   const std::string untouched = s.path("never.json");
   o = cli({"run", s.path("repo"), "--entry", "clusters/nope", "--out", untouched});
   CHECK(o.code == ExitCode::BadInput);
   CHECK_FALSE(fs::exists(untouched));
+  CHECK(o.err.find("wrote") == std::string::npos);
 }
 
 TEST_CASE("the same scenario and seed give byte-identical reports") {
@@ -147,4 +151,30 @@ TEST_CASE("the same scenario and seed give byte-identical reports") {
   CHECK(a.out == b.out);
   Outcome c = cli({"run", f, "-o", "json", "--seed", "43"});
   CHECK(c.out != a.out);
+}
+
+TEST_CASE("fluxsim help COMMAND prints that command's help; --version its version; no command is bad input") {
+  for (const char* command : {"run", "tree", "graph", "check", "explain", "diff"}) {
+    CAPTURE(command);
+    Outcome help = cli({"help", command}), flag = cli({command, "--help"});
+    CHECK(help.code == ExitCode::Ok);
+    CHECK(help.out == flag.out);
+    CHECK(help.out.rfind(fmt::format("usage: fluxsim {} ", command), 0) == 0);
+  }
+  CHECK(cli({"help"}).out == cli({"--help"}).out);
+  CHECK(cli({"help"}).out.find("commands:") != std::string::npos);
+  Outcome unknown = cli({"help", "deploy"});
+  CHECK(unknown.code == ExitCode::BadInput);
+  CHECK(unknown.out.empty());
+  CHECK(unknown.err == "fluxsim: help deploy: unknown command (fluxsim --help lists them)\n");
+
+  Outcome version = cli({"--version"});
+  CHECK(version.code == ExitCode::Ok);
+  CHECK(version.out == fmt::format("fluxsim {}\n", kVersion));
+  CHECK(cli({"version"}).out == version.out);
+
+  Outcome none = cli({});
+  CHECK(none.code == ExitCode::BadInput);
+  CHECK(none.out.empty());  // exit 2 leaves stdout empty; the usage goes to stderr
+  CHECK(none.err.find("usage: fluxsim COMMAND") != std::string::npos);
 }

@@ -281,7 +281,7 @@ TEST_CASE("random worlds with rings: waves respect every edge outside a ring") {
     std::vector<std::string> all{"flux-system"};
     const int n = 2 + static_cast<int>(rng.next() % 25);
     for (int i = 0; i < n; ++i) {
-      std::string name = "k" + std::to_string(i);
+      std::string name = std::string("k") + std::to_string(i);
       b.kustomization(name, all[rng.next() % all.size()]);
       all.push_back(name);
     }

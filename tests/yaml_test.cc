@@ -101,7 +101,7 @@ TEST_CASE("a duplicate key is an error naming both lines, as in Go's yaml.v3") {
 
 TEST_CASE("duplicate detection also works in large maps") {
   std::string text;
-  for (int i = 0; i < 40; ++i) text += "k" + std::to_string(i) + ": v\n";
+  for (int i = 0; i < 40; ++i) text += std::string("k") + std::to_string(i) + ": v\n";
   text += "k7: again\n";
   auto p = parse_yaml(text);
   REQUIRE(p.error);
