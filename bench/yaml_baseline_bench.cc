@@ -1,20 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-// The baseline every load ratio is measured against: read every .yaml/.yml file under a directory and
-// parse each with YAML::LoadAll, bare yaml-cpp, nothing else. Best of K repetitions.
+// The parse floors load ratios are measured against: read every .yaml/.yml file under a directory and
+// parse each with a bare parser, nothing else. Best of K repetitions.
 //
-//   yaml_baseline_bench DIR [--reps K] [--keep]
+//   yaml_baseline_bench DIR [--reps K] [--keep] [--parser libyaml|yaml-cpp]
 //
-// --keep holds every parsed document until the end of a repetition (what a loader that keeps all
-// documents alive would cost in memory); by default each file's documents are dropped once parsed.
+// --parser libyaml (the default) runs libyaml's event parser and builds nothing: the floor fluxsim's
+// loader (libyaml events into its own tree) is compared to. --parser yaml-cpp is YAML::LoadAll, the
+// library fluxsim used before 0.2; it exists only when libyaml-cpp-dev was installed at build time
+// (an optional, bench-only baseline). --keep (yaml-cpp) holds every parsed document until the end of
+// a repetition: what keeping yaml-cpp trees alive costs in memory.
 // The directory walk is done once, outside the timed region; reading and parsing are timed.
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#if FLUXSIM_HAVE_YAML_CPP
 #include <yaml-cpp/yaml.h>
+#endif
 
 #include "bench_util.h"
+#include "fluxsim/load.h"
 
 namespace fb = fluxsim::bench;
 
@@ -28,10 +34,14 @@ struct Pass {
   std::string first_error;
 };
 
-Pass parse_all(const std::vector<fb::YamlFile>& files, bool keep) {
+Pass parse_all(const std::vector<fb::YamlFile>& files, bool keep, bool yaml_cpp) {
   Pass pass;
+#if FLUXSIM_HAVE_YAML_CPP
   std::vector<std::vector<YAML::Node>> kept;
   if (keep) kept.reserve(files.size());
+#else
+  (void)keep;
+#endif
   for (const auto& f : files) {
     fb::Stopwatch read_clock;
     std::optional<std::string> text = fb::read_file(f.path);
@@ -40,6 +50,13 @@ Pass parse_all(const std::vector<fb::YamlFile>& files, bool keep) {
       ++pass.unreadable;
       continue;
     }
+    if (!yaml_cpp) {
+      long documents = fluxsim::libyaml_parse_documents(*text);
+      if (documents < 0 && pass.errors++ == 0) pass.first_error = f.path.string();
+      if (documents > 0) pass.documents += static_cast<std::size_t>(documents);
+      continue;
+    }
+#if FLUXSIM_HAVE_YAML_CPP
     try {
       std::vector<YAML::Node> docs = YAML::LoadAll(*text);
       pass.documents += docs.size();
@@ -47,6 +64,7 @@ Pass parse_all(const std::vector<fb::YamlFile>& files, bool keep) {
     } catch (const YAML::Exception& e) {
       if (pass.errors++ == 0) pass.first_error = fmt::format("{}: {}", f.path.string(), e.what());
     }
+#endif
   }
   return pass;
 }
@@ -57,10 +75,19 @@ int main(int argc, char** argv) {
   fb::Args args(argc, argv, {"keep"});
   int reps = args.get_int("reps", 3);
   bool keep = args.has("keep");
-  if (!args.error().empty() || args.positional().size() != 1) {
-    std::fprintf(stderr, "usage: yaml_baseline_bench DIR [--reps K] [--keep]\n%s\n", args.error().c_str());
+  const std::string parser = args.get("parser", keep ? "yaml-cpp" : "libyaml");
+  if (!args.error().empty() || args.positional().size() != 1 || (parser != "libyaml" && parser != "yaml-cpp")) {
+    std::fprintf(stderr, "usage: yaml_baseline_bench DIR [--reps K] [--keep] [--parser libyaml|yaml-cpp]\n%s\n",
+                 args.error().c_str());
     return 2;
   }
+  const bool yaml_cpp = parser == "yaml-cpp";
+#if !FLUXSIM_HAVE_YAML_CPP
+  if (yaml_cpp) {
+    std::fprintf(stderr, "yaml_baseline_bench: built without yaml-cpp (install libyaml-cpp-dev and rebuild)\n");
+    return 3;
+  }
+#endif
   const std::string dir = args.positional()[0];
 
   fb::Stopwatch walk_clock;
@@ -76,13 +103,15 @@ int main(int argc, char** argv) {
   Pass pass;
   double best_read = 0;
   std::vector<double> seconds = fb::time_reps(reps, [&] {
-    pass = parse_all(files, keep);
+    pass = parse_all(files, keep, yaml_cpp);
     if (best_read == 0 || pass.read_seconds < best_read) best_read = pass.read_seconds;
   });
   const double best = fb::best(seconds);
 
-  fb::Report report(keep ? "yaml_baseline_keep" : "yaml_baseline", keep ? "bare yaml-cpp YAML::LoadAll of every file, documents kept"
-                                          : "bare yaml-cpp YAML::LoadAll of every file");
+  const std::string id = !yaml_cpp ? "libyaml_baseline" : keep ? "yaml_baseline_keep" : "yaml_baseline";
+  fb::Report report(id, !yaml_cpp ? "bare libyaml event parse of every file, nothing built"
+                        : keep    ? "bare yaml-cpp YAML::LoadAll of every file, documents kept"
+                                  : "bare yaml-cpp YAML::LoadAll of every file");
   report.row("directory", dir);
   report.row("files", fmt::format("{} (walk {:.3f} s, untimed)", files.size(), walk_seconds));
   report.row("documents", fmt::format("{}", pass.documents));

@@ -43,7 +43,7 @@ TEST_CASE("the tree nests each Kustomization under its parent with source, path,
         "Kustomization/flux-system/flux-system  path=./c source=GitRepository/flux-system/flux-system objects=2 (Kustomization 2)\n"
         "├── Kustomization/flux-system/apps  path=./apps source=GitRepository/flux-system/flux-system "
         "dependsOn=[flux-system/infra] objects=0  [BuildFailed: kustomize build failed: accumulating resources from "
-        "'apps/broken.yaml': MalformedYAMLError: yaml: line 2: end of sequence flow not found]\n"
+        "'apps/broken.yaml': MalformedYAMLError: yaml: line 2: did not find expected node content]\n"
         "└── Kustomization/flux-system/infra  path=./infra source=GitRepository/flux-system/flux-system objects=1 (Namespace 1)\n");
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("with objects, the tree lists what each Kustomization applies, childre
         "Kustomization/flux-system/flux-system  path=./c source=GitRepository/flux-system/flux-system\n"
         "├── Kustomization/flux-system/apps  path=./apps source=GitRepository/flux-system/flux-system "
         "dependsOn=[flux-system/infra]  [BuildFailed: kustomize build failed: accumulating resources from "
-        "'apps/broken.yaml': MalformedYAMLError: yaml: line 2: end of sequence flow not found]\n"
+        "'apps/broken.yaml': MalformedYAMLError: yaml: line 2: did not find expected node content]\n"
         "└── Kustomization/flux-system/infra  path=./infra source=GitRepository/flux-system/flux-system\n"
         "    └── Namespace/web\n");
 }

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "load/document.h"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <istream>
-#include <map>
-#include <streambuf>
+#include <new>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace fluxsim::load {
@@ -142,128 +137,175 @@ bool operator==(const Node& a, const Node& b) {
       return a.value == b.value;
     case Node::Kind::Seq:
       return a.items == b.items;
-    case Node::Kind::Map:
+    case Node::Kind::Map: {
       if (a.fields.size() != b.fields.size()) return false;
+      // Same key order (the usual case): one pass. Otherwise an index of b's keys, not a scan per key.
+      bool same_order = true;
+      for (std::size_t i = 0; i < a.fields.size() && same_order; ++i) same_order = a.fields[i].key == b.fields[i].key;
+      if (same_order) {
+        for (std::size_t i = 0; i < a.fields.size(); ++i)
+          if (!(a.fields[i].value == b.fields[i].value)) return false;
+        return true;
+      }
+      std::unordered_map<std::string_view, const Node*> index;
+      index.reserve(b.fields.size());
+      for (const Field& f : b.fields) index.emplace(f.key, &f.value);
       for (const Field& f : a.fields) {
-        const Node* o = b.get(f.key);
-        if (!o || !(*o == f.value)) return false;
+        auto it = index.find(f.key);
+        if (it == index.end() || !(*it->second == f.value)) return false;
       }
       return true;
+    }
   }
   return false;
 }
 
 namespace {
 
-/// A read-only streambuf over text that is not copied.
-class ViewBuf : public std::streambuf {
- public:
-  explicit ViewBuf(std::string_view text) {
-    char* p = const_cast<char*>(text.data());
-    setg(p, p, p + text.size());
-  }
-};
-
 struct ParseAbort {
-  YAML::Mark mark;
+  int line = 0;  // 1-based
+  int column = 0;
   std::string message;
 };
 
-/// Builds Node trees from yaml-cpp events. Iterative (an explicit stack), so nesting depth costs
-/// heap, not C++ stack; the depth and node budget end hostile input early.
-class TreeBuilder : public YAML::EventHandler {
+int line_of(const yaml_mark_t& m) { return static_cast<int>(m.line) + 1; }
+int column_of(const yaml_mark_t& m) { return static_cast<int>(m.column) + 1; }
+
+std::string size_text(std::size_t bytes) {
+  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10)) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+/// Builds Node trees from libyaml's events. Iterative (an explicit stack), so nesting depth costs
+/// heap, not C++ stack; every limit is counted as events arrive, before the tree holds what it limits.
+class TreeBuilder {
  public:
   TreeBuilder(const ParseLimits& limits, std::vector<Node>& out) : limits_(limits), out_(out) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {
-    stack_.clear();
-    anchors_.clear();
-    have_root_ = false;
-  }
-  void OnDocumentEnd() override {
-    out_.push_back(have_root_ ? std::move(root_) : Node{});
-    root_ = Node{};
-    have_root_ = false;
-  }
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Node n;
-    place(n, mark);
-    finish(std::move(n), anchor, mark);
-  }
-
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end()) {
-      for (const Frame& f : stack_)
-        if (f.anchor == anchor) throw ParseAbort{mark, "recursive alias"};
-      throw ParseAbort{mark, "unknown alias"};
+  void event(const yaml_event_t& e) {
+    switch (e.type) {
+      case YAML_DOCUMENT_START_EVENT:
+        stack_.clear();
+        anchors_.clear();  // anchors do not cross document boundaries
+        have_root_ = false;
+        break;
+      case YAML_DOCUMENT_END_EVENT:
+        out_.push_back(have_root_ ? std::move(root_) : Node{});
+        root_ = Node{};
+        have_root_ = false;
+        break;
+      case YAML_ALIAS_EVENT:
+        alias(e);
+        break;
+      case YAML_SCALAR_EVENT:
+        scalar(e);
+        break;
+      case YAML_SEQUENCE_START_EVENT:
+        open(Node::Kind::Seq, e.start_mark, e.data.sequence_start.anchor,
+             e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE);
+        break;
+      case YAML_MAPPING_START_EVENT:
+        open(Node::Kind::Map, e.start_mark, e.data.mapping_start.anchor,
+             e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE);
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        close();
+        break;
+      default:
+        break;
     }
-    std::size_t n = it->second.size();
-    aliased_ += n;
-    if (aliased_ > limits_.max_alias_nodes)
-      throw ParseAbort{mark, "aliases expand to more than " + std::to_string(limits_.max_alias_nodes) +
-                                 " nodes (alias bomb?)"};
-    count(n, mark);
-    Node copy = it->second;
-    finish(std::move(copy), YAML::NullAnchor, mark, /*from_alias=*/true);
   }
-
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    Node n;
-    place(n, mark);
-    n.kind = Node::Kind::Scalar;
-    // "?" = plain (type resolved later), "!" = quoted or block; explicit !!str forces a string.
-    n.quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
-    n.value = value;
-    finish(std::move(n), anchor, mark);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    open(Node::Kind::Seq, mark, anchor);
-  }
-  void OnSequenceEnd() override { close(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    open(Node::Kind::Map, mark, anchor);
-  }
-  void OnMapEnd() override { close(); }
 
  private:
   struct Frame {
     Node node;
-    YAML::anchor_t anchor = YAML::NullAnchor;
-    YAML::Mark mark;
+    std::string anchor;
+    bool flow = false;
     bool has_key = false;
     Node key;
-    std::vector<Node> merges;  // values of `<<` keys, applied at the end of the map
-    std::unordered_set<std::string> seen;  // keys, once the map is large
+    std::vector<Node> merges;               // values of `<<` keys, applied at the end of the map
+    std::unordered_set<std::string> seen;   // keys, once the map is large
   };
 
-  static void place(Node& n, const YAML::Mark& mark) {
-    n.line = mark.line + 1;
-    n.column = mark.column + 1;
+  static void place(Node& n, const yaml_mark_t& mark) {
+    n.line = line_of(mark);
+    n.column = column_of(mark);
   }
 
-  void count(std::size_t n, const YAML::Mark& mark) {
+  void count(std::size_t n, const yaml_mark_t& mark) {
     nodes_ += n;
     if (nodes_ > limits_.max_nodes)
-      throw ParseAbort{mark, "document too large: more than " + std::to_string(limits_.max_nodes) +
-                                 " nodes after alias expansion (alias bomb?)"};
+      throw ParseAbort{line_of(mark), column_of(mark),
+                       "document too large: more than " + std::to_string(limits_.max_nodes) +
+                           " nodes after alias expansion (alias bomb?)"};
   }
 
-  void open(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+  void alias(const yaml_event_t& e) {
+    const std::string name(reinterpret_cast<const char*>(e.data.alias.anchor));
+    auto it = anchors_.find(name);
+    if (it == anchors_.end()) {
+      for (const Frame& f : stack_)
+        if (f.anchor == name) throw ParseAbort{line_of(e.start_mark), column_of(e.start_mark), "recursive alias"};
+      throw ParseAbort{line_of(e.start_mark), column_of(e.start_mark), "unknown alias \"" + name + "\""};
+    }
+    std::size_t n = it->second.size();
+    aliased_ += n;
+    if (aliased_ > limits_.max_alias_nodes)
+      throw ParseAbort{line_of(e.start_mark), column_of(e.start_mark),
+                       "aliases expand to more than " + std::to_string(limits_.max_alias_nodes) +
+                           " nodes (alias bomb?)"};
+    count(n, e.start_mark);
+    Node copy = it->second;
+    place(copy, e.start_mark);
+    finish(std::move(copy), nullptr, e.start_mark);
+  }
+
+  void scalar(const yaml_event_t& e) {
+    const auto& s = e.data.scalar;
+    if (s.length > limits_.max_scalar_bytes)
+      throw ParseAbort{line_of(e.start_mark), column_of(e.start_mark),
+                       "a string of " + size_text(s.length) + " is longer than the " +
+                           size_text(limits_.max_scalar_bytes) + " limit"};
+    count(1, e.start_mark);
+    Node n;
+    place(n, e.start_mark);
+    const char* tag = reinterpret_cast<const char*>(s.tag);
+    const std::string_view text(reinterpret_cast<const char*>(s.value), s.length);
+    const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE || s.style == YAML_ANY_SCALAR_STYLE;
+    if (!tag && plain && (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")) {
+      // An implicit empty value carries the mark of what follows it; Frame::add relocates it.
+      implicit_empty_ = text.empty() && e.start_mark.index == e.end_mark.index;
+      finish(std::move(n), s.anchor, e.start_mark);
+      implicit_empty_ = false;
+      return;
+    }
+    n.kind = Node::Kind::Scalar;
+    const std::string_view t = tag ? std::string_view(tag) : std::string_view();
+    n.tagged = tag && t != "!";
+    n.quoted = t == "!" || t == "tag:yaml.org,2002:str" || (!tag && !plain);
+    switch (s.style) {
+      case YAML_SINGLE_QUOTED_SCALAR_STYLE: n.style = Node::Style::SingleQuoted; break;
+      case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n.style = Node::Style::DoubleQuoted; break;
+      case YAML_LITERAL_SCALAR_STYLE: n.style = Node::Style::Literal; break;
+      case YAML_FOLDED_SCALAR_STYLE: n.style = Node::Style::Folded; break;
+      default: n.style = Node::Style::Plain; break;
+    }
+    n.value.assign(text);
+    finish(std::move(n), s.anchor, e.start_mark);
+  }
+
+  void open(Node::Kind kind, const yaml_mark_t& mark, const yaml_char_t* anchor, bool flow) {
     if (static_cast<int>(stack_.size()) >= limits_.max_depth)
-      throw ParseAbort{mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels"};
+      throw ParseAbort{line_of(mark), column_of(mark),
+                       "nested more than " + std::to_string(limits_.max_depth) + " levels deep"};
     count(1, mark);
     Frame f;
     f.node.kind = kind;
     place(f.node, mark);
-    f.anchor = anchor;
-    f.mark = mark;
+    if (anchor) f.anchor = reinterpret_cast<const char*>(anchor);
+    f.flow = flow;
     stack_.push_back(std::move(f));
   }
 
@@ -271,40 +313,49 @@ class TreeBuilder : public YAML::EventHandler {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
     if (f.node.is_map() && !f.merges.empty()) apply_merges(f);
-    finish(std::move(f.node), f.anchor, f.mark);
+    yaml_mark_t mark{};
+    mark.line = static_cast<std::size_t>(f.node.line - 1);
+    mark.column = static_cast<std::size_t>(f.node.column - 1);
+    if (f.anchor.empty()) {
+      finish(std::move(f.node), nullptr, mark);
+    } else {
+      anchors_[f.anchor] = f.node;  // a redefinition replaces the old one (Go's yaml.v3 accepts it)
+      finish(std::move(f.node), nullptr, mark);
+    }
   }
 
-  // YAML merge keys: explicit keys win; among merged maps the first listed wins.
+  // YAML merge keys: explicit keys win; among merged maps the first listed wins. Linear in the keys.
   void apply_merges(Frame& f) {
+    std::unordered_set<std::string_view> present;
+    present.reserve(f.node.fields.size());
+    for (const Field& fl : f.node.fields) present.insert(fl.key);
     std::vector<Field> merged;
+    const ParseAbort bad{f.node.line, f.node.column, "map merge requires map or sequence of maps as the value"};
     for (Node& m : f.merges) {
       std::vector<Node*> sources;
       if (m.is_map()) {
         sources.push_back(&m);
       } else if (m.is_seq()) {
         for (Node& i : m.items) {
-          if (!i.is_map()) throw ParseAbort{f.mark, "map merge requires map or sequence of maps as the value"};
+          if (!i.is_map()) throw bad;
           sources.push_back(&i);
         }
       } else {
-        throw ParseAbort{f.mark, "map merge requires map or sequence of maps as the value"};
+        throw bad;
       }
       for (Node* s : sources) {
         for (Field& fld : s->fields) {
-          if (f.node.get(fld.key)) continue;
-          bool dup = std::any_of(merged.begin(), merged.end(), [&](const Field& x) { return x.key == fld.key; });
-          if (!dup) merged.push_back(fld);
+          if (present.count(fld.key)) continue;
+          present.insert(fld.key);  // a view into the merged map, alive until this function returns
+          merged.push_back(fld);
         }
       }
     }
     for (Field& m : merged) f.node.fields.push_back(std::move(m));
   }
 
-  void finish(Node n, YAML::anchor_t anchor, const YAML::Mark& mark, bool from_alias = false) {
-    if (!from_alias) {
-      if (!n.is_map() && !n.is_seq()) count(1, mark);
-    }
-    if (anchor != YAML::NullAnchor) anchors_[anchor] = n;  // a redefinition replaces the old one
+  void finish(Node n, const yaml_char_t* anchor, const yaml_mark_t& mark) {
+    if (anchor) anchors_[reinterpret_cast<const char*>(anchor)] = n;  // a redefinition replaces the old one
     if (stack_.empty()) {
       root_ = std::move(n);
       have_root_ = true;
@@ -312,6 +363,8 @@ class TreeBuilder : public YAML::EventHandler {
     }
     Frame& top = stack_.back();
     if (top.node.is_seq()) {
+      // An empty block list item: libyaml marks it just after its `-`; point at the dash.
+      if (implicit_empty_ && !top.flow && n.column > 1) --n.column;
       top.node.items.push_back(std::move(n));
       return;
     }
@@ -324,63 +377,112 @@ class TreeBuilder : public YAML::EventHandler {
     Node key = std::move(top.key);
     std::string name;
     if (key.is_scalar()) {
-      name = key.value;
-    } else if (key.is_null()) {
-      name = "";
-    } else {
-      throw ParseAbort{mark, "complex (non-scalar) mapping keys are not supported"};
+      name = std::move(key.value);
+    } else if (!key.is_null()) {
+      throw ParseAbort{key.line, key.column, "complex (non-scalar) mapping keys are not supported"};
     }
-    if (key.is_scalar() && !key.quoted && name == "<<") {
+    if (implicit_empty_) {  // `key:` with nothing after it: the value is where the key is
+      n.line = key.line;
+      n.column = key.column;
+    }
+    if (key.is_scalar() && !key.quoted && !key.tagged && name == "<<") {
       top.merges.push_back(std::move(n));
       return;
     }
-    bool dup = false;
-    if (top.seen.empty() && top.node.fields.size() < 16) {
-      dup = top.node.get(name) != nullptr;
-    } else {
-      if (top.seen.empty())
-        for (const Field& fl : top.node.fields) top.seen.insert(fl.key);
-      dup = !top.seen.insert(name).second;
+    if (limits_.reject_duplicate_keys) {
+      bool dup = false;
+      if (top.seen.empty() && top.node.fields.size() < 16) {
+        dup = top.node.get(name) != nullptr;
+      } else {
+        if (top.seen.empty())
+          for (const Field& fl : top.node.fields) top.seen.insert(fl.key);
+        dup = !top.seen.insert(name).second;
+      }
+      if (dup) {
+        const Node* first = top.node.get(name);
+        int first_line = 0;
+        for (const Field& fl : top.node.fields)
+          if (&fl.value == first) first_line = fl.line;
+        throw ParseAbort{key.line, key.column,
+                         "mapping key \"" + name + "\" already defined at line " + std::to_string(first_line)};
+      }
     }
-    if (dup) {
-      const Node* first = top.node.get(name);
-      YAML::Mark at = mark;
-      at.line = key.line - 1;
-      at.column = key.column - 1;
-      throw ParseAbort{at, "mapping key \"" + name + "\" already defined at line " +
-                               std::to_string(first ? first->line : 0)};
-    }
-    top.node.fields.push_back(Field{std::move(name), std::move(n)});
+    (void)mark;
+    top.node.fields.push_back(Field{std::move(name), std::move(n), key.line, key.column});
   }
 
   const ParseLimits& limits_;
   std::vector<Node>& out_;
   std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, Node> anchors_;
+  std::unordered_map<std::string, Node> anchors_;
   Node root_;
   bool have_root_ = false;
+  bool implicit_empty_ = false;
   std::size_t nodes_ = 0;
   std::size_t aliased_ = 0;
 };
+
+/// libyaml's own error, at the position it stopped. A reader error (bad UTF-8) has a byte offset only.
+YamlError parser_error(const yaml_parser_t& p, std::string_view text) {
+  YamlError e;
+  e.message = p.problem ? p.problem : "invalid YAML";
+  if (p.error == YAML_READER_ERROR) {
+    std::size_t offset = std::min(p.problem_offset, text.size());
+    e.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+    line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+    e.column = static_cast<int>(offset - line_start) + 1;
+    if (p.problem_value >= 0 && e.message.find("UTF") != std::string::npos) e.message += " (the file must be UTF-8)";
+    return e;
+  }
+  // libyaml's problem alone, as Go's yaml.v3 (a port of libyaml, what Flux runs) words it.
+  e.line = line_of(p.problem_mark);
+  e.column = column_of(p.problem_mark);
+  return e;
+}
 
 }  // namespace
 
 ParsedYaml parse_yaml(std::string_view text, const ParseLimits& limits) {
   ParsedYaml out;
-  ViewBuf buf(text);
-  std::istream in(&buf);
+  if (text.size() > limits.max_file_bytes) {
+    out.error = YamlError{1, 1, "the file is " + size_text(text.size()) + ", more than the " +
+                                    size_text(limits.max_file_bytes) + " a YAML file may hold; it was not read"};
+    return out;
+  }
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) {
+    out.error = YamlError{0, 0, "out of memory"};
+    return out;
+  }
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
   TreeBuilder builder(limits, out.documents);
   try {
-    YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) {
+    while (true) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser, &event)) {
+        out.error = parser_error(parser, text);
+        break;
+      }
+      const bool end = event.type == YAML_STREAM_END_EVENT;
+      try {
+        builder.event(event);
+      } catch (...) {
+        yaml_event_delete(&event);
+        throw;
+      }
+      yaml_event_delete(&event);
+      if (end) break;
     }
   } catch (const ParseAbort& e) {
-    out.error = YamlError{e.mark.line + 1, e.mark.column + 1, e.message};
-  } catch (const YAML::Exception& e) {
-    out.error = YamlError{e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1, e.msg};
+    out.error = YamlError{e.line, e.column, e.message};
+  } catch (const std::bad_alloc&) {
+    out.error = YamlError{0, 0, "out of memory"};
   } catch (const std::exception& e) {
     out.error = YamlError{0, 0, e.what()};
   }
+  yaml_parser_delete(&parser);
   if (out.error) out.documents.clear();
   return out;
 }

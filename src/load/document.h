@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The loader's own YAML document tree: a small mutable value (null, scalar, sequence, map with
 // insertion-ordered keys) where every node remembers its line and column. Built straight from
-// yaml-cpp's event stream (document.cc) with bounded nesting and alias expansion; the kustomize and
-// Flux layers transform it in place. Internal to src/load/.
+// libyaml's event stream (document.cc), with every limit counted while events arrive, so hostile
+// input is refused before a large tree exists. Repository files and scenario files both read into it;
+// the kustomize and Flux layers transform it in place. Internal to src/load/.
 #pragma once
 
 #include <cstddef>
@@ -21,9 +22,16 @@ struct Field;
 struct Node {
   enum class Kind : std::uint8_t { Null, Scalar, Seq, Map };
 
+  /// How a scalar was written; block scalars (`|`, `>`) start their text on the next line.
+  enum class Style : std::uint8_t { Plain, SingleQuoted, DoubleQuoted, Literal, Folded };
+
   Kind kind = Kind::Null;
   /// A scalar written quoted, as a block scalar, or tagged !!str: never a number, bool or null.
   bool quoted = false;
+  /// Written with an explicit tag (`!!int 3`, `!include x`): the scenario decoder reads only untagged
+  /// plain scalars as numbers and booleans.
+  bool tagged = false;
+  Style style = Style::Plain;
   int line = 0;    ///< 1-based; 0 for nodes the loader made up
   int column = 0;  ///< 1-based
   std::string value;           ///< scalar text (Kind::Scalar)
@@ -64,16 +72,25 @@ struct Node {
 struct Field {
   std::string key;
   Node value;
+  int line = 0;    ///< where the key is written (1-based; 0 when made up)
+  int column = 0;
 };
 
 bool operator==(const Node& a, const Node& b);
 inline bool operator!=(const Node& a, const Node& b) { return !(a == b); }
 
-/// Limits that keep hostile input bounded (issue 3, "Load restrictions and limits").
+/// Limits that keep hostile input bounded (issue 3, "Load restrictions and limits"; issue 15). One set
+/// for repository and scenario files. Each is checked before the tree grows past it: the file size
+/// before parsing, the others while libyaml's events arrive. README "Limits" lists them.
 struct ParseLimits {
-  int max_depth = 256;                  ///< nesting of sequences and maps
-  std::size_t max_nodes = 2'000'000;    ///< per file, alias expansions included
-  std::size_t max_alias_nodes = 250'000;  ///< nodes copied by aliases, per file (billion laughs)
+  std::size_t max_file_bytes = 64u << 20;    ///< a YAML file larger than this is not read at all
+  std::size_t max_scalar_bytes = 16u << 20;  ///< one string (a ConfigMap's embedded JSON fits)
+  int max_depth = 256;                       ///< nesting of sequences and maps
+  std::size_t max_nodes = 2'000'000;         ///< per file, alias expansions included
+  std::size_t max_alias_nodes = 250'000;     ///< nodes copied by aliases, per file (billion laughs)
+  /// Go's yaml.v3 rejects a key written twice in one mapping, and so does the repository loader. The
+  /// scenario decoder keeps both and reports the second as a finding of its own ("duplicate field").
+  bool reject_duplicate_keys = true;
 };
 
 struct YamlError {
@@ -89,7 +106,10 @@ struct ParsedYaml {
 };
 
 /// Parses a YAML stream as Go's yaml.v3 reads it: anchors (redefinable), aliases, merge keys `<<`,
-/// duplicate keys rejected. Never throws.
+/// duplicate keys rejected, custom tags kept as strings. Plain `~`, `null`, `Null`, `NULL` and empty are
+/// null; every other scalar is text (numbers and booleans are read by whoever needs one). An empty
+/// mapping value is located at its key and an empty block list item at its `-`. Never throws; linear in
+/// the input.
 ParsedYaml parse_yaml(std::string_view text, const ParseLimits& limits = {});
 
 /// Emits a node as YAML text (block style, sorted nothing); used for messages and tests.

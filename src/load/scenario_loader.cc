@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reads a scenario file (product.md §2) into a Scenario. yaml-cpp parses the text once; the document is
-// copied into a small plain tree (DocNode) that keeps every key's and value's file:line:col, `--set`
-// overrides are applied to that tree, and one decoder walks it against the schema, collecting every
-// problem as a Diagnostic. Overrides therefore get exactly the validation the file gets.
+// Reads a scenario file (product.md §2) into a Scenario. The text is read into the loader's one YAML
+// document tree (load/document.h: libyaml, the limits every repository file gets), which keeps every
+// key's and value's line:col; `--set` overrides are applied to that tree, and one decoder walks it
+// against the schema, collecting every problem as a Diagnostic. Overrides therefore get exactly the
+// validation the file gets. Scalar settings and their bounds come from one table (scenario_settings.h)
+// that `--set`, `--sweep` and the command line share.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -22,10 +24,9 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
 
 #include "fluxsim/scenario.h"
+#include "load/document.h"
 
 namespace fluxsim {
 namespace {
@@ -34,197 +35,87 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kApiVersion = "fluxsim/v1alpha1";
 constexpr std::string_view kKind = "Scenario";
-/// Bounds that keep a hostile file (alias bombs, deep nesting) from exhausting memory or the stack.
-constexpr std::size_t kMaxNodes = 200'000;
-constexpr int kMaxDepth = 200;
 /// Worker pools and Monte Carlo runs beyond these are typos, and would exhaust memory or never finish.
 constexpr std::int64_t kMaxConcurrent = 10'000;
 constexpr std::int64_t kMaxRuns = 1'000'000;
 
 // ---------------------------------------------------------------------------------------------------
-// The document as a plain tree.
+// The document: the loader's tree. Nodes an override made carry line -(k+1) for override k (they have
+// no line of their own; findings about them are located at "--set PATH").
 
-struct DocEntry;
+using load::Field;
+using load::Node;
 
-struct DocNode {
-  enum class Type { Null, Scalar, Map, Seq };
-  Type type = Type::Null;
-  std::string scalar;
-  bool plain = true;             ///< scalar written without quotes, block indicator or tag
-  std::vector<DocEntry> map;     ///< in document order; duplicates kept (reported by the decoder)
-  std::vector<DocNode> seq;
-  SourceLocation where;          ///< where the value starts
-  SourceLocation content_at;     ///< block scalars (`|`, `>`): first line of the content
-
-  const DocEntry* entry(std::string_view key) const;
-  DocEntry* entry(std::string_view key);
-};
-
-struct DocEntry {
-  std::string key;
-  SourceLocation key_at;
-  DocNode value;
-};
-
-const DocEntry* DocNode::entry(std::string_view key) const {
-  for (const DocEntry& e : map)
-    if (e.key == key) return &e;
+const Field* find_field(const Node& n, std::string_view key) {
+  for (const Field& f : n.fields)
+    if (f.key == key) return &f;
   return nullptr;
 }
 
-DocEntry* DocNode::entry(std::string_view key) {
-  for (DocEntry& e : map)
-    if (e.key == key) return &e;
-  return nullptr;
-}
+/// An untagged plain scalar: the only kind read as a number or a boolean.
+bool is_plain(const Node& n) { return n.is_scalar() && !n.quoted && !n.tagged; }
 
 /// How a value reads in a message: `a mapping`, `a list`, `null` or the text itself, quoted.
-std::string describe(const DocNode& n) {
-  switch (n.type) {
-    case DocNode::Type::Null: return "null";
-    case DocNode::Type::Map: return "a mapping";
-    case DocNode::Type::Seq: return "a list";
-    case DocNode::Type::Scalar: break;
+std::string describe(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Null: return "null";
+    case Node::Kind::Map: return "a mapping";
+    case Node::Kind::Seq: return "a list";
+    case Node::Kind::Scalar: break;
   }
-  std::string text = n.scalar;
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  std::string text = n.value.size() > 40 ? n.value.substr(0, 37) + "..." : n.value;
   for (char& c : text)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return fmt::format("\"{}\"", text);
 }
 
-SourceLocation location(const std::string& file, const YAML::Mark& m) {
-  if (m.is_null() || m.line < 0) return {file, 0, 0};
-  return {file, m.line + 1, m.column + 1};
-}
-
-/// Copies a yaml-cpp document into a DocNode tree. When `fixed` is set (an override's value), every
-/// node gets that location instead of a position inside the override text.
-class TreeBuilder {
+/// Where file positions and override positions are named.
+class Places {
  public:
-  TreeBuilder(std::string_view text, std::string file, Diagnostics& diags, std::optional<SourceLocation> fixed)
-      : text_(text), file_(std::move(file)), diags_(diags), fixed_(std::move(fixed)) {}
+  Places(std::string file, std::string_view text, const std::vector<ScenarioOverride>& overrides)
+      : file_(std::move(file)), text_(text), overrides_(overrides) {}
 
-  DocNode build(const YAML::Node& root) {
-    DocNode out = convert(root, 0, SourceLocation{file_, 1, 1});
-    if (too_big_)
-      diags_.error(fixed_ ? *fixed_ : SourceLocation{file_},
-                   fmt::format("the document is too large or too deeply nested (limits: {} values, depth {}); "
-                               "a scenario is a few hundred lines",
-                               kMaxNodes, kMaxDepth));
-    return out;
-  }
-
-  bool failed() const { return too_big_; }
-
- private:
-  SourceLocation at(const YAML::Node& y, const SourceLocation& fallback) const {
-    if (fixed_) return *fixed_;
-    SourceLocation loc = location(file_, y.Mark());
-    return loc.line > 0 ? loc : fallback;
-  }
-
-  /// For a block scalar the mark sits on its `|` or `>`; the content begins on the next line. The
-  /// column is the content's indentation (of its first non-blank line), so that line k of the text
-  /// is line content_at.line + k of the file.
-  SourceLocation block_content_at(const YAML::Mark& m) const {
-    if (fixed_ || m.is_null() || m.line < 0) return {};
-    std::size_t pos = m.pos >= 0 ? static_cast<std::size_t>(m.pos) : text_.size();
-    if (pos >= text_.size() || (text_[pos] != '|' && text_[pos] != '>')) {
-      // Fall back to the line and column yaml-cpp reports.
-      std::size_t line_start = 0;
-      for (int line = 0; line < m.line && line_start != std::string_view::npos; ++line) {
-        line_start = text_.find('\n', line_start);
-        if (line_start != std::string_view::npos) ++line_start;
-      }
-      if (line_start == std::string_view::npos) return {};
-      pos = line_start + static_cast<std::size_t>(std::max(0, m.column));
-      if (pos >= text_.size() || (text_[pos] != '|' && text_[pos] != '>')) return {};
+  SourceLocation of(int line, int column) const {
+    if (line < 0) {
+      std::size_t k = static_cast<std::size_t>(-line - 1);
+      return {fmt::format("--set {}", k < overrides_.size() ? overrides_[k].path : std::string()), 0, 0};
     }
-    std::size_t next = text_.find('\n', pos);
+    if (line == 0) return {file_, 0, 0};
+    return {file_, line, column};
+  }
+  SourceLocation of(const Node& n) const { return of(n.line, n.column); }
+  SourceLocation key_of(const Field& f) const { return of(f.line, f.column); }
+
+  /// For a block scalar (`|`, `>`) the node sits on its indicator; the content begins on the next line.
+  /// The column is the content's indentation (of its first non-blank line), so that line k of the text
+  /// is line content_at.line + k of the file. Unknown (line 0) for other scalars.
+  SourceLocation content_at(const Node& n) const {
+    if (n.line <= 0 || (n.style != Node::Style::Literal && n.style != Node::Style::Folded)) return {};
+    std::size_t pos = 0;
+    for (int line = 1; line <= n.line && pos != std::string_view::npos; ++line) {
+      pos = text_.find('\n', pos);
+      if (pos != std::string_view::npos) ++pos;
+    }
     int column = 0;
-    while (next != std::string_view::npos && next + 1 < text_.size()) {
-      std::size_t start = next + 1;
-      std::size_t end = text_.find('\n', start);
-      std::string_view line = text_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    while (pos != std::string_view::npos && pos < text_.size()) {
+      std::size_t end = text_.find('\n', pos);
+      std::string_view line = text_.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
       std::size_t indent = line.find_first_not_of(' ');
       if (indent != std::string_view::npos && line.substr(indent) != "\r") {
         column = static_cast<int>(indent) + 1;
         break;
       }
-      next = end;
+      pos = end == std::string_view::npos ? end : end + 1;
     }
-    return {file_, m.line + 2, column};
+    return {file_, n.line + 1, column};
   }
 
-  /// The `-` that introduces an empty list item whose (next-token) mark is `m`.
-  SourceLocation dash_before(const YAML::Mark& m, const SourceLocation& fallback) const {
-    if (fixed_ || m.is_null() || m.pos <= 0 || static_cast<std::size_t>(m.pos) > text_.size()) return fallback;
-    std::size_t p = static_cast<std::size_t>(m.pos);
-    while (p > 0 && (text_[p - 1] == ' ' || text_[p - 1] == '\t' || text_[p - 1] == '\n' || text_[p - 1] == '\r')) --p;
-    if (p == 0 || text_[p - 1] != '-') return fallback;
-    --p;
-    std::size_t line_start = text_.rfind('\n', p);
-    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
-    int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(p), '\n'));
-    return {file_, line, static_cast<int>(p - line_start) + 1};
-  }
+  const std::string& file() const { return file_; }
 
-  DocNode convert(const YAML::Node& y, int depth, const SourceLocation& fallback, bool in_list = false) {
-    DocNode n;
-    n.where = at(y, fallback);
-    if (too_big_) return n;
-    if (++count_ > kMaxNodes || depth > kMaxDepth) {
-      too_big_ = true;
-      return n;
-    }
-    switch (y.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        // yaml-cpp places an empty value's mark on the next token: an empty list item is found by
-        // its dash just before that; an empty mapping value is reported at its key.
-        n.where = in_list ? dash_before(y.Mark(), fallback) : fallback;
-        break;
-      case YAML::NodeType::Scalar: {
-        n.type = DocNode::Type::Scalar;
-        n.scalar = y.Scalar();
-        n.plain = y.Tag() == "?";
-        if (!n.plain) n.content_at = block_content_at(y.Mark());
-        break;
-      }
-      case YAML::NodeType::Sequence:
-        n.type = DocNode::Type::Seq;
-        for (const YAML::Node& item : y) {
-          n.seq.push_back(convert(item, depth + 1, n.where, true));
-          if (too_big_) break;
-        }
-        break;
-      case YAML::NodeType::Map:
-        n.type = DocNode::Type::Map;
-        for (const auto& kv : y) {
-          DocEntry e;
-          e.key_at = at(kv.first, n.where);
-          if (kv.first.IsScalar()) {
-            e.key = kv.first.Scalar();
-          } else {
-            diags_.error(e.key_at, "a mapping key must be a plain string");
-            continue;
-          }
-          e.value = convert(kv.second, depth + 1, e.key_at);
-          n.map.push_back(std::move(e));
-          if (too_big_) break;
-        }
-        break;
-    }
-    return n;
-  }
-
-  std::string_view text_;
+ private:
   std::string file_;
-  Diagnostics& diags_;
-  std::optional<SourceLocation> fixed_;
-  std::size_t count_ = 0;
-  bool too_big_ = false;
+  std::string_view text_;
+  const std::vector<ScenarioOverride>& overrides_;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -332,25 +223,22 @@ class MapReader {
  public:
   /// `name` labels the mapping in messages ("spec", "controllers.kustomize", "" = the document itself);
   /// `path` prefixes its fields' paths ("" for spec, whose fields are named as `--set` names them).
-  MapReader(Decoder& dec, const DocNode* node, std::string name, std::string path,
+  MapReader(Decoder& dec, const Node* node, std::string name, std::string path,
             std::initializer_list<std::string_view> allowed);
-  MapReader(Decoder& dec, const DocNode* node, const std::string& path, std::initializer_list<std::string_view> allowed)
+  MapReader(Decoder& dec, const Node* node, const std::string& path, std::initializer_list<std::string_view> allowed)
       : MapReader(dec, node, path, path, allowed) {}
 
   /// The value of `key`, or nullptr when it is absent or null (null means "use the default").
-  const DocNode* get(std::string_view key) const {
+  const Node* get(std::string_view key) const {
     if (!is_map_) return nullptr;
-    const DocEntry* e = node_->entry(key);
-    return e && e->value.type != DocNode::Type::Null ? &e->value : nullptr;
+    const Field* e = find_field(*node_, key);
+    return e && !e->value.is_null() ? &e->value : nullptr;
   }
-  bool has(std::string_view key) const { return is_map_ && node_->entry(key) != nullptr; }
-  const SourceLocation& key_at(std::string_view key) const {
-    const DocEntry* e = is_map_ ? node_->entry(key) : nullptr;
-    return e ? e->key_at : where();
-  }
+  bool has(std::string_view key) const { return is_map_ && find_field(*node_, key) != nullptr; }
+  SourceLocation key_at(std::string_view key) const;
   std::string path(std::string_view key) const { return child(path_, key); }
   const std::string& path() const { return path_; }
-  const SourceLocation& where() const { return node_ ? node_->where : empty_; }
+  SourceLocation where() const;
   /// True when the node is a mapping (false for a missing or null node, and for a type error).
   bool ok() const { return is_map_; }
   /// Reports a required key that is absent (or null).
@@ -358,16 +246,18 @@ class MapReader {
 
  private:
   Decoder& dec_;
-  const DocNode* node_;
+  const Node* node_;
   std::string name_;
   std::string path_;
   bool is_map_ = false;
-  SourceLocation empty_;
 };
 
 class Decoder {
  public:
-  Decoder(Diagnostics& diags, std::string file) : diags_(diags), file_(std::move(file)) {}
+  Decoder(Diagnostics& diags, const Places& places) : diags_(diags), places_(places) {}
+
+  SourceLocation where_of(const Node& n) const { return places_.of(n); }
+  SourceLocation key_of(const Field& f) const { return places_.key_of(f); }
 
   void error(const SourceLocation& at, std::string message) { diags_.error(at, std::move(message)); }
   void warning(const SourceLocation& at, std::string message) { diags_.warning(at, std::move(message)); }
@@ -380,88 +270,88 @@ class Decoder {
 
   // --- scalars: each returns true when a valid value was stored in `out` ---
 
-  bool string(const DocNode* n, std::string_view path, std::string& out) {
+  bool string(const Node* n, std::string_view path, std::string& out) {
     if (!n) return false;
-    if (n->type != DocNode::Type::Scalar) {
-      error(n->where, fmt::format("{}: expected a string, got {}", path, describe(*n)));
+    if (!n->is_scalar()) {
+      error(where_of(*n), fmt::format("{}: expected a string, got {}", path, describe(*n)));
       return false;
     }
-    out = n->scalar;
+    out = n->value;
     return true;
   }
 
-  bool nonempty_string(const DocNode* n, std::string_view path, std::string& out) {
+  bool nonempty_string(const Node* n, std::string_view path, std::string& out) {
     std::string v;
     if (!string(n, path, v)) return false;
     if (v.empty()) {
-      error(n->where, fmt::format("{} must not be empty", path));
+      error(where_of(*n), fmt::format("{} must not be empty", path));
       return false;
     }
     out = std::move(v);
     return true;
   }
 
-  bool integer(const DocNode* n, std::string_view path, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  bool integer(const Node* n, std::string_view path, std::int64_t min, std::int64_t max, std::int64_t& out) {
     if (!n) return false;
     std::int64_t v = 0;
-    if (n->type != DocNode::Type::Scalar || !n->plain) {
-      error(n->where, fmt::format("{}: expected an integer, got {}", path, describe(*n)));
+    if (!is_plain(*n)) {
+      error(where_of(*n), fmt::format("{}: expected an integer, got {}", path, describe(*n)));
       return false;
     }
-    const std::string& s = n->scalar;
+    const std::string& s = n->value;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc::result_out_of_range) {
-      error(n->where, fmt::format("{}: {} is out of range", path, s));
+      error(where_of(*n), fmt::format("{}: {} is out of range", path, s));
       return false;
     }
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-      error(n->where, fmt::format("{}: expected an integer, got {}", path, describe(*n)));
+      error(where_of(*n), fmt::format("{}: expected an integer, got {}", path, describe(*n)));
       return false;
     }
     if (v < min || v > max) {
       if (max >= std::numeric_limits<int>::max())
-        error(n->where, fmt::format("{} must be at least {}, got {}", path, min, v));
+        error(where_of(*n), fmt::format("{} must be at least {}, got {}", path, min, v));
       else
-        error(n->where, fmt::format("{} must be between {} and {}, got {}", path, min, max, v));
+        error(where_of(*n), fmt::format("{} must be between {} and {}, got {}", path, min, max, v));
       return false;
     }
     out = v;
     return true;
   }
 
-  bool integer(const DocNode* n, std::string_view path, std::int64_t min, std::int64_t max, int& out) {
+  bool integer(const Node* n, std::string_view path, std::int64_t min, std::int64_t max, int& out) {
     std::int64_t v = 0;
     if (!integer(n, path, min, max, v)) return false;
     out = static_cast<int>(v);
     return true;
   }
 
-  bool unsigned64(const DocNode* n, std::string_view path, std::uint64_t& out) {
+  bool unsigned64(const Node* n, std::string_view path, std::uint64_t& out) {
     if (!n) return false;
-    if (n->type != DocNode::Type::Scalar || !n->plain) {
-      error(n->where, fmt::format("{}: expected a non-negative integer, got {}", path, describe(*n)));
+    if (!is_plain(*n)) {
+      error(where_of(*n), fmt::format("{}: expected a non-negative integer, got {}", path, describe(*n)));
       return false;
     }
-    const std::string& s = n->scalar;
+    const std::string& s = n->value;
     std::uint64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc::result_out_of_range) {
-      error(n->where, fmt::format("{}: {} is out of range (at most {})", path, s,
+      error(where_of(*n), fmt::format("{}: {} is out of range (at most {})", path, s,
                                   std::numeric_limits<std::uint64_t>::max()));
       return false;
     }
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-      error(n->where, fmt::format("{}: expected a non-negative integer, got {}", path, describe(*n)));
+      error(where_of(*n), fmt::format("{}: expected a non-negative integer, got {}", path, describe(*n)));
       return false;
     }
     out = v;
     return true;
   }
 
-  bool boolean(const DocNode* n, std::string_view path, bool& out) {
+  bool boolean(const Node* n, std::string_view path, bool& out) {
     if (!n) return false;
-    if (n->type == DocNode::Type::Scalar && n->plain) {
-      const std::string& s = n->scalar;
+    if (n->is_scalar() && is_plain(*n)) {
+      const std::string& s = n->value;
       if (s == "true" || s == "True" || s == "TRUE") {
         out = true;
         return true;
@@ -471,28 +361,28 @@ class Decoder {
         return true;
       }
     }
-    error(n->where, fmt::format("{}: expected true or false, got {}", path, describe(*n)));
+    error(where_of(*n), fmt::format("{}: expected true or false, got {}", path, describe(*n)));
     return false;
   }
 
   /// A fixed Go duration ("90s", "1m30s").
-  bool duration(const DocNode* n, std::string_view path, Bound bound, Duration& out) {
+  bool duration(const Node* n, std::string_view path, Bound bound, Duration& out) {
     if (!n) return false;
-    if (n->type != DocNode::Type::Scalar) {
-      error(n->where, fmt::format("{}: expected a duration such as 30s or 1m30s, got {}", path, describe(*n)));
+    if (!n->is_scalar()) {
+      error(where_of(*n), fmt::format("{}: expected a duration such as 30s or 1m30s, got {}", path, describe(*n)));
       return false;
     }
-    DurationParse d = parse_duration(n->scalar);
+    DurationParse d = parse_duration(n->value);
     if (!d.value) {
-      if (n->scalar.find('(') != std::string::npos && parse_distribution(n->scalar).error.empty())
-        error(n->where, fmt::format("{} takes a fixed duration, not a distribution (got {})", path, describe(*n)));
+      if (n->value.find('(') != std::string::npos && parse_distribution(n->value).error.empty())
+        error(where_of(*n), fmt::format("{} takes a fixed duration, not a distribution (got {})", path, describe(*n)));
       else
-        error(n->where, fmt::format("{}: {}", path, d.error));
+        error(where_of(*n), fmt::format("{}: {}", path, d.error));
       return false;
     }
     if (d.value->count() < 0 || (bound == Bound::Positive && d.value->count() == 0)) {
-      error(n->where, fmt::format("{} must be {}, got {}", path,
-                                  bound == Bound::Positive ? "greater than zero" : "zero or more", n->scalar));
+      error(where_of(*n), fmt::format("{} must be {}, got {}", path,
+                                  bound == Bound::Positive ? "greater than zero" : "zero or more", n->value));
       return false;
     }
     out = *d.value;
@@ -500,17 +390,17 @@ class Decoder {
   }
 
   /// A duration or a distribution ("45s", "uniform(20s, 60s)").
-  bool distribution(const DocNode* n, std::string_view path, Distribution& out) {
+  bool distribution(const Node* n, std::string_view path, Distribution& out) {
     if (!n) return false;
-    if (n->type != DocNode::Type::Scalar) {
-      error(n->where,
+    if (!n->is_scalar()) {
+      error(where_of(*n),
             fmt::format("{}: expected a duration or a distribution such as uniform(20s, 60s), got {}", path,
                         describe(*n)));
       return false;
     }
-    DistributionParse d = parse_distribution(n->scalar);
+    DistributionParse d = parse_distribution(n->value);
     if (!d.error.empty()) {
-      error(n->where, fmt::format("{}: {}", path, d.error));
+      error(where_of(*n), fmt::format("{}: {}", path, d.error));
       return false;
     }
     out = d.value;
@@ -518,24 +408,24 @@ class Decoder {
   }
 
   /// A list; reports any other type. Null or absent gives an empty list.
-  const std::vector<DocNode>* list(const DocNode* n, std::string_view path) {
+  const std::vector<Node>* list(const Node* n, std::string_view path) {
     if (!n) return nullptr;
-    if (n->type != DocNode::Type::Seq) {
-      error(n->where, fmt::format("{}: expected a list, got {}", path, describe(*n)));
+    if (!n->is_seq()) {
+      error(where_of(*n), fmt::format("{}: expected a list, got {}", path, describe(*n)));
       return nullptr;
     }
-    return &n->seq;
+    return &n->items;
   }
 
   /// "name" or "namespace/name" of a Kustomization (expect.ready, expect.before).
-  bool kustomization_name(const DocNode* n, std::string_view path, std::string& out) {
+  bool kustomization_name(const Node* n, std::string_view path, std::string& out) {
     std::string v;
     if (!nonempty_string(n, path, v)) return false;
     std::size_t slash = v.find('/');
     bool bad = slash != std::string::npos &&
                (slash == 0 || slash + 1 == v.size() || v.find('/', slash + 1) != std::string::npos);
     if (bad) {
-      error(n->where, fmt::format("{}: \"{}\" is not a Kustomization name (write name or namespace/name)", path, v));
+      error(where_of(*n), fmt::format("{}: \"{}\" is not a Kustomization name (write name or namespace/name)", path, v));
       return false;
     }
     out = std::move(v);
@@ -544,20 +434,20 @@ class Decoder {
 
   // --- objects ---
 
-  void document(const DocNode& root, Scenario& s);
-  void metadata(const DocNode* n, Scenario& s);
-  void spec(const DocNode* n, Scenario& s);
-  void root(const DocNode* n, std::string_view path, RootSettings& r);
-  void sources(const DocNode* n, std::string_view path, std::vector<SourceMapping>& out);
-  void controllers(const DocNode* n, std::string_view path, Controllers& c);
-  void timing(const DocNode* n, std::string_view path, Timing& t);
-  bool match(const DocNode* n, std::string_view path, Match& m);
-  void provides(const DocNode* n, std::string_view path, std::vector<ProvidesRule>& out);
-  void faults(const DocNode* n, std::string_view path, std::vector<Fault>& out);
-  void fault(const DocNode& n, std::string_view path, Fault& f, bool& ok);
-  void expect(const DocNode* n, std::string_view path, Expectations& e);
+  void document(const Node& root, Scenario& s);
+  void metadata(const Node* n, Scenario& s);
+  void spec(const Node* n, Scenario& s);
+  void root(const Node* n, std::string_view path, RootSettings& r);
+  void sources(const Node* n, std::string_view path, std::vector<SourceMapping>& out);
+  void controllers(const Node* n, std::string_view path, Controllers& c);
+  void timing(const Node* n, std::string_view path, Timing& t);
+  bool match(const Node* n, std::string_view path, Match& m);
+  void provides(const Node* n, std::string_view path, std::vector<ProvidesRule>& out);
+  void faults(const Node* n, std::string_view path, std::vector<Fault>& out);
+  void fault(const Node& n, std::string_view path, Fault& f, bool& ok);
+  void expect(const Node* n, std::string_view path, Expectations& e);
 
-  const std::string& file() const { return file_; }
+  const std::string& file() const { return places_.file(); }
   /// Locations of fields the filesystem checks point at (repo:, entry:, sources[i].path:).
   SourceLocation repo_at, entry_at;
   bool repo_given = false;
@@ -567,39 +457,47 @@ class Decoder {
 
  private:
   Diagnostics& diags_;
-  std::string file_;
+  const Places& places_;
 };
 
-MapReader::MapReader(Decoder& dec, const DocNode* node, std::string name, std::string path,
+MapReader::MapReader(Decoder& dec, const Node* node, std::string name, std::string path,
                      std::initializer_list<std::string_view> allowed)
     : dec_(dec), node_(node), name_(std::move(name)), path_(std::move(path)) {
-  if (!node || node->type == DocNode::Type::Null) return;
-  if (node->type != DocNode::Type::Map) {
-    dec_.error(node->where, fmt::format("{}: expected a mapping, got {}", name_.empty() ? "scenario" : name_,
+  if (!node || node->is_null()) return;
+  if (!node->is_map()) {
+    dec_.error(dec_.where_of(*node), fmt::format("{}: expected a mapping, got {}", name_.empty() ? "scenario" : name_,
                                         describe(*node)));
     return;
   }
   is_map_ = true;
-  for (std::size_t i = 0; i < node->map.size(); ++i) {
-    const DocEntry& e = node->map[i];
-    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
+  // Each allowed key remembers where it was first written: one pass, however many keys the map has.
+  std::vector<const Field*> first(allowed.size(), nullptr);
+  for (const Field& e : node->fields) {
+    auto known = std::find(allowed.begin(), allowed.end(), e.key);
+    if (known == allowed.end()) {
       std::optional<std::string_view> s = suggest(e.key, allowed);
-      dec_.error(e.key_at, fmt::format("unknown field '{}' {}{}", e.key, Decoder::container(name_),
-                                       s ? fmt::format(" (did you mean '{}'?)", *s) : std::string()));
+      dec_.error(dec_.key_of(e), fmt::format("unknown field '{}' {}{}", e.key, Decoder::container(name_),
+                                             s ? fmt::format(" (did you mean '{}'?)", *s) : std::string()));
       continue;
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (node->map[j].key == e.key) {
-        const SourceLocation& first = node->map[j].key_at;
-        dec_.error(e.key_at, fmt::format("duplicate field '{}' {}{}", e.key, Decoder::container(name_),
-                                         first.line > 0 && first.file == e.key_at.file
-                                             ? fmt::format(" (first at line {})", first.line)
-                                             : std::string()));
-        break;
-      }
+    const Field*& seen = first[static_cast<std::size_t>(known - allowed.begin())];
+    if (!seen) {
+      seen = &e;
+      continue;
     }
+    const SourceLocation at = dec_.key_of(e), was = dec_.key_of(*seen);
+    dec_.error(at, fmt::format("duplicate field '{}' {}{}", e.key, Decoder::container(name_),
+                               was.line > 0 && was.file == at.file ? fmt::format(" (first at line {})", was.line)
+                                                                   : std::string()));
   }
 }
+
+SourceLocation MapReader::key_at(std::string_view key) const {
+  const Field* e = is_map_ ? find_field(*node_, key) : nullptr;
+  return e ? dec_.key_of(*e) : where();
+}
+
+SourceLocation MapReader::where() const { return node_ ? dec_.where_of(*node_) : SourceLocation{}; }
 
 bool MapReader::require(std::string_view key) const {
   if (!is_map_ || get(key)) return true;
@@ -608,17 +506,17 @@ bool MapReader::require(std::string_view key) const {
   return false;
 }
 
-void Decoder::document(const DocNode& doc, Scenario& s) {
+void Decoder::document(const Node& doc, Scenario& s) {
   MapReader top(*this, &doc, "", "", {"apiVersion", "kind", "metadata", "spec"});
   if (!top.ok()) return;
   // apiVersion and kind first: when they are wrong, the rest is some other kind of file and its fields
   // would only produce noise.
-  const DocNode* api_node = top.get("apiVersion");
-  const DocNode* kind_node = top.get("kind");
+  const Node* api_node = top.get("apiVersion");
+  const Node* kind_node = top.get("kind");
   std::string api_version, kind;
   bool wrong = false;
   if (!api_node && !kind_node) {
-    error(doc.where, fmt::format("not a fluxsim scenario: missing apiVersion and kind (a scenario starts with "
+    error(where_of(doc), fmt::format("not a fluxsim scenario: missing apiVersion and kind (a scenario starts with "
                                  "'apiVersion: {}' and 'kind: {}')",
                                  kApiVersion, kKind));
     wrong = true;
@@ -627,24 +525,24 @@ void Decoder::document(const DocNode& doc, Scenario& s) {
     if (!string(api_node, "apiVersion", api_version)) {
       wrong = true;
     } else if (api_version != kApiVersion) {
-      error(api_node->where, fmt::format("apiVersion '{}' is not supported: expected '{}'", api_version, kApiVersion));
+      error(where_of(*api_node), fmt::format("apiVersion '{}' is not supported: expected '{}'", api_version, kApiVersion));
       wrong = true;
     }
   } else if (kind_node) {
-    error(doc.where, fmt::format("missing apiVersion: a scenario starts with 'apiVersion: {}'", kApiVersion));
+    error(where_of(doc), fmt::format("missing apiVersion: a scenario starts with 'apiVersion: {}'", kApiVersion));
   }
   if (kind_node) {
     if (!string(kind_node, "kind", kind)) {
       wrong = true;
     } else if (kind != kKind) {
-      Diagnostic& d = diags_.error(kind_node->where,
+      Diagnostic& d = diags_.error(where_of(*kind_node),
                                    fmt::format("kind '{}' is not a {}: expected 'kind: {}'", kind, kKind, kKind));
       if (api_version != kApiVersion && !api_version.empty())
         d.hint = "this is a Kubernetes manifest; to simulate a repository, pass its directory instead";
       wrong = true;
     }
   } else if (api_node) {
-    error(doc.where, fmt::format("missing kind: a scenario has 'kind: {}'", kKind));
+    error(where_of(doc), fmt::format("missing kind: a scenario has 'kind: {}'", kKind));
   }
   not_a_scenario = wrong;
   if (wrong) return;
@@ -652,38 +550,41 @@ void Decoder::document(const DocNode& doc, Scenario& s) {
   spec(top.get("spec"), s);
 }
 
-void Decoder::metadata(const DocNode* n, Scenario& s) {
+void Decoder::metadata(const Node* n, Scenario& s) {
   MapReader m(*this, n, "metadata", {"name", "description"});
   nonempty_string(m.get("name"), m.path("name"), s.name);
   string(m.get("description"), m.path("description"), s.description);
 }
 
-void Decoder::spec(const DocNode* n, Scenario& s) {
+void Decoder::spec(const Node* n, Scenario& s) {
   // Fields below spec are named without the "spec." prefix, as `--set` names them.
   MapReader sp(*this, n, "spec", "", {"repo", "entry", "root", "manifests", "sources", "controllers", "timing", "provides",
                               "faults", "horizon", "seed", "runs", "expect"});
   if (nonempty_string(sp.get("repo"), "repo", s.repo)) {
-    repo_at = sp.get("repo")->where;
+    repo_at = where_of(*sp.get("repo"));
     repo_given = true;
   }
-  if (const DocNode* e = sp.get("entry")) {
+  if (const Node* e = sp.get("entry")) {
     std::string entry;
     if (string(e, "entry", entry)) {
-      entry_at = e->where;
+      entry_at = where_of(*e);
       if (entry.empty()) {
         s.entry.clear();  // explicit "": discover it, like no entry at all
       } else if (std::optional<std::string> rel = repo_relative(entry)) {
         s.entry = *rel;
       } else {
-        error(e->where, fmt::format("entry \"{}\" must be a path inside the repository (relative, without "
+        error(where_of(*e), fmt::format("entry \"{}\" must be a path inside the repository (relative, without "
                                     "leading ..)",
                                     entry));
       }
     }
   }
   root(sp.get("root"), "root", s.root);
-  if (const DocNode* m = sp.get("manifests")) {
-    if (string(m, "manifests", s.manifests)) s.manifests_at = m->content_at.known() ? m->content_at : m->where;
+  if (const Node* m = sp.get("manifests")) {
+    if (string(m, "manifests", s.manifests)) {
+      SourceLocation content = places_.content_at(*m);
+      s.manifests_at = content.known() ? content : where_of(*m);
+    }
   }
   sources(sp.get("sources"), "sources", s.sources);
   controllers(sp.get("controllers"), "controllers", s.controllers);
@@ -695,8 +596,8 @@ void Decoder::spec(const DocNode* n, Scenario& s) {
   integer(sp.get("runs"), "runs", 1, kMaxRuns, s.runs);
   expect(sp.get("expect"), "expect", s.expect);
   if (s.expect.all_ready_within && *s.expect.all_ready_within > s.horizon) {
-    const DocNode* e = sp.get("expect");
-    warning(e ? e->where : sp.where(),
+    const Node* e = sp.get("expect");
+    warning(e ? where_of(*e) : sp.where(),
             fmt::format("expect.allReadyWithin {} is beyond the horizon {}: the run stops at the horizon, so it "
                         "means \"all Ready by {}\"",
                         format_duration(*s.expect.all_ready_within), format_duration(s.horizon),
@@ -704,7 +605,7 @@ void Decoder::spec(const DocNode* n, Scenario& s) {
   }
 }
 
-void Decoder::root(const DocNode* n, std::string_view path, RootSettings& r) {
+void Decoder::root(const Node* n, std::string_view path, RootSettings& r) {
   MapReader m(*this, n, std::string(path), {"name", "namespace", "interval"});
   nonempty_string(m.get("name"), m.path("name"), r.name);
   nonempty_string(m.get("namespace"), m.path("namespace"), r.ns);
@@ -714,11 +615,11 @@ void Decoder::root(const DocNode* n, std::string_view path, RootSettings& r) {
 constexpr std::string_view kSourceKinds[] = {"GitRepository", "OCIRepository", "Bucket", "HelmRepository",
                                              "ExternalArtifact"};
 
-bool source_kind(Decoder& dec, const DocNode* n, std::string_view path, std::string& out) {
+bool source_kind(Decoder& dec, const Node* n, std::string_view path, std::string& out) {
   std::string kind;
   if (!dec.string(n, path, kind)) return false;
   if (std::find(std::begin(kSourceKinds), std::end(kSourceKinds), kind) == std::end(kSourceKinds)) {
-    dec.error(n->where, fmt::format("{}: '{}' is not a Flux source kind (one of {})", path, kind,
+    dec.error(dec.where_of(*n), fmt::format("{}: '{}' is not a Flux source kind (one of {})", path, kind,
                                     join_names(kSourceKinds)));
     return false;
   }
@@ -726,27 +627,27 @@ bool source_kind(Decoder& dec, const DocNode* n, std::string_view path, std::str
   return true;
 }
 
-void Decoder::sources(const DocNode* n, std::string_view path, std::vector<SourceMapping>& out) {
-  const std::vector<DocNode>* items = list(n, path);
+void Decoder::sources(const Node* n, std::string_view path, std::vector<SourceMapping>& out) {
+  const std::vector<Node>* items = list(n, path);
   if (!items) return;
   for (std::size_t i = 0; i < items->size(); ++i) {
-    const DocNode& it = (*items)[i];
+    const Node& it = (*items)[i];
     std::string p = item(path, i);
     MapReader m(*this, &it, p, {"kind", "name", "namespace", "path", "fetch"});
     if (!m.ok()) {
-      if (it.type == DocNode::Type::Null) error(it.where, fmt::format("{}: expected a mapping, got null", p));
+      if (it.is_null()) error(where_of(it), fmt::format("{}: expected a mapping, got null", p));
       continue;
     }
     SourceMapping s;
-    s.where = it.where;
+    s.where = where_of(it);
     m.require("name");
     source_kind(*this, m.get("kind"), m.path("kind"), s.kind);
     nonempty_string(m.get("name"), m.path("name"), s.name);
     nonempty_string(m.get("namespace"), m.path("namespace"), s.ns);
-    SourceLocation path_at = it.where;
+    SourceLocation path_at = where_of(it);
     std::string dir;
     if (nonempty_string(m.get("path"), m.path("path"), dir)) {
-      path_at = m.get("path")->where;
+      path_at = where_of(*m.get("path"));
       if (std::optional<std::string> rel = repo_relative(dir))
         s.path = *rel;
       else
@@ -757,7 +658,7 @@ void Decoder::sources(const DocNode* n, std::string_view path, std::vector<Sourc
     distribution(m.get("fetch"), m.path("fetch"), s.fetch);
     for (const SourceMapping& other : out) {
       if (other.kind == s.kind && other.ns == s.ns && other.name == s.name && !s.name.empty()) {
-        error(it.where, fmt::format("{}: {} {}/{} is already mapped{}", p, s.kind, s.ns, s.name,
+        error(where_of(it), fmt::format("{}: {} {}/{} is already mapped{}", p, s.kind, s.ns, s.name,
                                     other.where.line > 0 ? fmt::format(" at line {}", other.where.line) : ""));
         break;
       }
@@ -767,15 +668,15 @@ void Decoder::sources(const DocNode* n, std::string_view path, std::vector<Sourc
   }
 }
 
-void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& c) {
+void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) {
   MapReader m(*this, n, std::string(path), {"kustomize", "source", "helm"});
   {
     MapReader k(*this, m.get("kustomize"), m.path("kustomize"),
                 {"concurrent", "requeueDependency", "intervalJitterPercent", "healthPollInterval",
                  "firstReconcileDelay", "stageWaitTimeout"});
     KustomizeControllerSettings& s = c.kustomize;
-    auto mark = [&](const DocNode* v, const char* field) {
-      if (v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back(field);
+    auto mark = [&](const Node* v, const char* field) {
+      if (v && !v->is_null()) c.set_in_scenario.emplace_back(field);
     };
     mark(k.get("concurrent"), "kustomize.concurrent");
     mark(k.get("requeueDependency"), "kustomize.requeueDependency");
@@ -792,31 +693,31 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
   }
   {
     MapReader src(*this, m.get("source"), m.path("source"), {"concurrent"});
-    if (const DocNode* v = src.get("concurrent"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("source.concurrent");
+    if (const Node* v = src.get("concurrent"); v && !v->is_null()) c.set_in_scenario.emplace_back("source.concurrent");
     integer(src.get("concurrent"), src.path("concurrent"), 1, kMaxConcurrent, c.source.concurrent);
   }
   {
     MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency"});
-    if (const DocNode* v = h.get("concurrent"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("helm.concurrent");
-    if (const DocNode* v = h.get("requeueDependency"); v && v->type != DocNode::Type::Null)
+    if (const Node* v = h.get("concurrent"); v && !v->is_null()) c.set_in_scenario.emplace_back("helm.concurrent");
+    if (const Node* v = h.get("requeueDependency"); v && !v->is_null())
       c.set_in_scenario.emplace_back("helm.requeueDependency");
     integer(h.get("concurrent"), h.path("concurrent"), 1, kMaxConcurrent, c.helm.concurrent);
     duration(h.get("requeueDependency"), h.path("requeueDependency"), Bound::Positive, c.helm.requeue_dependency);
   }
 }
 
-void Decoder::timing(const DocNode* n, std::string_view path, Timing& t) {
+void Decoder::timing(const Node* n, std::string_view path, Timing& t) {
   MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready"});
   distribution(m.get("build"), m.path("build"), t.build);
   distribution(m.get("applyPerObject"), m.path("applyPerObject"), t.apply_per_object);
-  const std::vector<DocNode>* rules = list(m.get("ready"), m.path("ready"));
+  const std::vector<Node>* rules = list(m.get("ready"), m.path("ready"));
   if (!rules) return;
   for (std::size_t i = 0; i < rules->size(); ++i) {
-    const DocNode& it = (*rules)[i];
+    const Node& it = (*rules)[i];
     std::string p = item(m.path("ready"), i);
     MapReader r(*this, &it, p, {"match", "after"});
     if (!r.ok()) {
-      if (it.type == DocNode::Type::Null) error(it.where, fmt::format("{}: expected a mapping, got null", p));
+      if (it.is_null()) error(where_of(it), fmt::format("{}: expected a mapping, got null", p));
       continue;
     }
     ReadyRule rule;
@@ -829,12 +730,12 @@ void Decoder::timing(const DocNode* n, std::string_view path, Timing& t) {
 }
 
 /// `kind: [group/]Kind`, `namespace`, `name`, `kustomization`; `*` globs anywhere. At least one field.
-bool Decoder::match(const DocNode* n, std::string_view path, Match& out) {
+bool Decoder::match(const Node* n, std::string_view path, Match& out) {
   if (!n) return false;
   MapReader m(*this, n, std::string(path), {"kind", "namespace", "name", "kustomization"});
   if (!m.ok()) return false;
   Match r;
-  r.where = n->where;
+  r.where = where_of(*n);
   bool ok = true;
   std::string kind;
   if (nonempty_string(m.get("kind"), m.path("kind"), kind)) {
@@ -845,11 +746,11 @@ bool Decoder::match(const DocNode* n, std::string_view path, Match& out) {
       std::string_view group = std::string_view(kind).substr(0, slash);
       std::string_view k = std::string_view(kind).substr(slash + 1);
       if (group.empty() || k.empty() || k.find('/') != std::string_view::npos) {
-        error(m.get("kind")->where, fmt::format("{}: \"{}\" is not a kind (write Kind or group/Kind)", m.path("kind"),
+        error(where_of(*m.get("kind")), fmt::format("{}: \"{}\" is not a kind (write Kind or group/Kind)", m.path("kind"),
                                                 kind));
         ok = false;
       } else if (looks_like_version(group)) {
-        error(m.get("kind")->where,
+        error(where_of(*m.get("kind")),
               fmt::format("{}: \"{}\" names an API version, not a group (write {} or group/{})", m.path("kind"),
                           kind, k, k));
         ok = false;
@@ -866,7 +767,7 @@ bool Decoder::match(const DocNode* n, std::string_view path, Match& out) {
   ok &= nonempty_string(m.get("kustomization"), m.path("kustomization"), r.kustomization) ||
         !m.get("kustomization");
   if (ok && r.empty()) {
-    error(n->where, fmt::format("{} selects nothing: give kind, namespace, name or kustomization (kind: \"*\" "
+    error(where_of(*n), fmt::format("{} selects nothing: give kind, namespace, name or kustomization (kind: \"*\" "
                                 "matches every object)",
                                 path));
     return false;
@@ -875,30 +776,30 @@ bool Decoder::match(const DocNode* n, std::string_view path, Match& out) {
   return ok;
 }
 
-void Decoder::provides(const DocNode* n, std::string_view path, std::vector<ProvidesRule>& out) {
-  const std::vector<DocNode>* items = list(n, path);
+void Decoder::provides(const Node* n, std::string_view path, std::vector<ProvidesRule>& out) {
+  const std::vector<Node>* items = list(n, path);
   if (!items) return;
   for (std::size_t i = 0; i < items->size(); ++i) {
-    const DocNode& it = (*items)[i];
+    const Node& it = (*items)[i];
     std::string p = item(path, i);
     MapReader m(*this, &it, p, {"by", "kinds"});
     if (!m.ok()) {
-      if (it.type == DocNode::Type::Null) error(it.where, fmt::format("{}: expected a mapping, got null", p));
+      if (it.is_null()) error(where_of(it), fmt::format("{}: expected a mapping, got null", p));
       continue;
     }
     ProvidesRule rule;
-    rule.where = it.where;
+    rule.where = where_of(it);
     bool ok = m.require("by");
     ok &= m.require("kinds");
     ok &= match(m.get("by"), m.path("by"), rule.by) || !m.get("by");
-    const std::vector<DocNode>* kinds = list(m.get("kinds"), m.path("kinds"));
+    const std::vector<Node>* kinds = list(m.get("kinds"), m.path("kinds"));
     if (m.get("kinds") && !kinds) ok = false;
     if (kinds && kinds->empty()) {
-      error(m.get("kinds")->where, fmt::format("{} is empty: list the kinds the operator registers", m.path("kinds")));
+      error(where_of(*m.get("kinds")), fmt::format("{} is empty: list the kinds the operator registers", m.path("kinds")));
       ok = false;
     }
     for (std::size_t k = 0; kinds && k < kinds->size(); ++k) {
-      const DocNode& kn = (*kinds)[k];
+      const Node& kn = (*kinds)[k];
       std::string kp = item(m.path("kinds"), k);
       std::string text;
       if (!nonempty_string(&kn, kp, text)) {
@@ -918,7 +819,7 @@ void Decoder::provides(const DocNode* n, std::string_view path, std::vector<Prov
       else if (kind != "*" && !is_identifier(kind))
         problem = fmt::format("'{}' is not a kind", kind);
       if (!problem.empty()) {
-        error(kn.where, fmt::format("{}: \"{}\": {} (write group/Kind, group/* or Kind)", kp, text, problem));
+        error(where_of(kn), fmt::format("{}: \"{}\": {} (write group/Kind, group/* or Kind)", kp, text, problem));
         ok = false;
         continue;
       }
@@ -943,11 +844,11 @@ constexpr FaultAction kFaultActions[] = {
     {"restartAt", "controller", "kustomize, helm or source"},
 };
 
-void Decoder::faults(const DocNode* n, std::string_view path, std::vector<Fault>& out) {
-  const std::vector<DocNode>* items = list(n, path);
+void Decoder::faults(const Node* n, std::string_view path, std::vector<Fault>& out) {
+  const std::vector<Node>* items = list(n, path);
   if (!items) return;
   for (std::size_t i = 0; i < items->size(); ++i) {
-    const DocNode& it = (*items)[i];
+    const Node& it = (*items)[i];
     Fault f;
     bool ok = true;
     fault(it, item(path, i), f, ok);
@@ -955,21 +856,21 @@ void Decoder::faults(const DocNode* n, std::string_view path, std::vector<Fault>
   }
 }
 
-void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok) {
+void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
   MapReader m(*this, &n, std::string(path),
               {"match", "kustomization", "source", "controller", "readyAt", "neverReady", "failedAt", "failApplies",
                "unavailable", "restartAt"});
   if (!m.ok()) {
-    if (n.type == DocNode::Type::Null) error(n.where, fmt::format("{}: expected a mapping, got null", path));
+    if (n.is_null()) error(where_of(n), fmt::format("{}: expected a mapping, got null", path));
     ok = false;
     return;
   }
-  f.where = n.where;
+  f.where = where_of(n);
   std::vector<const FaultAction*> actions;
   for (const FaultAction& a : kFaultActions)
     if (m.has(a.key)) actions.push_back(&a);
   if (actions.empty()) {
-    error(n.where, fmt::format("{}: no action: give one of readyAt, neverReady, failedAt, failApplies, unavailable "
+    error(where_of(n), fmt::format("{}: no action: give one of readyAt, neverReady, failedAt, failApplies, unavailable "
                                "or restartAt",
                                path));
     ok = false;
@@ -978,7 +879,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
   if (actions.size() > 1) {
     std::string names;
     for (const FaultAction* a : actions) names += (names.empty() ? "" : ", ") + std::string(a->key);
-    error(n.where, fmt::format("{}: several actions ({}): a fault takes exactly one; write one fault per action",
+    error(where_of(n), fmt::format("{}: several actions ({}): a fault takes exactly one; write one fault per action",
                                path, names));
     ok = false;
     return;
@@ -992,11 +893,11 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
     }
   }
   if (!m.get(action.target)) {
-    error(m.has(action.target) ? m.key_at(action.target) : n.where,
+    error(m.has(action.target) ? m.key_at(action.target) : where_of(n),
           fmt::format("{}: {} needs '{}': {}", path, action.key, action.target, action.what));
     ok = false;
   }
-  const DocNode* value = m.get(action.key);
+  const Node* value = m.get(action.key);
   if (!value) {
     error(m.key_at(action.key), fmt::format("{}: {} has no value", path, action.key));
     ok = false;
@@ -1010,7 +911,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
     f.type = Fault::Type::NeverReady;
     bool b = false;
     if (boolean(value, vpath, b) && !b) {
-      error(value->where, fmt::format("{}: neverReady: false injects nothing; remove the fault", path));
+      error(where_of(*value), fmt::format("{}: neverReady: false injects nothing; remove the fault", path));
       ok = false;
     } else if (value && !b) {
       ok = false;
@@ -1032,7 +933,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
       bool has_until = duration(w.get("until"), w.path("until"), Bound::Positive, until);
       ok &= has_until || !w.get("until");
       if (has_until && until <= from) {
-        error(w.get("until")->where, fmt::format("{}: until ({}) must be after from ({})", vpath,
+        error(where_of(*w.get("until")), fmt::format("{}: until ({}) must be after from ({})", vpath,
                                                  format_duration(until), format_duration(from)));
         ok = false;
       }
@@ -1052,7 +953,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
   }
 
   // The target.
-  const DocNode* target = m.get(action.target);
+  const Node* target = m.get(action.target);
   if (!target) return;
   std::string tpath = m.path(action.target);
   if (action.target == "match") {
@@ -1064,7 +965,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
       return;
     }
     ok &= k.require("name");
-    f.match.where = target->where;
+    f.match.where = where_of(*target);
     f.match.group = std::string(kKustomizeGroup);
     f.match.kind = "Kustomization";
     ok &= nonempty_string(k.get("name"), k.path("name"), f.match.name) || !k.get("name");
@@ -1078,7 +979,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
     ok &= k.require("name");
     f.source_kind = "GitRepository";
     ok &= source_kind(*this, k.get("kind"), k.path("kind"), f.source_kind) || !k.get("kind");
-    f.match.where = target->where;
+    f.match.where = where_of(*target);
     f.match.group = std::string(kSourceGroup);
     f.match.kind = f.source_kind;
     ok &= nonempty_string(k.get("name"), k.path("name"), f.match.name) || !k.get("name");
@@ -1087,7 +988,7 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
     std::string c;
     if (string(target, tpath, c)) {
       if (c != "kustomize" && c != "helm" && c != "source") {
-        error(target->where, fmt::format("{}: unknown controller '{}' (kustomize, helm or source)", tpath, c));
+        error(where_of(*target), fmt::format("{}: unknown controller '{}' (kustomize, helm or source)", tpath, c));
         ok = false;
       } else {
         f.controller = c;
@@ -1098,33 +999,33 @@ void Decoder::fault(const DocNode& n, std::string_view path, Fault& f, bool& ok)
   }
 }
 
-void Decoder::expect(const DocNode* n, std::string_view path, Expectations& e) {
+void Decoder::expect(const Node* n, std::string_view path, Expectations& e) {
   MapReader m(*this, n, std::string(path), {"allReadyWithin", "ready", "before"});
-  if (m.ok()) e.where = n->where;
+  if (m.ok()) e.where = where_of(*n);
   Duration d{0};
   if (duration(m.get("allReadyWithin"), m.path("allReadyWithin"), Bound::Positive, d)) e.all_ready_within = d;
-  if (const std::vector<DocNode>* ready = list(m.get("ready"), m.path("ready"))) {
+  if (const std::vector<Node>* ready = list(m.get("ready"), m.path("ready"))) {
     for (std::size_t i = 0; i < ready->size(); ++i) {
       std::string name;
       if (kustomization_name(&(*ready)[i], item(m.path("ready"), i), name)) e.ready.push_back(std::move(name));
     }
   }
-  if (const std::vector<DocNode>* before = list(m.get("before"), m.path("before"))) {
+  if (const std::vector<Node>* before = list(m.get("before"), m.path("before"))) {
     for (std::size_t i = 0; i < before->size(); ++i) {
-      const DocNode& pair = (*before)[i];
+      const Node& pair = (*before)[i];
       std::string p = item(m.path("before"), i);
-      if (pair.type != DocNode::Type::Seq || pair.seq.size() != 2) {
-        error(pair.where, fmt::format("{}: expected a pair [a, b] (a Ready before b starts applying), got {}", p,
-                                      pair.type == DocNode::Type::Seq
-                                          ? fmt::format("a list of {}", pair.seq.size())
+      if (!pair.is_seq() || pair.items.size() != 2) {
+        error(where_of(pair), fmt::format("{}: expected a pair [a, b] (a Ready before b starts applying), got {}", p,
+                                      pair.is_seq()
+                                          ? fmt::format("a list of {}", pair.items.size())
                                           : describe(pair)));
         continue;
       }
       std::string a, b;
-      bool ok = kustomization_name(&pair.seq[0], item(p, 0), a);
-      ok &= kustomization_name(&pair.seq[1], item(p, 1), b);
+      bool ok = kustomization_name(&pair.items[0], item(p, 0), a);
+      ok &= kustomization_name(&pair.items[1], item(p, 1), b);
       if (ok && a == b) {
-        error(pair.where, fmt::format("{}: '{}' cannot be Ready before it starts applying itself", p, a));
+        error(where_of(pair), fmt::format("{}: '{}' cannot be Ready before it starts applying itself", p, a));
         ok = false;
       }
       if (ok) e.before.emplace_back(std::move(a), std::move(b));
@@ -1150,10 +1051,36 @@ std::vector<std::string> override_segments(std::string_view path) {
   return out;
 }
 
+/// One set of limits for repository and scenario files; a scenario keeps a key written twice so that
+/// the decoder can name it ("duplicate field").
+load::ParseLimits scenario_parse_limits() {
+  load::ParseLimits limits;
+  limits.reject_duplicate_keys = false;
+  return limits;
+}
+
 /// Findings about an override are located at "--set PATH": it has no file or line.
 SourceLocation override_location(const ScenarioOverride& o) { return {fmt::format("--set {}", o.path), 0, 0}; }
 
-void apply_override(DocNode& doc, const ScenarioOverride& o, Diagnostics& diags) {
+/// Every node of an override's value is located at the override (line -(k+1), see Places).
+void place_at_override(Node& root, int line) {
+  std::vector<Node*> todo{&root};
+  while (!todo.empty()) {
+    Node* n = todo.back();
+    todo.pop_back();
+    n->line = line;
+    n->column = 0;
+    for (Node& i : n->items) todo.push_back(&i);
+    for (Field& f : n->fields) {
+      f.line = line;
+      f.column = 0;
+      todo.push_back(&f.value);
+    }
+  }
+}
+
+void apply_override(Node& doc, const ScenarioOverride& o, std::size_t k, Diagnostics& diags) {
+  const int line = -static_cast<int>(k + 1);
   SourceLocation at = override_location(o);
   if (o.path.empty()) {
     diags.error(at, "--set needs path=value, e.g. --set controllers.kustomize.concurrent=8");
@@ -1166,43 +1093,50 @@ void apply_override(DocNode& doc, const ScenarioOverride& o, Diagnostics& diags)
       return;
     }
   }
-  DocNode value;
-  try {
-    TreeBuilder builder(o.value, at.file, diags, at);
-    value = builder.build(YAML::Load(o.value));
-    if (builder.failed()) return;
-  } catch (const YAML::Exception& e) {
-    diags.error(at, fmt::format("invalid YAML value \"{}\": {}", o.value, e.msg));
+  load::ParsedYaml parsed = load::parse_yaml(o.value, scenario_parse_limits());
+  if (parsed.error) {
+    diags.error(at, fmt::format("invalid YAML value \"{}\": {}", o.value, parsed.error->message));
     return;
   }
-  DocNode* cur = &doc;
+  if (parsed.documents.size() > 1) {
+    diags.error(at, fmt::format("invalid YAML value \"{}\": one value, not several documents", o.value));
+    return;
+  }
+  Node value = parsed.documents.empty() ? Node{} : std::move(parsed.documents.front());
+  place_at_override(value, line);
+  Node* cur = &doc;
   std::string walked;  // the path walked so far, as the user names it (no "spec." prefix)
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& seg = segments[i];
     bool last = i + 1 == segments.size();
-    if (cur->type == DocNode::Type::Null) {
-      cur->type = DocNode::Type::Map;
-      cur->where = at;
+    if (cur->is_null()) {
+      *cur = Node::map();
+      cur->line = line;
     }
-    if (cur->type == DocNode::Type::Seq) {
+    if (cur->is_seq()) {
       std::size_t index = 0;
       auto [end, ec] = std::from_chars(seg.data(), seg.data() + seg.size(), index);
       if (ec != std::errc() || end != seg.data() + seg.size()) {
         diags.error(at, fmt::format("{} is a list: index it with a number ({}.0)", walked, walked));
         return;
       }
-      if (index >= cur->seq.size()) {
-        diags.error(at, fmt::format("{} has {} entries: index {} is out of range", walked, cur->seq.size(), index));
+      if (index >= cur->items.size()) {
+        diags.error(at, fmt::format("{} has {} entries: index {} is out of range", walked, cur->items.size(), index));
         return;
       }
-      cur = &cur->seq[index];
-    } else if (cur->type == DocNode::Type::Map) {
-      DocEntry* e = cur->entry(seg);
+      cur = &cur->items[index];
+    } else if (cur->is_map()) {
+      Field* e = nullptr;
+      for (Field& f : cur->fields)
+        if (f.key == seg) {
+          e = &f;
+          break;
+        }
       if (!e) {
         // A new key: if it is not in the schema, the decoder reports it as an unknown field at `at`.
-        cur->map.push_back(DocEntry{seg, at, DocNode{}});
-        e = &cur->map.back();
-        e->value.where = at;
+        cur->fields.push_back(Field{seg, Node{}, line, 0});
+        e = &cur->fields.back();
+        e->value.line = line;
       }
       cur = &e->value;
     } else {
@@ -1274,41 +1208,33 @@ ScenarioLoad parse_scenario(std::string_view text, const std::string& file,
   s.file = file;
   s.name = default_name(file);
 
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::DeepRecursion& e) {
-    diags.error(location(file, e.mark), fmt::format("invalid YAML: nested more than {} levels deep", e.depth()));
-    return out;
-  } catch (const YAML::Exception& e) {
-    diags.error(location(file, e.mark), fmt::format("invalid YAML: {}", e.msg));
+  const Places places(file, text, overrides);
+  load::ParsedYaml parsed = load::parse_yaml(text, scenario_parse_limits());
+  if (parsed.error) {
+    diags.error(places.of(parsed.error->line, parsed.error->column), fmt::format("invalid YAML: {}", parsed.error->message));
     return out;
   }
-  std::vector<const YAML::Node*> present;
-  for (const YAML::Node& d : docs)
-    if (!d.IsNull()) present.push_back(&d);
+  std::vector<Node*> present;
+  for (Node& d : parsed.documents)
+    if (!d.is_null()) present.push_back(&d);
   if (present.empty()) {
     diags.error({file}, "the scenario file is empty (a scenario starts with 'apiVersion: fluxsim/v1alpha1' and "
                         "'kind: Scenario')");
     return out;
   }
   if (present.size() > 1) {
-    diags.error(location(file, present[1]->Mark()),
-                "a scenario file holds one YAML document; found a second one here");
+    diags.error(places.of(*present[1]), "a scenario file holds one YAML document; found a second one here");
     return out;
   }
-
-  TreeBuilder builder(text, file, diags, std::nullopt);
-  DocNode doc = builder.build(*present.front());
-  if (builder.failed()) return out;
-  if (doc.type != DocNode::Type::Map) {
-    diags.error(doc.where, fmt::format("a scenario is a mapping with apiVersion, kind, metadata and spec; got {}",
-                                       describe(doc)));
+  Node& doc = *present.front();
+  if (!doc.is_map()) {
+    diags.error(places.of(doc), fmt::format("a scenario is a mapping with apiVersion, kind, metadata and spec; got {}",
+                                            describe(doc)));
     return out;
   }
   Diagnostics found;
-  for (const ScenarioOverride& o : overrides) apply_override(doc, o, found);
-  Decoder dec(found, file);
+  for (std::size_t k = 0; k < overrides.size(); ++k) apply_override(doc, overrides[k], k, found);
+  Decoder dec(found, places);
   dec.document(doc, s);
   s.repo = resolve_repo(file, dec.repo_given ? s.repo : std::string());
   // The filesystem is only consulted for a scenario: a wrong kind or apiVersion says enough.
@@ -1343,6 +1269,15 @@ ScenarioLoad load_scenario(const std::string& path, const std::vector<ScenarioOv
     out.scenario.file = path;
     out.diagnostics.error({path}, "this is a directory, not a scenario file",
                           "fluxsim run, graph, tree and check take a repository directory directly");
+    return out;
+  }
+  const std::size_t limit = scenario_parse_limits().max_file_bytes;
+  if (std::uintmax_t size = fs::file_size(path, ec); !ec && size > limit) {
+    ScenarioLoad out;
+    out.scenario.file = path;
+    out.diagnostics.error({path, 1, 1}, fmt::format("the scenario file is {} MiB, more than the {} MiB a YAML file may "
+                                                    "hold (a scenario is a few hundred lines); it was not read",
+                                                    size >> 20, limit >> 20));
     return out;
   }
   std::ifstream in(path, std::ios::binary);
