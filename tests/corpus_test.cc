@@ -182,9 +182,10 @@ TEST_CASE("corpus buroa-k8s-gitops: flux-operator entry, 71 Kustomizations, 44 d
 
 namespace {
 
-// The corpus leaves out two generator inputs its repositories have (k8s-gateway's Corefile, kopia's
-// repository.config), so their Kustomizations fail to build here though they build in the real
-// repositories. The headline tests add those files, one line each, as the corpus does for program text.
+// The corpus lacks two generator inputs (k8s-gateway's Corefile, kopia's resources/repository.config),
+// so those two Kustomizations fail to build here, as Flux would on such a checkout (the load tests above
+// pin that). The headline tests supply them, one line each, as the corpus does for program text, so
+// that the headline measures what the issue asks: the remote sources and bases no longer decide it.
 class WithFiles : public FileSource {
  public:
   WithFiles(std::unique_ptr<FileSource> base, std::map<std::string, std::string> extra) : base_(std::move(base)), extra_(std::move(extra)) {}
