@@ -76,6 +76,7 @@ class Checker {
   }
 
   CheckResult run() {
+    root_build();
     for (const Diagnostic& d : world_.diagnostics) out_.findings.push_back({"load", d});
     {
       Simulation sim(world_, scenario_);
@@ -94,6 +95,17 @@ class Checker {
 
  private:
   const Kustomization& ks(NodeId n) const { return world_.kustomizations[n]; }
+
+  // A root that cannot build applies nothing: every other finding is moot until it does.
+  void root_build() {
+    if (world_.kustomizations.empty() || !world_.kustomizations.front().build_failure) return;
+    const Kustomization& root = world_.kustomizations.front();
+    const BuildFailure& f = *root.build_failure;
+    add("root-build", Severity::Error, f.where.known() ? f.where : root.origin, object_of(root),
+        fmt::format("the root Kustomization {} cannot build ({}: {}): nothing can roll out", root.ref.name, f.reason, f.message),
+        "fix the entry path's kustomization (`kubectl kustomize " + (world_.entry.empty() ? std::string(".") : world_.entry) +
+            "` shows the same error)");
+  }
 
   SourceLocation where_or_origin(const SourceLocation& where, NodeId n) const { return where.known() ? where : ks(n).origin; }
 
@@ -277,7 +289,9 @@ class Checker {
       // Group this Kustomization's custom resources by kind.
       std::map<std::string, std::vector<const Resource*>> by_kind;
       for (const Resource& r : ks(k).objects) {
-        if (r.skipped || r.preinstalled || builtin_group(r.ref.group) || r.ref.kind == "CustomResourceDefinition") continue;
+        if (r.skipped || r.preinstalled || builtin_group(r.ref.group) || r.ref.kind == "CustomResourceDefinition" ||
+            is_unknown_objects(r.ref))
+          continue;
         by_kind[kind_key(r.ref.group, r.ref.kind)].push_back(&r);
       }
       for (const auto& [key, objects] : by_kind) {
@@ -345,13 +359,28 @@ class Checker {
         }
       }
     }
-    for (const auto& [key, u] : unknown) {
-      add("unknown-kind", Severity::Warning, u.first->origin, object_of(ks(u.applier)),
-          fmt::format("kind {} ({} object{}, first {} in {}) has no CustomResourceDefinition in the repository and no `provides` "
-                      "rule: fluxsim assumes it is installed already",
-                      key, u.count, u.count == 1 ? "" : "s", to_string(u.first->ref), graph_.name(u.applier)),
-          "if an operator or a HelmRelease installs it, add a `provides` rule to the scenario so fluxsim orders it "
-          "(product.md §2)");
+    // One finding for all of them: on a repository whose charts install their own CRDs, these are many
+    // and each is the same assumption.
+    if (!unknown.empty()) {
+      const Unknown* first = nullptr;
+      std::string kinds;
+      for (const auto& [key, u] : unknown) {
+        if (!first) first = &u;
+        kinds += fmt::format("{}{} ({} in {}{})", kinds.empty() ? "" : ", ", key, to_string(u.first->ref), graph_.name(u.applier),
+                             u.count == 1 ? "" : fmt::format(" and {} more", u.count - 1));
+      }
+      add("unknown-kind", Severity::Note, first->first->origin, object_of(ks(first->applier)),
+          fmt::format("{} custom kind{} with no CustomResourceDefinition in the repository and no `provides` rule, assumed "
+                      "installed already: {}",
+                      unknown.size(), unknown.size() == 1 ? "" : "s", kinds),
+          "if an operator or a HelmRelease installs one, add a `provides` rule to the scenario so fluxsim orders it "
+          "(docs/scenario-format.md, \"Kinds that appear at run time\")");
+    }
+    for (const Assumption& a : world_.assumptions) {
+      if (a.kind != Assumption::Kind::InferredProvider) continue;
+      add("unknown-kind", Severity::Note, a.where, a.subject.substr(0, a.subject.find(' ')),
+          fmt::format("{} ({}): modelled as a `provides` rule, so those kinds are served once it is Ready", a.subject, a.detail),
+          "if something else installs them, say so with your own `provides` rule (or --strict-offline to assume them installed)");
     }
   }
 

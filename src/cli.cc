@@ -61,6 +61,7 @@ struct InputOptions {
   std::string input;                  ///< SCENARIO file or REPO directory
   std::string entry;                  ///< --entry
   std::vector<std::string> sets;      ///< --set key=value
+  bool strict_offline = false;        ///< --strict-offline
 };
 
 void add_input_options(po::options_description& desc, InputOptions& in) {
@@ -68,7 +69,10 @@ void add_input_options(po::options_description& desc, InputOptions& in) {
       ("entry", po::value(&in.entry)->value_name("PATH"),
        "path inside the repository that the root Kustomization applies (default: discovered, as `flux bootstrap --path`)")
       ("set", po::value(&in.sets)->value_name("KEY=VALUE")->composing(),
-       "override a scenario field below spec, e.g. --set controllers.kustomize.concurrent=8 (repeatable)");
+       "override a scenario field below spec, e.g. --set controllers.kustomize.concurrent=8 (repeatable)")
+      ("strict-offline", po::bool_switch(&in.strict_offline),
+       "fail sources and bases the checkout cannot provide (ArtifactFailed) instead of assuming them reachable "
+       "(same as spec.offline: strict)");
 }
 
 std::vector<ScenarioOverride> parse_sets(const std::vector<std::string>& sets) {
@@ -115,6 +119,7 @@ ScenarioLoad read_input_scenario(const InputOptions& in, const std::vector<Scena
     load = load_scenario(in.input, overrides);
   }
   if (!in.entry.empty()) load.scenario.entry = in.entry;
+  if (in.strict_offline) load.scenario.strict_offline = true;
   return load;
 }
 
@@ -131,6 +136,7 @@ World load_input_world(Scenario& scenario, Io io) {
   WorldLoad load = load_world(scenario);
   if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
   apply_controller_flags(scenario, load.world, load.world.diagnostics);
+  apply_world_assumptions(scenario, load.world);
   // Problems inside the repository are part of the simulation (the Kustomization that builds them
   // fails as Flux would); list them briefly on stderr.
   std::size_t shown = 0, warnings = 0;
@@ -569,6 +575,7 @@ World load_quiet_world(Scenario& scenario) {
   WorldLoad load = load_world(scenario);
   if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
   apply_controller_flags(scenario, load.world, load.world.diagnostics);
+  apply_world_assumptions(scenario, load.world);
   return std::move(load.world);
 }
 
@@ -610,7 +617,7 @@ ExitCode cmd_check(const std::vector<std::string>& args, Io io) {
       ("output,o", po::value(&format)->value_name("FORMAT"), "text (default) or json")
       ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
   const char* more =
-      "Checks: dependency-cycle, missing-dependency, suspended-dependency, health-check-deadlock (a wait: true\n"
+      "Checks: root-build (the root Kustomization cannot build: nothing rolls out), dependency-cycle, missing-dependency, suspended-dependency, health-check-deadlock (a wait: true\n"
       "Kustomization waiting for a child that waits for it), crd-ordering (a custom resource applied before its CRD\n"
       "or its provider), unknown-kind, namespace-ordering (a namespaced object applied before another\n"
       "Kustomization creates its Namespace), health-check-timeout (shorter than the readiness it waits for, from the\n"

@@ -78,6 +78,34 @@ int apply_kind_order(std::string_view kind) {
   return 0;
 }
 
+bool is_unknown_objects(const ObjectRef& ref) { return ref.group == kUnknownObjectsGroup && ref.kind == kUnknownObjectsKind; }
+
+std::string assumptions_summary(const World& world) {
+  using K = Assumption::Kind;
+  auto count = [&](K kind) {
+    return static_cast<std::size_t>(
+        std::count_if(world.assumptions.begin(), world.assumptions.end(), [&](const Assumption& a) { return a.kind == kind; }));
+  };
+  auto plural = [](std::size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
+  std::vector<std::string> parts;
+  if (std::size_t n = count(K::RemoteSource)) {
+    std::string names;
+    for (const Assumption& a : world.assumptions)
+      if (a.kind == K::RemoteSource && n <= 3) names += (names.empty() ? "" : ", ") + a.subject;
+    parts.push_back(plural(n, "remote source", "remote sources") + (names.empty() ? "" : " (" + names + ")"));
+  }
+  if (std::size_t n = count(K::RemoteBase)) parts.push_back(plural(n, "remote base", "remote bases"));
+  if (std::size_t n = count(K::UnreadableValues))
+    parts.push_back(plural(n, "unreadable substituteFrom source", "unreadable substituteFrom sources"));
+  if (std::size_t n = count(K::InferredProvider))
+    parts.push_back(plural(n, "HelmRelease taken to install the CRDs of its API group", "HelmReleases taken to install the CRDs of their API group"));
+  if (parts.empty()) return {};
+  std::string line = "assumed: ";
+  for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? ", " : "") + parts[i];
+  if (count(K::RemoteSource) + count(K::RemoteBase) > 0) line += " — map sources under `spec.sources` for exact results";
+  return line;
+}
+
 std::vector<std::string> display_names(const World& world) {
   bool qualify = false;
   std::vector<std::string> names;

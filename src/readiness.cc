@@ -76,6 +76,7 @@ Distribution default_ready_after(const Resource& r) {
     case ReadinessClass::Source: return fixed(0s);
     case ReadinessClass::Timed: break;
   }
+  if (is_unknown_objects(ref)) return fixed(30s);  // what a remote source or base applies: a rollout, say
   if (!is_builtin_group(ref.group)) return fixed(5s);
   std::string_view k = ref.kind;
   if (k == "Deployment" || k == "DaemonSet" || k == "Job" || k == "ReplicaSet") return fixed(30s);
@@ -97,9 +98,12 @@ std::vector<std::string> describe_default_timings() {
       "PersistentVolumeClaim, Pod, APIService: 5s",
       "Service of type LoadBalancer: 30s; other Services at once",
       "HelmRelease: 45s (Helm install with its wait)",
+      "fluxsim.dev/UnknownObjects (what an assumed-remote source or a remote base applies): 30s",
       "other custom resources: 5s (assumed to carry a Ready condition), except well-known kinds without status",
       "kinds without status (ConfigMap, Secret, Namespace, RBAC, ...): at once",
       "Kustomizations and sources: when their simulated controller makes them Ready",
+      "fetch of a source the checkout cannot provide (assumed reachable; timing.fetch): GitRepository 3s, OCIRepository 2s, "
+      "Bucket 2s, HelmRepository 3s",
   };
 }
 

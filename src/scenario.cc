@@ -61,6 +61,13 @@ Scenario default_scenario_for_repo(const std::string& repo_dir) {
   return s;
 }
 
+const Distribution& RemoteFetch::of(std::string_view kind) const {
+  if (kind == "OCIRepository") return oci_repository;
+  if (kind == "Bucket") return bucket;
+  if (kind == "HelmRepository") return helm_repository;
+  return git_repository;
+}
+
 void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics& warnings) {
   Controllers& c = scenario.controllers;
   auto is_set = [&](std::string_view field) {

@@ -360,10 +360,14 @@ TEST_CASE("check: intervals under a minute, unknown kinds, suspended dependencie
   CHECK(interval[0]->diagnostic.where == SourceLocation{"clusters/prod/apps.yaml", 2, 1});
   CHECK(has(interval[0]->diagnostic.message, "spec.interval 30s is under 1m"));
 
+  // Kinds nothing installs are one note (an assumption, not a mistake), however many there are.
   auto unknown = of(r, "unknown-kind");
   REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0]->diagnostic.severity == Severity::Note);
   CHECK(unknown[0]->diagnostic.where == SourceLocation{"apps/monitor.yaml", 2, 1});
-  CHECK(has(unknown[0]->diagnostic.message, "kind monitoring.coreos.com/ServiceMonitor (2 objects, first ServiceMonitor/default/web in apps)"));
+  CHECK(has(unknown[0]->diagnostic.message,
+            "1 custom kind with no CustomResourceDefinition in the repository and no `provides` rule, assumed installed already: "
+            "monitoring.coreos.com/ServiceMonitor (ServiceMonitor/default/web in apps and 1 more)"));
 
   auto suspended = of(r, "suspended-dependency");
   REQUIRE(suspended.size() == 1);
@@ -372,18 +376,34 @@ TEST_CASE("check: intervals under a minute, unknown kinds, suspended dependencie
   REQUIRE(of(r, "load").size() == 1);
   CHECK(r.findings[0].check == "load");
   CHECK_FALSE(r.has_errors());
-  CHECK(r.warnings() == 4);
+  CHECK(r.warnings() == 3);
 
   std::ostringstream text, json;
   write_check_text(r, text);
-  CHECK(has(text.str(), "apps/monitor.yaml:2:1: warning: kind monitoring.coreos.com/ServiceMonitor"));
+  CHECK(has(text.str(), "apps/monitor.yaml:2:1: note: 1 custom kind"));
   CHECK(has(text.str(), "[unknown-kind]\n"));
-  CHECK(has(text.str(), "\n0 errors, 4 warnings\n"));
+  CHECK(has(text.str(), "\n0 errors, 3 warnings\n"));
   write_check_json(r, s, json);
   auto doc = nlohmann::json::parse(json.str());
   CHECK(doc["errors"] == 0);
-  CHECK(doc["warnings"] == 4);
+  CHECK(doc["warnings"] == 3);
   CHECK(doc["findings"].size() == r.findings.size());
   CHECK(doc["findings"][0]["file"] == "apps/broken.yaml");
   CHECK(doc["findings"][0]["line"] == 3);
+}
+
+TEST_CASE("check: a root that cannot build is an error, first: nothing can roll out") {
+  WorldBuilder b = clean_world();
+  Kustomization& root = const_cast<Kustomization&>(b.world().kustomizations.front());
+  root.build_failure = BuildFailure{"BuildFailed", "kustomize build failed: invalid Kustomization: json: unknown field \"resourcez\"",
+                                    SourceLocation{"clusters/prod/kustomization.yaml", 1, 1}};
+  const_cast<World&>(b.world()).diagnostics.warning({"apps/broken.yaml", 3, 1}, "unreadable Secret");
+  CheckResult r = check_world(b.world(), clean_scenario());
+  REQUIRE_FALSE(r.findings.empty());
+  CHECK(r.findings[0].check == "root-build");
+  CHECK(r.findings[0].diagnostic.severity == Severity::Error);
+  CHECK(r.findings[0].diagnostic.where == SourceLocation{"clusters/prod/kustomization.yaml", 1, 1});
+  CHECK(has(r.findings[0].diagnostic.message, "cannot build (BuildFailed: kustomize build failed: invalid Kustomization"));
+  CHECK(has(r.findings[0].diagnostic.message, "nothing can roll out"));
+  CHECK(r.has_errors());
 }

@@ -5,11 +5,14 @@
 // Skips (tests/skip.h: CTest reports it skipped) when the corpus is absent (FLUXSIM_CORPUS overrides its path).
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 
+#include "fluxsim/engine.h"
 #include "fluxsim/load.h"
 #include "skip.h"
 #include "test_util.h"
@@ -102,10 +105,10 @@ TEST_CASE("corpus flux2-multi-tenancy: five Kustomizations per cluster, the tena
     const Source* tenant = w.find_source("GitRepository", "apps", "dev-team");
     REQUIRE(tenant);
     CHECK(tenant->branch == "dev-team");
-    CHECK_FALSE(tenant->directory.has_value());  // same URL, another branch: external
+    CHECK(tenant->assumed_remote);  // same URL, another branch: external, assumed reachable
     const Source* oci = w.find_source("OCIRepository", "flux-system", "kyverno-controller");
     REQUIRE(oci);
-    CHECK_FALSE(oci->directory.has_value());
+    CHECK(oci->assumed_remote);
     check_reasons(w);
   }
 }
@@ -176,4 +179,126 @@ TEST_CASE("corpus buroa-k8s-gitops: flux-operator entry, 71 Kustomizations, 44 d
     if (k.build_failure) failed.push_back(k.ref.name);
   CHECK(failed == std::vector<std::string>{"kopia"});
   check_reasons(w);
+}
+
+namespace {
+
+// The corpus lacks two generator inputs (k8s-gateway's Corefile, kopia's resources/repository.config),
+// so those two Kustomizations fail to build here, as Flux would on such a checkout (the load tests above
+// pin that). The headline tests supply them, one line each, as the corpus does for program text, so
+// that the headline measures what the issue asks: the remote sources and bases no longer decide it.
+class WithFiles : public FileSource {
+ public:
+  WithFiles(std::unique_ptr<FileSource> base, std::map<std::string, std::string> extra) : base_(std::move(base)), extra_(std::move(extra)) {}
+  Type type(const std::string& path) const override {
+    if (extra_.count(path)) return Type::File;
+    for (const auto& [file, text] : extra_)
+      if (file.rfind(path + "/", 0) == 0) return Type::Directory;
+    return base_->type(path);
+  }
+  std::vector<std::string> list(const std::string& path) const override {
+    std::vector<std::string> names = base_->list(path);
+    for (const auto& [file, text] : extra_) {
+      if (file.rfind(path + "/", 0) != 0) continue;
+      std::string name = file.substr(path.size() + 1);
+      name = name.substr(0, name.find('/'));
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  std::optional<std::string> read(const std::string& path) const override {
+    if (auto it = extra_.find(path); it != extra_.end()) return it->second;
+    return base_->read(path);
+  }
+
+ private:
+  std::unique_ptr<FileSource> base_;
+  std::map<std::string, std::string> extra_;
+};
+
+struct Headline {
+  World world;
+  RunResult result;
+};
+
+// What `fluxsim run DIR [--entry E]` computes: load, the repository's controller flags, the assumptions.
+Headline run_corpus(const std::string& repo, const std::string& entry, std::map<std::string, std::string> missing = {}) {
+  std::string dir = test::corpus_dir() + "/" + repo;
+  WithFiles files(make_disk_file_source(dir), std::move(missing));
+  LoadOptions o;
+  o.entry = entry;
+  WorldLoad l = load_world(files, dir, o);
+  REQUIRE_FALSE(l.diagnostics.has_errors());
+  Scenario s = default_scenario_for_repo(dir);
+  apply_controller_flags(s, l.world, l.world.diagnostics);
+  apply_world_assumptions(s, l.world);
+  Simulation sim(l.world, s);
+  REQUIRE_FALSE(sim.diagnostics().has_errors());
+  Headline h{l.world, sim.run()};
+  for (std::size_t i = 0; i < h.world.kustomizations.size(); ++i)
+    CHECK_MESSAGE(h.result.kustomizations[i].ready_at != kNever, to_string(h.world.kustomizations[i].ref) << " never Ready: "
+                                                                       << h.result.kustomizations[i].message);
+  return h;
+}
+
+std::set<std::string> subjects(const World& w, Assumption::Kind kind) {
+  std::set<std::string> out;
+  for (const Assumption& a : w.assumptions)
+    if (a.kind == kind) out.insert(a.subject);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("corpus headlines are a time: flux2-kustomize-helm-example assumes its three chart repositories") {
+  REQUIRE_CORPUS();
+  // infrastructure/controllers: HelmRepositories cert-manager and ingress-nginx; apps/base/podinfo: an
+  // OCI HelmRepository podinfo. Nothing else is outside the checkout.
+  Headline h = run_corpus("flux2-kustomize-helm-example", "clusters/production");
+  CHECK(h.result.all_ready);
+  CHECK(subjects(h.world, Assumption::Kind::RemoteSource) ==
+        std::set<std::string>{"HelmRepository/cert-manager/cert-manager", "HelmRepository/ingress-nginx/ingress-nginx",
+                              "HelmRepository/podinfo/podinfo"});
+  CHECK(subjects(h.world, Assumption::Kind::RemoteBase).empty());
+}
+
+TEST_CASE("corpus headlines are a time: flux2-multi-tenancy assumes kyverno's OCI artifact and the tenant's branch") {
+  REQUIRE_CORPUS();
+  // The headline was "1 of 6 Kustomizations became Ready": kyverno-controller is built from an
+  // OCIRepository, dev-team from another branch of this repository; both are now fetched.
+  for (const char* entry : {"clusters/production", "clusters/staging"}) {
+    CAPTURE(entry);
+    Headline h = run_corpus("flux2-multi-tenancy", entry);
+    CHECK(h.result.all_ready);
+    std::set<std::string> remote = subjects(h.world, Assumption::Kind::RemoteSource);
+    CHECK(remote.count("OCIRepository/flux-system/kyverno-controller"));
+    CHECK(remote.count("GitRepository/apps/dev-team"));
+    const Kustomization* kyverno = h.world.find_kustomization("flux-system", "kyverno-controller");
+    REQUIRE(kyverno);
+    REQUIRE(kyverno->objects.size() == 1);
+    CHECK(is_unknown_objects(kyverno->objects[0].ref));
+  }
+}
+
+TEST_CASE("corpus headlines are a time: onedr0p-home-ops-2023 assumes the flux OCI artifact, chart repositories and SOPS") {
+  REQUIRE_CORPUS();
+  Headline h = run_corpus("onedr0p-home-ops-2023", "", {{"kubernetes/apps/networking/k8s-gateway/app/Corefile", ".:53 {}\n"}});
+  CHECK(h.result.all_ready);
+  std::set<std::string> remote = subjects(h.world, Assumption::Kind::RemoteSource);
+  CHECK(remote.count("OCIRepository/flux-system/flux-manifests"));  // what `flux` builds from
+  CHECK(remote.size() > 10);                                       // and the chart repositories
+  CHECK(subjects(h.world, Assumption::Kind::UnreadableValues).count("Secret/cluster-secrets in namespace flux-system"));
+  // The flux Kustomization applies the placeholder for Flux's own manifests.
+  const Kustomization* flux = h.world.find_kustomization("flux-system", "flux");
+  REQUIRE(flux);
+  CHECK(std::any_of(flux->objects.begin(), flux->objects.end(), [](const Resource& r) { return is_unknown_objects(r.ref); }));
+}
+
+TEST_CASE("corpus headlines are a time: buroa-k8s-gitops") {
+  REQUIRE_CORPUS();
+  Headline h = run_corpus("buroa-k8s-gitops", "",
+                          {{"kubernetes/apps/kopiur-system/kopia/app/resources/repository.config", "{}\n"}});
+  CHECK(h.result.all_ready);
+  CHECK_FALSE(subjects(h.world, Assumption::Kind::RemoteSource).empty());  // chartRef OCIRepositories
 }

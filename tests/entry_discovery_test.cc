@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Finding the entry point of a repository without a scenario, as a person would (product.md §4).
+// Finding the entry point of a repository without a scenario, as a person would (README, "What you can ask it").
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -93,4 +94,50 @@ TEST_CASE("bootstrap files win over self-referencing Kustomizations; hidden dire
 TEST_CASE("a repository with no recognisable entry finds nothing") {
   MemoryFileSource fs{{"apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"}};
   CHECK(discover_entries(fs).empty());
+}
+
+TEST_CASE("a FluxInstance syncing from an OCIRepository makes a root of that kind") {
+  MemoryFileSource fs{
+      {"flux/instance.yaml",
+       "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n"
+       "  sync:\n    kind: OCIRepository\n    url: oci://ghcr.io/org/fleet\n    ref: latest\n    path: clusters/prod\n"},
+      {"clusters/prod/apps.yaml", ks("apps", "./apps", "OCIRepository")},
+      {"apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\n"},
+  };
+  auto found = discover_entries(fs);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].path == "clusters/prod");
+  CHECK(found[0].source_kind == "OCIRepository");
+  WorldLoad l = load_world(fs, "repo", LoadOptions{});
+  REQUIRE_FALSE(l.diagnostics.has_errors());
+  const World& w = l.world;
+  CHECK(w.kustomizations[0].source_ref.kind == "OCIRepository");
+  const Source* root = w.find_source("OCIRepository", "flux-system", "flux-system");
+  REQUIRE(root);
+  CHECK(root->directory == ".");
+  CHECK(root->exists_at_start);
+  // apps is built from that same artifact: this checkout.
+  const Kustomization* apps = w.find_kustomization("flux-system", "apps");
+  REQUIRE(apps);
+  REQUIRE(apps->objects.size() == 1);
+  CHECK(apps->objects[0].ref.kind == "ConfigMap");
+  CHECK(w.assumptions.empty());
+}
+
+TEST_CASE("without flux-system/, the folders holding Flux Kustomizations that nothing applies are the candidates") {
+  MemoryFileSource fs{
+      {"clusters/production/apps.yaml", ks("apps", "./apps/production")},
+      {"clusters/staging/apps.yaml", ks("apps", "./apps/staging")},
+      {"apps/production/podinfo.yaml", ks("podinfo", "./podinfo")},
+      {"apps/staging/podinfo.yaml", ks("podinfo", "./podinfo")},
+      {"podinfo/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"},
+  };
+  CHECK(discover_entries(fs).empty());
+  CHECK(unapplied_kustomization_dirs(fs) == std::vector<std::string>{"clusters/production", "clusters/staging"});
+  WorldLoad l = load_world(fs, "repo", LoadOptions{});
+  REQUIRE(l.diagnostics.has_errors());
+  const Diagnostic& e = *l.diagnostics.begin();
+  CHECK(e.message.find("folders holding Flux Kustomizations that nothing applies: clusters/production, clusters/staging") !=
+        std::string::npos);
+  CHECK(e.hint.find("--entry clusters/production") != std::string::npos);
 }

@@ -2,12 +2,14 @@
 // load_world: the hierarchy discovered as Flux discovers it, Flux's build rules, sources, resource
 // facts, and which problems are input errors versus BuildFailures of one Kustomization.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include "fluxsim/load.h"
+#include "cli_runner.h"
 #include "test_util.h"
 
 using namespace fluxsim;
@@ -270,7 +272,7 @@ TEST_CASE("a SOPS-encrypted Secret is unreadable offline: its variables stay as 
   CHECK_FALSE(has_warning(r.world, "USER"));
 }
 
-TEST_CASE("sources: an unmapped source is a warning and its Kustomizations get no build") {
+TEST_CASE("sources: an unmapped source is assumed reachable (a note), or under --strict-offline a warning with no build") {
   MemoryFileSource fs{
       {"c/tenant.yaml",
        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: tenant\n  namespace: flux-system\n"
@@ -282,13 +284,27 @@ TEST_CASE("sources: an unmapped source is a warning and its Kustomizations get n
                      "spec:\n  interval: 1m\n  prune: true\n  path: ./\n  sourceRef:\n    kind: OCIRepository\n    name: oci\n"},
       {"tenant-checkout/deploy/cm.yaml", cm("tenant-cm", "default")},
   };
-  SUBCASE("by default") {
+  SUBCASE("by default: assumed reachable, each Kustomization built from it applies unknown objects") {
     auto r = load(fs, "c");
     const World& w = r.world;
     const Source* tenant = w.find_source("GitRepository", "flux-system", "tenant");
     REQUIRE(tenant);
-    CHECK_FALSE(tenant->directory.has_value());
+    CHECK(tenant->assumed_remote);
     CHECK(tenant->branch == "dev");
+    REQUIRE(k_named(w, "tenant").objects.size() == 1);
+    CHECK(is_unknown_objects(k_named(w, "tenant").objects[0].ref));
+    CHECK_FALSE(k_named(w, "tenant").build_failure);
+    CHECK(has_warning(w, "GitRepository/flux-system/tenant"));
+    CHECK(has_warning(w, "OCIRepository/flux-system/oci"));
+  }
+  SUBCASE("--strict-offline: not read, and said so (0.1's answer)") {
+    LoadOptions o;
+    o.strict_offline = true;
+    auto r = load(fs, "c", o);
+    const World& w = r.world;
+    const Source* tenant = w.find_source("GitRepository", "flux-system", "tenant");
+    REQUIRE(tenant);
+    CHECK_FALSE(tenant->directory.has_value());
     CHECK(k_named(w, "tenant").objects.empty());
     CHECK_FALSE(k_named(w, "tenant").build_failure);
     CHECK(has_warning(w, "GitRepository/flux-system/tenant"));
@@ -550,4 +566,62 @@ TEST_CASE("a build redone after waiting reports its warnings once") {
   int remote = 0;
   for (const auto& d : r.world.diagnostics) remote += d.message.find("remote resource") != std::string::npos;
   CHECK(remote == 1);
+}
+
+TEST_CASE("kustomization.yaml field names match case-insensitively, as kustomize's Go JSON decoding does") {
+  MemoryFileSource fs{
+      {"c/kustomization.yaml", "apiversion: kustomize.config.k8s.io/v1beta1\nKind: Kustomization\nResources:\n  - cm.yaml\nNAMESPACE: apps\n"},
+      {"c/cm.yaml", cm("settings")},
+      // A later key for the same field replaces the earlier one (encoding/json decodes both in turn).
+      {"d/kustomization.yaml", "resources: [a.yaml]\nRESOURCES: [b.yaml]\n"},
+      {"d/a.yaml", cm("a", "default")},
+      {"d/b.yaml", cm("b", "default")},
+  };
+  auto r = load(fs, "c");
+  const Kustomization& root = r.world.kustomizations[0];
+  CHECK_FALSE(root.build_failure);
+  REQUIRE(root.objects.size() == 1);
+  CHECK(root.objects[0].ref.ns == "apps");
+  auto d = load(fs, "d");
+  REQUIRE(d.world.kustomizations[0].objects.size() == 1);
+  CHECK(d.world.kustomizations[0].objects[0].ref.name == "b");
+  // A field kustomize does not know in any spelling still fails, as kustomize does.
+  MemoryFileSource bad{{"c/kustomization.yaml", "resourcez: [cm.yaml]\n"}, {"c/cm.yaml", cm("x")}};
+  auto b = load(bad, "c");
+  REQUIRE(b.world.kustomizations[0].build_failure);
+  CHECK(b.world.kustomizations[0].build_failure->message.find("unknown field \"resourcez\"") != std::string::npos);
+}
+
+TEST_CASE("a Kustomization in flux-system/gotk-components.yaml is created by the root and reconciled like any other") {
+  MemoryFileSource fs{
+      {"c/flux-system/kustomization.yaml", "resources: [gotk-components.yaml, gotk-sync.yaml]\n"},
+      {"c/flux-system/gotk-components.yaml",
+       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n---\n" + ks("extra", "./extra")},
+      {"c/flux-system/gotk-sync.yaml", ks("flux-system", "./c")},
+      {"extra/cm.yaml", cm("extra", "default")},
+  };
+  auto r = load(fs, "c");
+  const World& w = r.world;
+  REQUIRE(w.kustomizations.size() == 2);
+  const Kustomization& extra = k_named(w, "extra");
+  CHECK(extra.parent->name == "flux-system");
+  CHECK(extra.objects.size() == 1);
+  for (const Resource& o : w.kustomizations[0].objects) {
+    CAPTURE(to_string(o.ref));
+    // The Namespace and the root itself are bootstrap's; the extra Kustomization is the root's to apply.
+    CHECK(o.preinstalled == (o.ref.kind != "Kustomization" || o.ref.name == "flux-system"));
+  }
+}
+
+TEST_CASE("an error about a relative repository path names it once") {
+  fluxsim::test::TempDir dir("fluxsim-relative-repo");
+  dir.write("manifests/cm.yaml", cm("x", "default"));
+  Scenario s;
+  s.repo = std::filesystem::relative(dir.path()).generic_string();
+  REQUIRE(s.repo.front() != '/');
+  auto r = load_world(s);
+  REQUIRE(r.diagnostics.has_errors());
+  const Diagnostic& e = *r.diagnostics.begin();
+  CHECK(e.where.file == s.repo);
+  CHECK(e.message.find("no entry point found in " + s.repo + ":") != std::string::npos);
 }

@@ -19,7 +19,7 @@ namespace fluxsim {
 
 /// One finding: a Diagnostic tagged with the check that produced it.
 struct Finding {
-  /// Stable id: "dependency-cycle", "missing-dependency", "suspended-dependency", "health-check-deadlock",
+  /// Stable id: "root-build" (the root cannot build: first, an error), "dependency-cycle", "missing-dependency", "suspended-dependency", "health-check-deadlock",
   /// "crd-ordering", "unknown-kind", "namespace-ordering", "health-check-timeout", "short-interval", "load"
   /// (World::diagnostics), "scenario" (rules that match nothing, see Simulation::diagnostics).
   std::string check;
@@ -27,7 +27,7 @@ struct Finding {
 };
 
 struct CheckResult {
-  std::vector<Finding> findings;  ///< loader and scenario findings first, then each check in the order above
+  std::vector<Finding> findings;  ///< root-build, loader and scenario findings, then each check in the order above
   std::size_t errors() const;
   std::size_t warnings() const;
   bool has_errors() const { return errors() > 0; }

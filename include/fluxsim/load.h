@@ -44,6 +44,10 @@ struct LoadOptions {
   /// line manifests_at.line + N (so give the line of the `manifests: |` key).
   SourceLocation manifests_at;
   std::vector<SourceMapping> sources;
+  /// --strict-offline / spec.offline: strict: a source the checkout cannot provide fails its
+  /// Kustomizations (ArtifactFailed) and remote bases are left out, as fluxsim 0.1 did, instead of
+  /// being assumed reachable (World::assumptions).
+  bool strict_offline = false;
 };
 
 /// Counters of one load: what a benchmark divides its time by (bench/), and what tests check
@@ -71,15 +75,27 @@ WorldLoad load_world(const FileSource& files, const std::string& repo_dir, const
 /// Convenience: LoadOptions from a scenario, files from disk at scenario.repo.
 WorldLoad load_world(const Scenario& scenario);
 
+/// Makes the scenario simulate what the load assumed (World::assumptions): each assumed-remote source
+/// gets a fetch time (timing.fetch for its kind) through a spec.sources entry marked `assumed`, and each
+/// inferred provider becomes a `provides` rule unless a scenario rule already provides its kinds. Call
+/// once, after load_world, before simulating or checking.
+void apply_world_assumptions(Scenario& scenario, const World& world);
+
 /// A candidate entry point found in a repository, and how it was recognised.
 struct EntryCandidate {
   std::string path;  ///< relative to the repository root
   std::string how;   ///< "flux-system/gotk-sync.yaml", "FluxInstance flux", ...
   SourceLocation where;
+  /// The kind of the root's source: GitRepository, or a FluxInstance's sync.kind (OCIRepository, Bucket).
+  std::string source_kind = "GitRepository";
 };
 
-/// Finds entry points as a person would (product.md §4), sorted by path.
+/// Finds entry points as a person would (README "What you can ask it"), sorted by path.
 std::vector<EntryCandidate> discover_entries(const FileSource& files);
+
+/// When discover_entries finds nothing: the folders holding Flux Kustomizations that no Kustomization
+/// of the repository applies (no spec.path reaches them), sorted; the likely cluster folders.
+std::vector<std::string> unapplied_kustomization_dirs(const FileSource& files);
 
 /// Benchmark floor: runs libyaml's event parser over `text` and builds nothing, the "libyaml event
 /// parse" load times are compared to. Returns the number of documents, or -1 when the text does not

@@ -157,6 +157,42 @@ struct Source {
   std::optional<std::string> directory;
   /// Exists before the run starts (created by bootstrap, or declared only in the scenario).
   bool exists_at_start = false;
+  /// The checkout cannot provide it (another repository, a remote OCI artifact, a bucket, a chart
+  /// index) and it is assumed reachable: its artifact arrives after the scenario's timing.fetch for its
+  /// kind, `directory` is "" (an empty tree), and each Kustomization built from it applies one
+  /// kUnknownObjectsKind placeholder. Unset under --strict-offline (then: ArtifactFailed).
+  bool assumed_remote = false;
+};
+
+/// The placeholder object standing for what fluxsim cannot read offline: the objects of an
+/// assumed-remote source's artifact, or of a remote base (`resources: - https://...`). It is applied
+/// like any object (apply time, cluster-scoped, served from the start) and, when waited on, becomes
+/// Current after the placeholder's default ready time (readiness.h), or a timing.ready rule matching
+/// `kind: fluxsim.dev/UnknownObjects`.
+inline constexpr std::string_view kUnknownObjectsGroup = "fluxsim.dev";
+inline constexpr std::string_view kUnknownObjectsKind = "UnknownObjects";
+bool is_unknown_objects(const ObjectRef& ref);
+
+/// Something the simulation takes on trust because the checkout cannot tell, listed once in reports.
+struct Assumption {
+  enum class Kind {
+    RemoteSource,      ///< a source assumed reachable (subject: "OCIRepository/ns/name")
+    RemoteBase,        ///< a remote base or component counted as unknown objects (subject: the URL)
+    UnreadableValues,  ///< a substituteFrom ConfigMap/Secret unreadable offline (subject: "Secret/ns/name")
+    InferredProvider,  ///< a HelmRelease taken to install custom kinds (subject: "HelmRelease/ns/name")
+  };
+  Kind kind = Kind::RemoteSource;
+  std::string subject;
+  std::string detail;  ///< "used by Kustomization flux-system/apps", "variables A, B", "serves cert-manager.io/*"
+  SourceLocation where;
+};
+
+/// A HelmRelease of the repository plausibly installing kinds whose CRD the repository does not hold
+/// (its chart name matches their API group): modelled as a `provides` rule (apply_world_assumptions).
+struct InferredProvider {
+  ObjectRef by;                     ///< the HelmRelease
+  std::vector<std::string> kinds;   ///< "group/*" patterns
+  SourceLocation where;             ///< the HelmRelease's manifest
 };
 
 /// A flag the repository sets on a Flux controller it deploys: a patch adding container args to the
@@ -182,10 +218,18 @@ struct World {
   std::vector<ControllerFlag> controller_flags;
   /// Loader findings (warnings about unreadable Secrets, external resources, dead references, ...).
   Diagnostics diagnostics;
+  /// What the load assumed (remote sources and bases, unreadable values, inferred providers), in the
+  /// order found, one entry per subject. Empty under --strict-offline except for unreadable values.
+  std::vector<Assumption> assumptions;
+  std::vector<InferredProvider> inferred_providers;
 
   const Kustomization* find_kustomization(std::string_view ns, std::string_view name) const;
   const Source* find_source(std::string_view kind, std::string_view ns, std::string_view name) const;
 };
+
+/// One line for reports, or "" when nothing was assumed: "assumed: 3 remote sources, 2 remote bases, 1
+/// unreadable Secret — map sources under `spec.sources` for exact results".
+std::string assumptions_summary(const World& world);
 
 /// How every report names each Kustomization: "name", or "namespace/name" for all of them when the world
 /// has Kustomizations in several namespaces (or two share a name). Parallel to World::kustomizations.

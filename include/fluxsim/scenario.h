@@ -76,6 +76,9 @@ struct SourceMapping {
   std::string path = ".";                    ///< relative to the repository
   Distribution fetch = Distribution::fixed(Duration{0});  ///< time until the first artifact exists
   SourceLocation where;
+  /// Added by apply_world_assumptions for an assumed-remote source (its fetch time only; the loader
+  /// never reads a directory for it).
+  bool assumed = false;
 };
 
 /// controllers.kustomize: kustomize-controller flags (defaults are Flux's).
@@ -111,10 +114,23 @@ struct Controllers {
 
 /// timing: how long things take. `ready` holds only the scenario's own rules (first match wins);
 /// the built-in defaults (readiness.h) apply to objects no rule matches.
+/// timing.fetch: how long source-controller takes to store the first artifact of a source the
+/// checkout cannot provide (assumed reachable), per kind: a shallow clone, an OCI pull, a bucket
+/// listing, a chart index download.
+struct RemoteFetch {
+  Distribution git_repository = Distribution::fixed(Duration{3'000});
+  Distribution oci_repository = Distribution::fixed(Duration{2'000});
+  Distribution bucket = Distribution::fixed(Duration{2'000});
+  Distribution helm_repository = Distribution::fixed(Duration{3'000});
+  /// The time for a source kind ("GitRepository", ...); other kinds take the GitRepository time.
+  const Distribution& of(std::string_view kind) const;
+};
+
 struct Timing {
   Distribution build = Distribution::fixed(Duration{1'000});         ///< per apply attempt: fetch + build + dry-run
   Distribution apply_per_object = Distribution::fixed(Duration{20});  ///< per object written
   std::vector<ReadyRule> ready;
+  RemoteFetch fetch;
 };
 
 /// expect: checked after the run; any miss makes `fluxsim run` exit 1.
@@ -151,6 +167,9 @@ struct Scenario {
   std::uint64_t seed = 1;
   int runs = 1;
   Expectations expect;
+  /// spec.offline: strict (or --strict-offline): sources and bases the checkout cannot provide fail
+  /// (ArtifactFailed) instead of being assumed reachable.
+  bool strict_offline = false;
 };
 
 /// `--set path=value` override, applied to the scenario document before it is decoded.

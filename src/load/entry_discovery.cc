@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace fluxsim::load {
 
@@ -35,7 +36,41 @@ std::optional<std::string> existing_dir(RepoFiles& files, const std::string& pat
   return p;
 }
 
+// flux-operator's sync.kind: the kind of the source it creates for the root (GitRepository by default).
+std::string sync_kind(const std::string& kind) {
+  if (kind == "OCIRepository" || kind == "Bucket") return kind;
+  return "GitRepository";
+}
+
 }  // namespace
+
+std::vector<std::string> unapplied_kustomization_dirs(RepoFiles& files) {
+  std::vector<std::string> yaml_files;
+  std::size_t budget = 200'000;
+  walk(files, "", 0, yaml_files, budget);
+  std::set<std::string> holders;  // folders with a file declaring a Flux Kustomization
+  std::set<std::string> applied;  // spec.path of every Flux Kustomization
+  for (const std::string& path : yaml_files) {
+    const std::string* text = files.read(path);
+    if (!text || text->find("kustomize.toolkit.fluxcd.io") == std::string::npos) continue;
+    const ParsedYaml* p = files.parse(path);
+    if (!p || p->error) continue;
+    for (const Node& d : p->documents) {
+      if (d.text({"kind"}) != "Kustomization" || d.text({"apiVersion"}).rfind("kustomize.toolkit.fluxcd.io/", 0) != 0) continue;
+      holders.insert(parent_dir(path));
+      if (auto applies = normalize_path(d.text({"spec", "path"})); applies && !applies->empty()) applied.insert(*applies);
+    }
+  }
+  std::vector<std::string> out;
+  for (const std::string& dir : holders) {
+    bool reached = false;
+    for (const std::string& a : applied) reached = reached || is_under(dir, a);
+    // A folder below a candidate is part of it (its kustomization.yaml may include the folder).
+    for (const std::string& o : out) reached = reached || is_under(dir, o);
+    if (!reached) out.push_back(dir);
+  }
+  return out;
+}
 
 std::vector<EntryCandidate> discover_entries(RepoFiles& files) {
   std::vector<std::string> yaml_files;
@@ -78,12 +113,15 @@ std::vector<EntryCandidate> discover_entries(RepoFiles& files) {
       std::string kind = d.text({"kind"});
       if (instance && kind == "FluxInstance") {
         if (auto e = existing_dir(files, d.text({"spec", "sync", "path"})))
-          found.push_back(Found{EntryCandidate{*e, "FluxInstance " + d.text({"metadata", "name"}), SourceLocation{path, d.line, 0}}, 1});
+          found.push_back(Found{EntryCandidate{*e, "FluxInstance " + d.text({"metadata", "name"}), SourceLocation{path, d.line, 0},
+                                               sync_kind(d.text({"spec", "sync", "kind"}))},
+                                1});
       } else if (chart && kind == "HelmRelease") {
         if (const Node* sp = d.at({"spec", "values", "instance", "sync", "path"}); sp && sp->is_scalar()) {
           if (auto e = existing_dir(files, sp->value))
             found.push_back(Found{EntryCandidate{*e, "HelmRelease " + d.text({"metadata", "name"}) + " values.instance.sync.path",
-                                                 SourceLocation{path, sp->line, 0}},
+                                                 SourceLocation{path, sp->line, 0},
+                                                 sync_kind(d.text({"spec", "values", "instance", "sync", "kind"}))},
                                   1});
         }
       } else if (ks && kind == "Kustomization" && d.text({"apiVersion"}).rfind("kustomize.toolkit.fluxcd.io/", 0) == 0) {
@@ -119,6 +157,11 @@ namespace fluxsim {
 std::vector<EntryCandidate> discover_entries(const FileSource& files) {
   load::RepoFiles cache(files);
   return load::discover_entries(cache);
+}
+
+std::vector<std::string> unapplied_kustomization_dirs(const FileSource& files) {
+  load::RepoFiles cache(files);
+  return load::unapplied_kustomization_dirs(cache);
 }
 
 }  // namespace fluxsim

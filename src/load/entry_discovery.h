@@ -13,5 +13,6 @@
 namespace fluxsim::load {
 
 std::vector<EntryCandidate> discover_entries(RepoFiles& files);
+std::vector<std::string> unapplied_kustomization_dirs(RepoFiles& files);
 
 }  // namespace fluxsim::load

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -59,6 +60,36 @@ const std::set<std::string, std::less<>>& known_fields() {
       "helmCharts", "helmChartInflationGenerator", "generatorOptions", "configurations", "generators",
       "transformers", "validators", "buildMetadata"};
   return kFields;
+}
+
+// kustomize decodes kustomization.yaml with Go's encoding/json, which matches a key to a field
+// case-insensitively when no key matches exactly ("apiversion", "Resources"); a later key for the same
+// field replaces an earlier one.
+void canonical_field_names(Node& spec) {
+  auto lower = [](std::string_view t) {
+    std::string out(t);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+  };
+  bool renamed = false;
+  for (Field& f : spec.fields) {
+    if (known_fields().count(f.key)) continue;
+    const std::string key = lower(f.key);
+    for (const std::string& known : known_fields())
+      if (lower(known) == key) {
+        f.key = known;
+        renamed = true;
+        break;
+      }
+  }
+  if (!renamed) return;
+  std::vector<Field> kept;
+  for (Field& f : spec.fields) {
+    auto same = std::find_if(kept.begin(), kept.end(), [&](const Field& k) { return k.key == f.key; });
+    if (same != kept.end()) *same = std::move(f);
+    else kept.push_back(std::move(f));
+  }
+  spec.fields = std::move(kept);
 }
 
 std::string id_string(const KObject& o) {
@@ -221,6 +252,7 @@ class Build {
     }
     if (k.spec.is_null()) k.spec = Node::map();
     if (!k.spec.is_map()) fail("invalid Kustomization: not a map", k.at(&k.spec));
+    canonical_field_names(k.spec);
     bool empty = true;
     for (const Field& f : k.spec.fields) {
       if (!known_fields().count(f.key))

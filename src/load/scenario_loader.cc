@@ -559,7 +559,7 @@ void Decoder::metadata(const Node* n, Scenario& s) {
 void Decoder::spec(const Node* n, Scenario& s) {
   // Fields below spec are named without the "spec." prefix, as `--set` names them.
   MapReader sp(*this, n, "spec", "", {"repo", "entry", "root", "manifests", "sources", "controllers", "timing", "provides",
-                              "faults", "horizon", "seed", "runs", "expect"});
+                              "faults", "horizon", "seed", "runs", "expect", "offline"});
   if (nonempty_string(sp.get("repo"), "repo", s.repo)) {
     repo_at = where_of(*sp.get("repo"));
     repo_given = true;
@@ -595,6 +595,11 @@ void Decoder::spec(const Node* n, Scenario& s) {
   unsigned64(sp.get("seed"), "seed", s.seed);
   integer(sp.get("runs"), "runs", 1, kMaxRuns, s.runs);
   expect(sp.get("expect"), "expect", s.expect);
+  if (std::string offline; string(sp.get("offline"), "offline", offline)) {
+    if (offline == "strict") s.strict_offline = true;
+    else if (offline != "assume")
+      error(where_of(*sp.get("offline")), fmt::format("offline: expected strict or assume, got \"{}\"", offline));
+  }
   if (s.expect.all_ready_within && *s.expect.all_ready_within > s.horizon) {
     const Node* e = sp.get("expect");
     warning(e ? where_of(*e) : sp.where(),
@@ -707,9 +712,16 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
 }
 
 void Decoder::timing(const Node* n, std::string_view path, Timing& t) {
-  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready"});
+  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready", "fetch"});
   distribution(m.get("build"), m.path("build"), t.build);
   distribution(m.get("applyPerObject"), m.path("applyPerObject"), t.apply_per_object);
+  if (const Node* f = m.get("fetch")) {
+    MapReader fr(*this, f, m.path("fetch"), {"GitRepository", "OCIRepository", "Bucket", "HelmRepository"});
+    distribution(fr.get("GitRepository"), fr.path("GitRepository"), t.fetch.git_repository);
+    distribution(fr.get("OCIRepository"), fr.path("OCIRepository"), t.fetch.oci_repository);
+    distribution(fr.get("Bucket"), fr.path("Bucket"), t.fetch.bucket);
+    distribution(fr.get("HelmRepository"), fr.path("HelmRepository"), t.fetch.helm_repository);
+  }
   const std::vector<Node>* rules = list(m.get("ready"), m.path("ready"));
   if (!rules) return;
   for (std::size_t i = 0; i < rules->size(); ++i) {

@@ -6,6 +6,7 @@
 // Problems inside the repository become BuildFailure on the Kustomization that builds them, never
 // errors of the load.
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -117,6 +118,10 @@ class WorldLoader {
       drain();
     }
     finish_sources();
+    if (!options_.strict_offline) {
+      assume_remote_sources();
+      infer_providers();
+    }
     // Flags the repository sets on the controllers it deploys, from every file a build read.
     for (const std::string& path : files_.parsed_paths())
       if (const load::ParsedYaml* parsed = files_.parse(path))
@@ -142,10 +147,17 @@ class WorldLoader {
     if (entry.empty()) {
       auto found = load::discover_entries(files_);
       if (found.empty()) {
+        std::vector<std::string> dirs = load::unapplied_kustomization_dirs(files_);
+        std::string list;
+        for (const std::string& d : dirs) list += (list.empty() ? "" : ", ") + load::display_path(d);
         out_.diagnostics.error(SourceLocation{world_.repo_root, 0, 0},
                                "no entry point found in " + world_.repo_root +
-                                   ": no flux-system/gotk-sync.yaml, FluxInstance, flux-instance HelmRelease or self-referencing Kustomization",
-                               "give the path the root Kustomization applies with --entry (e.g. clusters/production)");
+                                   ": no flux-system/gotk-sync.yaml, FluxInstance, flux-instance HelmRelease or self-referencing Kustomization" +
+                                   (dirs.empty() ? std::string{}
+                                                 : "; folders holding Flux Kustomizations that nothing applies: " + list),
+                               dirs.empty() ? "give the path the root Kustomization applies with --entry (e.g. clusters/production)"
+                                            : "give the one `flux bootstrap --path` points at with --entry (e.g. --entry " +
+                                                  load::display_path(dirs.front()) + ")");
         return false;
       }
       if (found.size() > 1) {
@@ -160,6 +172,7 @@ class WorldLoader {
         return false;
       }
       entry = found[0].path;
+      root_source_kind_ = found[0].source_kind;
     }
     auto norm = load::normalize_path(entry);
     if (!norm) {
@@ -209,14 +222,14 @@ class WorldLoader {
     Kustomization& k = spec.model;
     k.ref = ObjectRef{std::string(kKustomizeGroup), "Kustomization", r.ns, r.name};
     k.api_version = "kustomize.toolkit.fluxcd.io/v1";
-    k.source_ref = Reference{"GitRepository", r.ns, r.name, {}, false};
+    k.source_ref = Reference{root_source_kind_, r.ns, r.name, {}, false};
     k.path = world_.entry.empty() ? std::string("./") : "./" + world_.entry;
     k.interval = r.interval;
     k.prune = true;
     add_kustomization(std::move(spec), std::nullopt);
 
     Source root_source;
-    root_source.ref = ObjectRef{std::string(kSourceGroup), "GitRepository", r.ns, r.name};
+    root_source.ref = ObjectRef{std::string(kSourceGroup), root_source_kind_, r.ns, r.name};
     root_source.api_version = "source.toolkit.fluxcd.io/v1";
     root_source.directory = ".";
     root_source.exists_at_start = true;
@@ -259,7 +272,7 @@ class WorldLoader {
 
   const SourceMapping* mapping_for(const ObjectRef& ref) const {
     for (const SourceMapping& m : options_.sources)
-      if (m.kind == ref.kind && m.name == ref.name && m.ns == ref.ns) return &m;
+      if (!m.assumed && m.kind == ref.kind && m.name == ref.name && m.ns == ref.ns) return &m;
     return nullptr;
   }
 
@@ -343,7 +356,7 @@ class WorldLoader {
     if (!dir) {
       if (may_defer) return false;
       st.waiting_for_source = true;
-      if (unmapped_warned_.insert(src->ref).second) {
+      if (options_.strict_offline && unmapped_warned_.insert(src->ref).second) {
         std::string what = src->url.empty() ? std::string{} : " (" + src->url + (src->branch.empty() ? "" : ", " + src->branch) + ")";
         warnings()
             .warning(src->origin, "source " + to_string(src->ref) + what +
@@ -398,6 +411,7 @@ class WorldLoader {
       st.done = true;
       return true;
     }
+    std::vector<std::pair<std::string, SourceLocation>> remote = remote_bases(result.warnings);
     for (KObject& o : result.objects) {
       for (const Field& f : st.spec.common_labels)
         o.node.child_map("metadata").child_map("labels").set(f.key, Node::scalar(f.value.value));
@@ -406,7 +420,167 @@ class WorldLoader {
     }
     record(i, result.objects);  // may grow states_ and world_.kustomizations: `st` and `k` are stale now
     states_[i].done = true;
+    if (!remote.empty() && !options_.strict_offline) {
+      Kustomization& built = world_.kustomizations[i];
+      for (const auto& [url, where] : remote)
+        assume(Assumption{Assumption::Kind::RemoteBase, url, "built by Kustomization " + object_name(built.ref), where});
+      built.objects.push_back(unknown_objects(built, remote.front().second));
+    }
     return true;
+  }
+
+  // The remote bases and components a build left out, from the kustomizer's warnings about them.
+  static std::vector<std::pair<std::string, SourceLocation>> remote_bases(const std::vector<Diagnostic>& build_warnings) {
+    std::vector<std::pair<std::string, SourceLocation>> out;
+    for (const Diagnostic& d : build_warnings) {
+      for (std::string_view prefix : {"remote resource '", "remote component '"}) {
+        if (!d.message.starts_with(prefix)) continue;
+        std::size_t end = d.message.find('\'', prefix.size());
+        if (end != std::string::npos) out.emplace_back(d.message.substr(prefix.size(), end - prefix.size()), d.where);
+      }
+    }
+    return out;
+  }
+
+  // The placeholder for objects fluxsim cannot read offline (model.h kUnknownObjectsKind).
+  static Resource unknown_objects(const Kustomization& k, const SourceLocation& where) {
+    Resource r;
+    r.ref = ObjectRef{std::string(kUnknownObjectsGroup), std::string(kUnknownObjectsKind), "", k.ref.ns + "." + k.ref.name};
+    r.api_version = std::string(kUnknownObjectsGroup) + "/v1";
+    r.origin = where;
+    return r;
+  }
+
+  // What fluxsim assumes is a note (listed once in the report); under --strict-offline, a warning as before.
+  Diagnostic& assumed_or_warning(const SourceLocation& where, std::string message) {
+    return options_.strict_offline ? warnings().warning(where, std::move(message)) : warnings().note(where, std::move(message));
+  }
+
+  // Kinds whose CRD the repository does not hold, served by a HelmRelease whose chart (or name)
+  // matches their API group ("cert-manager" -> cert-manager.io): modelled as a provides rule when the
+  // repository is written for it, that is when every Kustomization applying those kinds comes after the
+  // one applying the HelmRelease (dependsOn, or a parent that does). Otherwise the repository relies on
+  // them being installed already (a bootstrap script, say: home-lab repositories install CRDs before
+  // Flux), and they stay assumed installed.
+  void infer_providers() {
+    std::set<std::string> crd_kinds;
+    for (const Kustomization& k : world_.kustomizations)
+      for (const Resource& r : k.objects)
+        if (!r.defines_kind.empty()) crd_kinds.insert(r.defines_kind);
+    // group -> Kustomizations applying objects of that group whose kind has no CRD here
+    std::map<std::string, std::set<ObjectRef>> groups;
+    std::map<std::string, std::set<std::string>> kinds_of;
+    for (const Kustomization& k : world_.kustomizations)
+      for (const Resource& r : k.objects) {
+        const std::string& g = r.ref.group;
+        if (r.skipped || r.preinstalled || !custom_group(g) || crd_kinds.count(g + "/" + r.ref.kind)) continue;
+        groups[g].insert(k.ref);
+        kinds_of[g].insert(r.ref.kind);
+      }
+    for (const auto& [group, appliers] : groups) {
+      for (const HelmRelease& hr : world_.helm_releases) {
+        if (!plausible_installer(hr.chart, group) && !plausible_installer(hr.ref.name, group)) continue;
+        if (!hr.parent) continue;
+        bool ordered = true;
+        for (const ObjectRef& a : appliers) ordered = ordered && a != *hr.parent && comes_after(a, *hr.parent);
+        if (!ordered) continue;
+        InferredProvider* p = nullptr;
+        for (InferredProvider& x : world_.inferred_providers)
+          if (x.by == hr.ref) p = &x;
+        if (!p) {
+          world_.inferred_providers.push_back(InferredProvider{hr.ref, {}, hr.origin});
+          p = &world_.inferred_providers.back();
+        }
+        p->kinds.push_back(group + "/*");
+        std::string kinds;
+        for (const std::string& kind : kinds_of[group]) kinds += (kinds.empty() ? "" : ", ") + kind;
+        assume(Assumption{Assumption::Kind::InferredProvider, to_string(hr.ref) + " serves " + group + "/*",
+                          "chart " + (hr.chart.empty() ? hr.ref.name : hr.chart) + " matches the API group of " + kinds, hr.origin});
+        break;
+      }
+    }
+  }
+
+  // Whether `later` is ordered after `earlier`: reached through dependsOn and parent links.
+  bool comes_after(const ObjectRef& later, const ObjectRef& earlier) const {
+    std::set<ObjectRef> seen;
+    std::vector<ObjectRef> todo{later};
+    while (!todo.empty()) {
+      ObjectRef at = todo.back();
+      todo.pop_back();
+      auto it = index_.find(at);
+      if (it == index_.end()) continue;
+      const Kustomization& k = world_.kustomizations[it->second];
+      std::vector<ObjectRef> next;
+      for (const Reference& d : k.depends_on) next.push_back(ObjectRef{std::string(kKustomizeGroup), "Kustomization", d.ns, d.name});
+      if (k.parent) next.push_back(*k.parent);
+      for (ObjectRef& n : next) {
+        if (n == earlier) return true;
+        if (seen.insert(n).second) todo.push_back(std::move(n));
+      }
+    }
+    return false;
+  }
+
+  // API groups neither Kubernetes nor Flux serve, nor fluxsim's placeholder.
+  static bool custom_group(std::string_view g) {
+    if (g.empty() || g.find('.') == std::string_view::npos) return false;  // core, apps, batch, policy, ...
+    return !g.ends_with(".k8s.io") && !g.ends_with(".toolkit.fluxcd.io") && g != kUnknownObjectsGroup;
+  }
+
+  // "cert-manager" for cert-manager.io, "kyverno" for kyverno.io, "volsync" for volsync.backube,
+  // "external-secrets" for external-secrets.io; also NAME-operator / -controller / -crds.
+  static bool plausible_installer(const std::string& chart_path, const std::string& group) {
+    std::string chart = load::base_name(chart_path);
+    if (chart.empty()) return false;
+    std::transform(chart.begin(), chart.end(), chart.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string label = group.substr(0, group.find('.'));
+    auto squash = [](std::string t) {
+      t.erase(std::remove(t.begin(), t.end(), '-'), t.end());
+      return t;
+    };
+    if (chart == group || squash(chart) == squash(label)) return true;
+    for (const char* suffix : {"-operator", "-controller", "-crds"})
+      if (chart == label + suffix) return true;
+    return false;
+  }
+
+  void assume(Assumption a) {
+    for (const Assumption& x : world_.assumptions)
+      if (x.kind == a.kind && x.subject == a.subject) return;
+    world_.assumptions.push_back(std::move(a));
+  }
+
+  // Sources no rule maps to this checkout are assumed reachable: their artifact arrives after a fetch
+  // time and each Kustomization still waiting for one applies a placeholder for its unknown objects.
+  void assume_remote_sources() {
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+      if (!states_[i].waiting_for_source) continue;
+      Kustomization& k = world_.kustomizations[i];
+      Source* src = find_source(k.source_ref);
+      if (!src || src->directory) continue;
+      src->assumed_remote = true;
+      src->directory = "";
+      std::string what = src->url.empty() ? std::string{} : " (" + src->url + (src->branch.empty() ? "" : ", " + src->branch) + ")";
+      assume(Assumption{Assumption::Kind::RemoteSource, to_string(src->ref), "used by Kustomization " + object_name(k.ref) + what,
+                        src->origin});
+      warnings()
+          .note(src->origin, "source " + to_string(src->ref) + what +
+                                 " is not in this checkout: assumed reachable, its artifact arriving after timing.fetch." + src->ref.kind +
+                                 ", and Kustomization " + object_name(k.ref) + " applies objects fluxsim cannot see",
+                "map it with the scenario's spec.sources for exact results (or --strict-offline to fail it)")
+          .object = object_name(k.ref);
+      k.objects.push_back(unknown_objects(k, k.origin));
+      states_[i].waiting_for_source = false;
+      states_[i].done = true;
+    }
+    // Sources nothing here builds from (chart repositories, charts' OCI artifacts): reachable too.
+    for (Source& src : world_.sources) {
+      if (src.directory || src.ref.kind == "ExternalArtifact") continue;
+      src.assumed_remote = true;
+      src.directory = "";
+      assume(Assumption{Assumption::Kind::RemoteSource, to_string(src.ref), src.url, src.origin});
+    }
   }
 
   static bool needs_rebuild(const load::FluxOverlay& o) {
@@ -518,16 +692,17 @@ class WorldLoader {
     }
     if (lenient) {
       for (const std::string& src : unknown_sources)
+        assume(Assumption{Assumption::Kind::UnreadableValues, src.substr(0, src.find(' ')) + " in namespace " + k.ref.ns,
+                          "postBuild.substituteFrom of Kustomization " + object_name(k.ref), k.origin});
+      for (const std::string& src : unknown_sources)
         if (unknown_warned_.insert(k.ref.ns + "/" + src).second)
-          warnings()
-              .warning(k.origin, "postBuild.substituteFrom " + src + " in namespace " + k.ref.ns +
+          assumed_or_warning(k.origin, "postBuild.substituteFrom " + src + " in namespace " + k.ref.ns +
                                      ": assumed to exist in the cluster, its values are unknown offline")
               .object = object_name(k.ref);
       if (!unresolved.empty()) {
         std::string names;
         for (const std::string& n : unresolved) names += (names.empty() ? "" : ", ") + n;
-        warnings()
-            .warning(k.origin, "variables left as written (" + names + "): their values are unknown offline")
+        assumed_or_warning(k.origin, "variables left as written (" + names + "): their values are unknown offline")
             .object = object_name(k.ref);
       }
     }
@@ -552,7 +727,10 @@ class WorldLoader {
                   meta_says(o, "kustomize.toolkit.fluxcd.io/ssa", "Ignore") ||
                   meta_says(o, "kustomize.toolkit.fluxcd.io/ssa", "ignore");
       std::string base = load::base_name(o.origin.file);
-      r.preinstalled = base == "gotk-components.yaml" || base == "gotk-sync.yaml";
+      // What `flux bootstrap` applies exists from the start, except Flux Kustomizations and HelmReleases
+      // other than the root: the root's apply creates those so that they are reconciled like any other.
+      r.preinstalled = (base == "gotk-components.yaml" || base == "gotk-sync.yaml") &&
+                       !((load::is_flux_kustomization(o) || load::is_helm_release(o)) && !(r.ref == world_.kustomizations[0].ref));
       r.load_balancer = r.ref.kind == "Service" && r.ref.group.empty() && o.node.text({"spec", "type"}) == "LoadBalancer";
 
       if (r.ref.kind == "ConfigMap" || r.ref.kind == "Secret") {
@@ -659,6 +837,7 @@ class WorldLoader {
       }
     }
     for (const SourceMapping& m : options_.sources) {
+      if (m.assumed) continue;
       ObjectRef ref{std::string(kSourceGroup), m.kind, m.ns, m.name};
       if (find_source(Reference{ref.kind, ref.ns, ref.name, {}, false})) continue;
       Source s;
@@ -685,6 +864,7 @@ class WorldLoader {
   std::set<ObjectRef> unmapped_warned_;
   std::set<std::string> unknown_warned_;
   bool root_adopted_ = false;
+  std::string root_source_kind_ = "GitRepository";
   std::size_t builds_ = 0;
 };
 
@@ -702,13 +882,14 @@ namespace {
 // Locations inside the repository are relative to its root; prefixed with the repository path as the
 // user gave it, they open from the directory fluxsim was run in. Locations in the scenario file (inline
 // manifests) are already relative to that directory and keep their path.
-void relocate(SourceLocation& where, const std::string& prefix, const std::string& scenario_file) {
-  if (where.file.empty() || where.file == scenario_file || where.file.front() == '/' || where.file.front() == '(') return;
+// A location naming the repository itself (errors about the whole repository) keeps its name.
+void relocate(SourceLocation& where, const std::string& prefix, const std::string& scenario_file, const std::string& repo) {
+  if (where.file.empty() || where.file == scenario_file || where.file == repo || where.file.front() == '/' || where.file.front() == '(') return;
   where.file = prefix + where.file;
 }
 
-void relocate_world(WorldLoad& load, const std::string& prefix, const std::string& scenario_file) {
-  auto fix = [&](SourceLocation& w) { relocate(w, prefix, scenario_file); };
+void relocate_world(WorldLoad& load, const std::string& prefix, const std::string& scenario_file, const std::string& repo) {
+  auto fix = [&](SourceLocation& w) { relocate(w, prefix, scenario_file, repo); };
   World& world = load.world;
   for (Kustomization& k : world.kustomizations) {
     fix(k.origin);
@@ -724,6 +905,8 @@ void relocate_world(WorldLoad& load, const std::string& prefix, const std::strin
   }
   for (Source& src : world.sources) fix(src.origin);
   for (ControllerFlag& f : world.controller_flags) fix(f.where);
+  for (Assumption& a : world.assumptions) fix(a.where);
+  for (InferredProvider& p : world.inferred_providers) fix(p.where);
   auto fix_all = [&](const Diagnostics& in) {
     Diagnostics out;
     for (Diagnostic d : in) {
@@ -745,13 +928,56 @@ WorldLoad load_world(const Scenario& scenario) {
   o.manifests = scenario.manifests;
   o.manifests_at = scenario.manifests_at;
   o.sources = scenario.sources;
+  o.strict_offline = scenario.strict_offline;
   std::string repo = scenario.repo.empty() ? std::string(".") : scenario.repo;
   auto files = make_disk_file_source(repo);
   WorldLoad load = load_world(*files, repo, o);
   std::string prefix = std::filesystem::path(repo).lexically_normal().generic_string();
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  if (!prefix.empty() && prefix != ".") relocate_world(load, prefix + "/", scenario.manifests_at.file);
+  if (!prefix.empty() && prefix != ".") relocate_world(load, prefix + "/", scenario.manifests_at.file, repo);
   return load;
+}
+
+void apply_world_assumptions(Scenario& scenario, const World& world) {
+  if (scenario.strict_offline) return;
+  for (const Source& src : world.sources) {
+    if (!src.assumed_remote) continue;
+    bool mapped = false;
+    for (const SourceMapping& m : scenario.sources)
+      mapped = mapped || (m.kind == src.ref.kind && m.name == src.ref.name && m.ns == src.ref.ns);
+    if (mapped) continue;
+    SourceMapping m;
+    m.kind = src.ref.kind;
+    m.name = src.ref.name;
+    m.ns = src.ref.ns;
+    m.path.clear();
+    m.fetch = scenario.timing.fetch.of(src.ref.kind);
+    m.where = src.origin;
+    m.assumed = true;
+    scenario.sources.push_back(std::move(m));
+  }
+  for (const InferredProvider& p : world.inferred_providers) {
+    ProvidesRule rule;
+    for (const std::string& pattern : p.kinds) {
+      // A scenario rule for the same group decides instead.
+      std::string group = pattern.substr(0, pattern.find('/'));
+      bool given = false;
+      for (const ProvidesRule& r : scenario.provides)
+        for (const std::string& k : r.kinds) {
+          std::size_t slash = k.find('/');
+          given = given || (slash != std::string::npos && glob_match(k.substr(0, slash), group));
+        }
+      if (!given) rule.kinds.push_back(pattern);
+    }
+    if (rule.kinds.empty()) continue;
+    rule.by.group = p.by.group;
+    rule.by.kind = p.by.kind;
+    rule.by.ns = p.by.ns;
+    rule.by.name = p.by.name;
+    rule.by.where = p.where;
+    rule.where = p.where;
+    scenario.provides.push_back(std::move(rule));
+  }
 }
 
 }  // namespace fluxsim

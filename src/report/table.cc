@@ -200,6 +200,7 @@ void write_table(const RunReport& report, std::ostream& os) {
     out += fmt::format("Time to full readiness: {} (all {} Kustomizations Ready)\n", format_time(r.time_to_ready), total);
   else
     out += fmt::format("Not fully Ready within {}: {} of {} Kustomizations became Ready\n", format_time(r.ended_at), ready, total);
+  if (const std::string assumed = assumptions_summary(world); !assumed.empty()) out += "  " + assumed + "\n";
   write_critical_path(report, graph, out);
   write_phases(report, names, out);
   out += "Workers:\n";
