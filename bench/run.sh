@@ -136,7 +136,8 @@ for label, _ in rows:
     x_cpp = f"{m / cpp:.2f}" if cpp else "n/a"
     print(f"| {label} | {m:.3f} | {rss[label]:.0f} | {x_cpp} | {m / floor:.2f} |")
 for label, _ in rows:
-    print(f"RESULT issue13 row="{label}" seconds={median[label]:.4f} x_libyaml={median[label] / floor:.3f}")
+    key = "".join(c if c.isalnum() else "_" for c in label).strip("_")
+    print(f"RESULT issue13_{key} seconds={median[label]:.4f} x_libyaml={median[label] / floor:.3f}")
 PY
 }
 
