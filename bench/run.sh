@@ -4,7 +4,13 @@
 # exists, and prints a summary of the numbers and of the ratios the issues set targets on.
 #
 #   bench/run.sh [--quick] [--reps K] [--kubectl-10k] [--no-kubectl] [--keep-repos]
+#   bench/run.sh --issue13 [--rounds N] [--before BINARY]
 #
+#   --issue13      only the issue-13 table: CPU seconds of `fluxsim run` (24 h horizon), `run --set
+#                  horizon=2h`, `run -o json`, `tree`, a bare yaml-cpp parse (when libyaml-cpp-dev is
+#                  installed) and a libyaml event parse of the same 1k repository, medians of N
+#                  alternating rounds (default 5), with each row's ratio to the two parse floors.
+#                  --before BINARY adds the same fluxsim rows for another build (e.g. before a change).
 #   --quick        1k repository only, one repetition (a smoke run)
 #   --reps K       repetitions for benches that take best-of-K (default 3)
 #   --kubectl-10k  also time kubectl kustomize on the 10k repository (about 10 minutes)
@@ -23,14 +29,20 @@ reps=3
 sizes="1k 10k"
 kubectl_sizes="1k corpus"
 keep_repos=0
+issue13=0
+rounds=5
+before=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    --issue13) issue13=1; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --before) before="$(realpath "$2")"; shift 2 ;;
     --quick) sizes="1k"; reps=1; shift ;;
     --reps) reps="$2"; shift 2 ;;
     --kubectl-10k) kubectl_sizes="$kubectl_sizes 10k"; shift ;;
     --no-kubectl) kubectl_sizes=""; shift ;;
     --keep-repos) keep_repos=1; shift ;;
-    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -47,9 +59,10 @@ declare -A REPO_SIZE=([1k]="1000 16" [10k]="10000 16")
 # A program that does not exist yet is listed as "not built" and skipped: later benches slot in by
 # existing, with no change to this file.
 BENCHES=(
-  "yaml_baseline_bench | 1k 10k corpus | --reps $reps"
-  # the same, holding every parsed document: what keeping yaml-cpp nodes costs in memory.
-  "yaml_baseline_bench | 1k            | --reps 1 --keep"
+  # the parse floor: libyaml's event parse, nothing built.
+  "yaml_baseline_bench | 1k 10k corpus | --reps $reps --parser libyaml"
+  # yaml-cpp, the library fluxsim used before libyaml (only when libyaml-cpp-dev is installed).
+  "yaml_baseline_bench | 1k 10k corpus | --reps $reps --parser yaml-cpp"
   "kubectl_baseline.sh | $kubectl_sizes | "
   # issues 2 and 3: fluxsim::load_world (and simulate) on the same files as the baseline.
   "load_bench          | 1k 10k corpus | --reps $reps"
@@ -58,6 +71,75 @@ BENCHES=(
   # issue 4: 1,000 Monte Carlo runs at 1 and 2 jobs, repository loaded once.
   "montecarlo_bench    | 1k            | --runs 1000 --jobs 1,2"
 )
+
+# The issue-13 table (bench/run.sh --issue13, and at the end of a full run): one 1k repository,
+# every Deployment Current 30 s after apply, a 24 h horizon.
+issue13_table() {
+  local repo="$1" out="$2"
+  cat > "$out/issue13.yaml" <<YAML
+apiVersion: fluxsim/v1alpha1
+kind: Scenario
+metadata: {name: issue13-1k}
+spec:
+  repo: $repo
+  entry: clusters/production
+  timing:
+    ready:
+      - match: {kind: Deployment}
+        after: 30s
+  horizon: 24h
+YAML
+  python3 - "$build" "$out/issue13.yaml" "$repo" "$rounds" "$before" <<'PY'
+import os, statistics, subprocess, sys
+build, scenario, repo, rounds, before = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+fluxsim = os.path.join(build, "fluxsim")
+parse = os.path.join(build, "bench", "yaml_baseline_bench")
+rows = []  # (label, argv)
+def fluxsim_rows(binary, tag):
+    return [(f"{tag}fluxsim run (24 h horizon)", [binary, "run", scenario]),
+            (f"{tag}fluxsim run --set horizon=2h", [binary, "run", scenario, "--set", "horizon=2h"]),
+            (f"{tag}fluxsim run -o json", [binary, "run", scenario, "-o", "json"]),
+            (f"{tag}fluxsim tree (load only)", [binary, "tree", scenario])]
+rows += fluxsim_rows(fluxsim, "")
+if before:
+    rows += fluxsim_rows(before, "before: ")
+yaml_cpp = subprocess.run([parse, repo, "--reps", "1", "--parser", "yaml-cpp"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+if yaml_cpp:
+    rows.append(("bare yaml-cpp parse of the same files", [parse, repo, "--reps", "1", "--parser", "yaml-cpp"]))
+rows.append(("libyaml event parse of the same files", [parse, repo, "--reps", "1", "--parser", "libyaml"]))
+
+def cpu(argv):
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    if code not in (0, 1):
+        sys.exit(f"issue13: {' '.join(argv)} exited {code}: {err.strip()}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+samples = {label: [] for label, _ in rows}
+rss = {label: 0.0 for label, _ in rows}
+for _ in range(rounds):            # alternating: every command once per round
+    for label, argv in rows:
+        seconds, mib = cpu(argv)
+        samples[label].append(seconds)
+        rss[label] = max(rss[label], mib)
+median = {label: statistics.median(v) for label, v in samples.items()}
+floor = median["libyaml event parse of the same files"]
+cpp = median.get("bare yaml-cpp parse of the same files")
+print(f"issue-13 table: {repo}, CPU seconds (user+sys), medians of {rounds} alternating rounds")
+print(f"| command | CPU s | peak RSS MiB | x bare yaml-cpp parse | x libyaml event parse |")
+print(f"|---|---|---|---|---|")
+for label, _ in rows:
+    m = median[label]
+    x_cpp = f"{m / cpp:.2f}" if cpp else "n/a"
+    print(f"| {label} | {m:.3f} | {rss[label]:.0f} | {x_cpp} | {m / floor:.2f} |")
+for label, _ in rows:
+    key = "".join(c if c.isalnum() else "_" for c in label).strip("_")
+    print(f"RESULT issue13_{key} seconds={median[label]:.4f} x_libyaml={median[label] / floor:.3f}")
+PY
+}
 
 # --- the ratios and targets the summary prints -----------------------------------------------------
 # "repo | expression | target | what". An expression is id.key or id.key/id.key over the RESULT
@@ -70,6 +152,8 @@ RATIOS=(
   "1k      | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse (issue 3)"
   "10k     | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse (issue 3)"
   "corpus  | load.seconds/yaml_baseline.seconds          | < 1.5 | load vs bare yaml-cpp parse, corpus (issue 3)"
+  "1k      | load.seconds/libyaml_baseline.seconds       | <= 2  | load vs libyaml event parse (issue 13)"
+  "10k     | load.seconds/libyaml_baseline.seconds       | <= 2  | load vs libyaml event parse (issue 13)"
   "1k      | load.mbps/kubectl_baseline.mbps             | > 1   | load throughput vs kubectl kustomize (issue 3)"
   "corpus  | load.mbps/kubectl_baseline.mbps             | > 1   | load throughput vs kubectl kustomize, corpus (issue 3)"
   "1k      | yaml_baseline.mbps/kubectl_baseline.mbps    | info  | bare yaml-cpp vs kubectl kustomize (reference)"
@@ -87,10 +171,21 @@ RATIOS=(
 echo "== build (Release) in $build"
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLUXSIM_BUILD_TESTS=OFF \
   -DFLUXSIM_BUILD_BENCH=ON > "$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
-cmake --build "$build" > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+targets=""
+[ "$issue13" = 1 ] && targets="--target fluxsim yaml_baseline_bench"   # only what the table runs
+# shellcheck disable=SC2086
+cmake --build "$build" $targets > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
 rm -f "$build.cmake.log" "$build.build.log"
 
 repos="$(mktemp -d "${TMPDIR:-/tmp}/fluxsim-bench.XXXXXX")"
+if [ "$issue13" = 1 ]; then
+  trap 'rm -rf "$repos"' EXIT
+  read -r n m <<< "${REPO_SIZE[1k]}"
+  python3 "$src/bench/gen_repo.py" --kustomizations "$n" --objects-per-kustomization "$m" \
+    --seed 1 --out "$repos/1k" | grep -v '^GENERATED'
+  issue13_table "$repos/1k" "$repos"
+  exit 0
+fi
 if [ "$keep_repos" = 1 ]; then
   trap 'echo "repositories kept in $repos"' EXIT
 else
@@ -218,3 +313,9 @@ for line in open(sys.argv[2]):
     verdict = "" if value is None or target == "info" else ("ok" if meets(value, target) else "MISS")
     print(f"{repo:<8}{shown:>10}  {target:<8}{verdict:<6}{what}  [{expr}]")
 PY
+
+if [[ " $sizes " == *" 1k "* ]]; then
+  echo
+  echo "== issue 13 (bench/run.sh --issue13 prints only this)"
+  issue13_table "$repos/1k" "$repos"
+fi

@@ -232,7 +232,8 @@ bool parse_args(const std::vector<std::string>& args, po::options_description& d
 // ===== Monte Carlo, what-if sweeps and diff (--runs, --jobs, --sweep; fluxsim diff) ==================
 // Kept together so that other commands' edits to this file do not meet these.
 
-constexpr std::size_t kMaxRuns = 10'000'000;
+/// spec.runs's bound (the scenario settings table): one bound for the file, --set, --sweep and --runs.
+const std::size_t kMaxRuns = static_cast<std::size_t>(scenario_setting_max("runs"));
 
 /// --runs, --jobs and --sweep, shared by `run` (and --runs/--jobs by `diff`).
 struct MonteCarloFlags {

@@ -1202,3 +1202,123 @@ TEST_CASE("the scenario of a bare repository is named after its directory, with 
   CHECK(default_scenario_for_repo(".").name == fs::current_path().filename().string());
   CHECK_FALSE(default_scenario_for_repo("/").name.empty());
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Hostile input and the settings table (issues 13 and 15): one bound per setting, whether it is written
+// in the file, in --set or (sweep_test.cc) in --sweep.
+
+TEST_CASE("a scenario starting with a comma is one error at 1:1, not a hang") {
+  CHECK(messages(parse(",")) == std::vector<std::string>{"s.yaml:1:1: error: invalid YAML: did not find expected node content"});
+  CHECK(messages(parse(",a\n")) ==
+        std::vector<std::string>{"s.yaml:1:1: error: invalid YAML: did not find expected node content"});
+}
+
+TEST_CASE("--set horizon=, is an error naming the setting, not ignored") {
+  ScenarioLoad l = parse(kFullExample, {{"horizon", ","}});
+  CHECK(messages(l) ==
+        std::vector<std::string>{"--set horizon: error: invalid YAML value \",\": did not find expected node content"});
+}
+
+TEST_CASE("one bound per setting: the same value is refused in the file and in --set, with the setting's name") {
+  const std::string base = "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n";
+  struct Case {
+    const char* path;
+    const char* value;
+    const char* message;
+  };
+  for (const Case& c : {Case{"horizon", "721h", "horizon must be at most 720h, got 721h"},
+                        Case{"horizon", "2562047h", "horizon must be at most 720h, got 2562047h"},
+                        Case{"runs", "1000001", "runs must be between 1 and 1000000, got 1000001"},
+                        Case{"controllers.kustomize.concurrent", "10001",
+                             "controllers.kustomize.concurrent must be between 1 and 10000, got 10001"},
+                        Case{"controllers.kustomize.requeueDependency", "1000h",
+                             "controllers.kustomize.requeueDependency must be at most 720h, got 1000h"},
+                        Case{"timing.build", "uniform(1s, 1000h)",
+                             "timing.build: \"uniform(1s, 1000h)\" goes beyond 720h, the longest a scenario duration "
+                             "may be"}}) {
+    INFO(c.path, "=", c.value);
+    // In the file: `a.b.c: v` written as nested mappings.
+    std::string yaml = base, indent = "  ";
+    std::string_view rest = c.path;
+    for (std::size_t dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+      yaml += indent + std::string(rest.substr(0, dot)) + ":\n";
+      indent += "  ";
+      rest.remove_prefix(dot + 1);
+    }
+    yaml += indent + std::string(rest) + ": " + c.value + "\n";
+    std::vector<std::string> file = messages(parse(yaml));
+    REQUIRE(file.size() == 1);
+    CHECK(file[0].ends_with(std::string("error: ") + c.message));
+    CHECK(file[0].starts_with("s.yaml:"));
+    CHECK(messages(parse(base, {{c.path, c.value}})) ==
+          std::vector<std::string>{fmt::format("--set {}: error: {}", c.path, c.message)});
+  }
+  // The largest values are accepted.
+  ScenarioLoad ok = parse(base, {{"horizon", "720h"}, {"runs", "1000000"}});
+  REQUIRE_CLEAN(ok);
+  CHECK(ok.scenario.horizon == 720h);
+  CHECK(ok.scenario.runs == 1'000'000);
+}
+
+TEST_CASE("the settings table names every bound the decoder applies") {
+  const ScenarioSetting* runs = find_scenario_setting("runs");
+  REQUIRE(runs);
+  CHECK(runs->max == 1'000'000);
+  CHECK(scenario_setting_max("runs") == 1'000'000);
+  REQUIRE(find_scenario_setting("horizon"));
+  CHECK(find_scenario_setting("horizon")->max == 720LL * 3'600'000);
+  CHECK(find_scenario_setting("controllers.kustomize.concurrent")->max == 10'000);
+  CHECK(find_scenario_setting("no.such.setting") == nullptr);
+  for (const ScenarioSetting& s : scenario_settings()) {
+    INFO(s.path);
+    CHECK(s.min <= s.max);
+  }
+}
+
+TEST_CASE("a scenario file over the size limit is refused before it is read") {
+  const std::string file = path_in_fixture("huge.yaml");
+  std::ofstream(file) << "apiVersion: fluxsim/v1alpha1\n";
+  fs::resize_file(file, (64u << 20) + 1);  // sparse: nothing is written
+  CHECK(messages(load_scenario(file)) ==
+        std::vector<std::string>{"huge.yaml:1:1: error: the scenario file is 67108865 bytes, more than the 64 MiB a "
+                                 "YAML file may hold (a scenario is a few hundred lines); it was not read"});
+  fs::remove(file);
+}
+
+TEST_CASE("150,000 quoted list items, 150,000 empty ones and duplicate keys decode in one pass") {
+  const std::string base = "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n  expect:\n    ready:\n";
+  std::string quoted = base, empty = "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n  faults:\n";
+  for (int i = 0; i < 150'000; ++i) {
+    quoted += "      - \"app\"\n";
+    empty += "    -\n";
+  }
+  ScenarioLoad q = parse(quoted);
+  REQUIRE_CLEAN(q);
+  CHECK(q.scenario.expect.ready.size() == 150'000);
+
+  ScenarioLoad e = parse(empty);
+  std::vector<std::string> m = messages(e);
+  REQUIRE(m.size() == 150'000);
+  CHECK(m[0] == "s.yaml:5:5: error: faults[0]: expected a mapping, got null");
+  CHECK(m.back() == "s.yaml:150004:5: error: faults[149999]: expected a mapping, got null");
+
+  std::string dup = "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n";
+  for (int i = 0; i < 50'000; ++i) dup += "  seed: 1\n";
+  std::vector<std::string> d = messages(parse(dup));
+  REQUIRE(d.size() == 49'999);
+  CHECK(d.back() == "s.yaml:50003:3: error: duplicate field 'seed' in spec (first at line 4)");
+}
+
+TEST_CASE("a scenario may use anchors and merge keys, as repository files may") {
+  ScenarioLoad l = parse(R"yaml(apiVersion: fluxsim/v1alpha1
+kind: Scenario
+spec:
+  controllers:
+    kustomize: &k {concurrent: 8}
+    helm:
+      <<: *k
+)yaml");
+  REQUIRE_CLEAN(l);
+  CHECK(l.scenario.controllers.kustomize.concurrent == 8);
+  CHECK(l.scenario.controllers.helm.concurrent == 8);
+}

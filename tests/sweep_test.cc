@@ -211,3 +211,34 @@ TEST_CASE("fluxsim run --sweep prints one row per value") {
   CHECK(j.code == ExitCode::Ok);
   CHECK(j.out.find(R"("sweep": "timing.build")") != std::string::npos);
 }
+
+// ----- one bound per setting (issue 15): --sweep, --set and --runs refuse what a file refuses ------------
+
+TEST_CASE("a sweep value beyond a setting's bound is refused with the setting's name") {
+  SweepScenarios h = sweep_scenarios(*parse_sweep("horizon=1h,721h").sweep, {}, reader());
+  CHECK(h.scenarios.empty());
+  REQUIRE(h.diagnostics.size() == 1);
+  CHECK(to_string(*h.diagnostics.begin()) == "--sweep horizon=721h: error: horizon must be at most 720h, got 721h");
+  SweepScenarios r = sweep_scenarios(*parse_sweep("runs=10,1000001").sweep, {}, reader());
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(to_string(*r.diagnostics.begin()) ==
+        "--sweep runs=1000001: error: runs must be between 1 and 1000000, got 1000001");
+}
+
+TEST_CASE("fluxsim run refuses --set horizon=, and out-of-bound settings with exit 2 naming the setting") {
+  test::TempDir dir("fluxsim-set-bounds");
+  test::write_app_repo(dir);
+  const std::string s = test::write_app_scenario(dir, "s.yaml", "30s");
+  test::CliResult r = test::run_fluxsim({"run", s, "--set", "horizon=,"});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("--set horizon: error: invalid YAML value \",\"") != std::string::npos);
+  r = test::run_fluxsim({"run", s, "--set", "horizon=8760h"});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("--set horizon: error: horizon must be at most 720h, got 8760h") != std::string::npos);
+  r = test::run_fluxsim({"run", s, "--runs", "1000001"});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("--runs 1000001: expected 1 to 1000000") != std::string::npos);
+  r = test::run_fluxsim({"run", s, "--sweep", "horizon=1h,721h"});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("--sweep horizon=721h: error: horizon must be at most 720h") != std::string::npos);
+}

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -171,6 +172,27 @@ struct Scenario {
   /// (ArtifactFailed) instead of being assumed reachable.
   bool strict_offline = false;
 };
+
+/// One setting of a scenario file, as `--set` and `--sweep` name it ("horizon",
+/// "controllers.kustomize.concurrent", "faults[].failApplies" for a field of every list item). The
+/// decoder takes each bound from here, so a value is accepted or refused the same way in a file, in
+/// `--set`, in `--sweep` and (runs) in `--runs`. README "Limits" prints this table.
+struct ScenarioSetting {
+  enum class Type { String, Integer, Seed, Boolean, Duration, Distribution };
+  std::string_view path;
+  Type type = Type::String;
+  std::int64_t min = 0;  ///< Integer: the smallest value; Duration: the shortest, in milliseconds
+  std::int64_t max = 0;  ///< Integer: the largest value; Duration: the longest, in milliseconds
+  std::string_view default_value;
+  std::string_view doc;
+};
+
+/// Every setting with a type or bound of its own, in the order of product.md §2.
+std::span<const ScenarioSetting> scenario_settings();
+/// The setting at `path` (`--set` spelling; list items as `name[]`); nullptr when there is none.
+const ScenarioSetting* find_scenario_setting(std::string_view path);
+/// The bound of an Integer setting, e.g. scenario_setting_max("runs") == 1'000'000.
+std::int64_t scenario_setting_max(std::string_view path);
 
 /// `--set path=value` override, applied to the scenario document before it is decoded.
 struct ScenarioOverride {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -35,9 +36,60 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kApiVersion = "fluxsim/v1alpha1";
 constexpr std::string_view kKind = "Scenario";
-/// Worker pools and Monte Carlo runs beyond these are typos, and would exhaust memory or never finish.
+// ---------------------------------------------------------------------------------------------------
+// The settings table: one type and one bound per setting, for the file, --set, --sweep and --runs.
+
+/// Worker pools and Monte Carlo runs beyond these are typos, and would exhaust memory or never finish;
+/// no Flux timing is measured in months, and a horizon past a month only grows the run's memory.
 constexpr std::int64_t kMaxConcurrent = 10'000;
 constexpr std::int64_t kMaxRuns = 1'000'000;
+constexpr std::int64_t kMaxDurationMs = 30LL * 24 * 3'600'000;  // 30 days
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+
+using T = ScenarioSetting::Type;
+constexpr ScenarioSetting kSettings[] = {
+    {"metadata.name", T::String, 0, 0, "the file's name", "the scenario's name in reports"},
+    {"metadata.description", T::String, 0, 0, "", "free text"},
+    {"repo", T::String, 0, 0, "the file's directory", "repository directory, relative to the file"},
+    {"entry", T::String, 0, 0, "discovered", "path the root Kustomization applies"},
+    {"root.name", T::String, 0, 0, "flux-system", "the implicit root Kustomization"},
+    {"root.namespace", T::String, 0, 0, "flux-system", ""},
+    {"root.interval", T::Duration, 1, kMaxDurationMs, "10m", ""},
+    {"manifests", T::String, 0, 0, "", "inline objects the root applies"},
+    {"sources[].fetch", T::Distribution, 0, kMaxDurationMs, "0s", "time until a source's first artifact"},
+    {"controllers.kustomize.concurrent", T::Integer, 1, kMaxConcurrent, "4", "--concurrent"},
+    {"controllers.kustomize.requeueDependency", T::Duration, 1, kMaxDurationMs, "30s", "--requeue-dependency"},
+    {"controllers.kustomize.intervalJitterPercent", T::Integer, 0, 99, "5", "--interval-jitter-percentage"},
+    {"controllers.kustomize.healthPollInterval", T::Duration, 1, kMaxDurationMs, "5s", "health check poll"},
+    {"controllers.kustomize.firstReconcileDelay", T::Duration, 0, kMaxDurationMs, "750ms", "--min-retry-delay"},
+    {"controllers.kustomize.stageWaitTimeout", T::Duration, 1, kMaxDurationMs, "60s", "CRD/Namespace stage wait"},
+    {"controllers.source.concurrent", T::Integer, 1, kMaxConcurrent, "2", "--concurrent"},
+    {"controllers.helm.concurrent", T::Integer, 1, kMaxConcurrent, "4", "--concurrent"},
+    {"controllers.helm.requeueDependency", T::Duration, 1, kMaxDurationMs, "30s", "--requeue-dependency"},
+    {"timing.build", T::Distribution, 0, kMaxDurationMs, "1s", "per apply attempt"},
+    {"timing.applyPerObject", T::Distribution, 0, kMaxDurationMs, "20ms", "per object written"},
+    {"timing.fetch.<Kind>", T::Distribution, 0, kMaxDurationMs, "Git 3s, OCI 2s, Bucket 2s, Helm 3s",
+     "fetch time of a source the checkout cannot provide (assumed remote)"},
+    {"timing.ready[].after", T::Distribution, 0, kMaxDurationMs, "", "time until matched objects are Current"},
+    {"faults[].readyAt", T::Duration, 0, kMaxDurationMs, "", ""},
+    {"faults[].neverReady", T::Boolean, 0, 0, "", ""},
+    {"faults[].failedAt", T::Duration, 0, kMaxDurationMs, "", ""},
+    {"faults[].failApplies", T::Integer, 1, kIntMax, "", "apply attempts that fail"},
+    {"faults[].unavailable.from", T::Duration, 0, kMaxDurationMs, "0s", ""},
+    {"faults[].unavailable.until", T::Duration, 1, kMaxDurationMs, "", ""},
+    {"faults[].restartAt", T::Duration, 0, kMaxDurationMs, "", ""},
+    {"horizon", T::Duration, 1, kMaxDurationMs, "6h", "simulated time: the run stops here"},
+    {"seed", T::Seed, 0, 0, "1", "0 to 18446744073709551615"},
+    {"runs", T::Integer, 1, kMaxRuns, "1", "Monte Carlo runs (also --runs)"},
+    {"expect.allReadyWithin", T::Duration, 1, kMaxDurationMs, "", ""},
+};
+
+/// The table row for `path`; every path the decoder names is in the table.
+const ScenarioSetting& setting(std::string_view path) {
+  for (const ScenarioSetting& s : kSettings)
+    if (s.path == path) return s;
+  throw std::logic_error(fmt::format("scenario setting '{}' is not in the settings table", path));
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The document: the loader's tree. Nodes an override made carry line -(k+1) for override k (they have
@@ -213,8 +265,6 @@ std::optional<std::string> repo_relative(std::string_view text) {
 // ---------------------------------------------------------------------------------------------------
 // The decoder: the schema of product.md §2, one function per object.
 
-enum class Bound { NonNegative, Positive };
-
 class Decoder;
 
 /// A mapping being decoded: reports a wrong type, unknown and duplicate keys when constructed, then
@@ -291,7 +341,8 @@ class Decoder {
     return true;
   }
 
-  bool integer(const Node* n, std::string_view path, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  bool integer(const Node* n, std::string_view path, const ScenarioSetting& setting, std::int64_t& out) {
+    const std::int64_t min = setting.min, max = setting.max;
     if (!n) return false;
     std::int64_t v = 0;
     if (!is_plain(*n)) {
@@ -319,9 +370,9 @@ class Decoder {
     return true;
   }
 
-  bool integer(const Node* n, std::string_view path, std::int64_t min, std::int64_t max, int& out) {
+  bool integer(const Node* n, std::string_view path, const ScenarioSetting& setting, int& out) {
     std::int64_t v = 0;
-    if (!integer(n, path, min, max, v)) return false;
+    if (!integer(n, path, setting, v)) return false;
     out = static_cast<int>(v);
     return true;
   }
@@ -366,7 +417,7 @@ class Decoder {
   }
 
   /// A fixed Go duration ("90s", "1m30s").
-  bool duration(const Node* n, std::string_view path, Bound bound, Duration& out) {
+  bool duration(const Node* n, std::string_view path, const ScenarioSetting& setting, Duration& out) {
     if (!n) return false;
     if (!n->is_scalar()) {
       error(where_of(*n), fmt::format("{}: expected a duration such as 30s or 1m30s, got {}", path, describe(*n)));
@@ -380,9 +431,14 @@ class Decoder {
         error(where_of(*n), fmt::format("{}: {}", path, d.error));
       return false;
     }
-    if (d.value->count() < 0 || (bound == Bound::Positive && d.value->count() == 0)) {
-      error(where_of(*n), fmt::format("{} must be {}, got {}", path,
-                                  bound == Bound::Positive ? "greater than zero" : "zero or more", n->value));
+    if (d.value->count() < setting.min) {
+      error(where_of(*n), fmt::format("{} must be {}, got {}", path, setting.min > 0 ? "greater than zero" : "zero or more",
+                                      n->value));
+      return false;
+    }
+    if (d.value->count() > setting.max) {
+      error(where_of(*n), fmt::format("{} must be at most {}, got {}", path, format_duration(Duration{setting.max}),
+                                      n->value));
       return false;
     }
     out = *d.value;
@@ -390,7 +446,7 @@ class Decoder {
   }
 
   /// A duration or a distribution ("45s", "uniform(20s, 60s)").
-  bool distribution(const Node* n, std::string_view path, Distribution& out) {
+  bool distribution(const Node* n, std::string_view path, const ScenarioSetting& setting, Distribution& out) {
     if (!n) return false;
     if (!n->is_scalar()) {
       error(where_of(*n),
@@ -401,6 +457,11 @@ class Decoder {
     DistributionParse d = parse_distribution(n->value);
     if (!d.error.empty()) {
       error(where_of(*n), fmt::format("{}: {}", path, d.error));
+      return false;
+    }
+    if (d.value.a.count() > setting.max || d.value.b.count() > setting.max) {
+      error(where_of(*n), fmt::format("{}: {} goes beyond {}, the longest a scenario duration may be", path,
+                                      describe(*n), format_duration(Duration{setting.max})));
       return false;
     }
     out = d.value;
@@ -591,9 +652,9 @@ void Decoder::spec(const Node* n, Scenario& s) {
   timing(sp.get("timing"), "timing", s.timing);
   provides(sp.get("provides"), "provides", s.provides);
   faults(sp.get("faults"), "faults", s.faults);
-  duration(sp.get("horizon"), "horizon", Bound::Positive, s.horizon);
+  duration(sp.get("horizon"), "horizon", setting("horizon"), s.horizon);
   unsigned64(sp.get("seed"), "seed", s.seed);
-  integer(sp.get("runs"), "runs", 1, kMaxRuns, s.runs);
+  integer(sp.get("runs"), "runs", setting("runs"), s.runs);
   expect(sp.get("expect"), "expect", s.expect);
   if (std::string offline; string(sp.get("offline"), "offline", offline)) {
     if (offline == "strict") s.strict_offline = true;
@@ -614,7 +675,7 @@ void Decoder::root(const Node* n, std::string_view path, RootSettings& r) {
   MapReader m(*this, n, std::string(path), {"name", "namespace", "interval"});
   nonempty_string(m.get("name"), m.path("name"), r.name);
   nonempty_string(m.get("namespace"), m.path("namespace"), r.ns);
-  duration(m.get("interval"), m.path("interval"), Bound::Positive, r.interval);
+  duration(m.get("interval"), m.path("interval"), setting("root.interval"), r.interval);
 }
 
 constexpr std::string_view kSourceKinds[] = {"GitRepository", "OCIRepository", "Bucket", "HelmRepository",
@@ -660,7 +721,7 @@ void Decoder::sources(const Node* n, std::string_view path, std::vector<SourceMa
                                    "leading ..)",
                                    m.path("path"), dir));
     }
-    distribution(m.get("fetch"), m.path("fetch"), s.fetch);
+    distribution(m.get("fetch"), m.path("fetch"), setting("sources[].fetch"), s.fetch);
     for (const SourceMapping& other : out) {
       if (other.kind == s.kind && other.ns == s.ns && other.name == s.name && !s.name.empty()) {
         error(where_of(it), fmt::format("{}: {} {}/{} is already mapped{}", p, s.kind, s.ns, s.name,
@@ -687,40 +748,46 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
     mark(k.get("requeueDependency"), "kustomize.requeueDependency");
     mark(k.get("intervalJitterPercent"), "kustomize.intervalJitterPercent");
     mark(k.get("firstReconcileDelay"), "kustomize.firstReconcileDelay");
-    integer(k.get("concurrent"), k.path("concurrent"), 1, kMaxConcurrent, s.concurrent);
-    duration(k.get("requeueDependency"), k.path("requeueDependency"), Bound::Positive, s.requeue_dependency);
+    integer(k.get("concurrent"), k.path("concurrent"), setting("controllers.kustomize.concurrent"), s.concurrent);
+    duration(k.get("requeueDependency"), k.path("requeueDependency"), setting("controllers.kustomize.requeueDependency"),
+             s.requeue_dependency);
     // kustomize-controller's --interval-jitter-percentage: "It cannot be negative, and must be less than 100."
-    integer(k.get("intervalJitterPercent"), k.path("intervalJitterPercent"), 0, 99, s.interval_jitter_percent);
-    duration(k.get("healthPollInterval"), k.path("healthPollInterval"), Bound::Positive, s.health_poll_interval);
-    duration(k.get("firstReconcileDelay"), k.path("firstReconcileDelay"), Bound::NonNegative,
+    integer(k.get("intervalJitterPercent"), k.path("intervalJitterPercent"),
+            setting("controllers.kustomize.intervalJitterPercent"), s.interval_jitter_percent);
+    duration(k.get("healthPollInterval"), k.path("healthPollInterval"), setting("controllers.kustomize.healthPollInterval"),
+             s.health_poll_interval);
+    duration(k.get("firstReconcileDelay"), k.path("firstReconcileDelay"), setting("controllers.kustomize.firstReconcileDelay"),
              s.first_reconcile_delay);
-    duration(k.get("stageWaitTimeout"), k.path("stageWaitTimeout"), Bound::Positive, s.stage_wait_timeout);
+    duration(k.get("stageWaitTimeout"), k.path("stageWaitTimeout"), setting("controllers.kustomize.stageWaitTimeout"),
+             s.stage_wait_timeout);
   }
   {
     MapReader src(*this, m.get("source"), m.path("source"), {"concurrent"});
     if (const Node* v = src.get("concurrent"); v && !v->is_null()) c.set_in_scenario.emplace_back("source.concurrent");
-    integer(src.get("concurrent"), src.path("concurrent"), 1, kMaxConcurrent, c.source.concurrent);
+    integer(src.get("concurrent"), src.path("concurrent"), setting("controllers.source.concurrent"), c.source.concurrent);
   }
   {
     MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency"});
     if (const Node* v = h.get("concurrent"); v && !v->is_null()) c.set_in_scenario.emplace_back("helm.concurrent");
     if (const Node* v = h.get("requeueDependency"); v && !v->is_null())
       c.set_in_scenario.emplace_back("helm.requeueDependency");
-    integer(h.get("concurrent"), h.path("concurrent"), 1, kMaxConcurrent, c.helm.concurrent);
-    duration(h.get("requeueDependency"), h.path("requeueDependency"), Bound::Positive, c.helm.requeue_dependency);
+    integer(h.get("concurrent"), h.path("concurrent"), setting("controllers.helm.concurrent"), c.helm.concurrent);
+    duration(h.get("requeueDependency"), h.path("requeueDependency"), setting("controllers.helm.requeueDependency"),
+             c.helm.requeue_dependency);
   }
 }
 
 void Decoder::timing(const Node* n, std::string_view path, Timing& t) {
   MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready", "fetch"});
-  distribution(m.get("build"), m.path("build"), t.build);
-  distribution(m.get("applyPerObject"), m.path("applyPerObject"), t.apply_per_object);
+  distribution(m.get("build"), m.path("build"), setting("timing.build"), t.build);
+  distribution(m.get("applyPerObject"), m.path("applyPerObject"), setting("timing.applyPerObject"), t.apply_per_object);
   if (const Node* f = m.get("fetch")) {
     MapReader fr(*this, f, m.path("fetch"), {"GitRepository", "OCIRepository", "Bucket", "HelmRepository"});
-    distribution(fr.get("GitRepository"), fr.path("GitRepository"), t.fetch.git_repository);
-    distribution(fr.get("OCIRepository"), fr.path("OCIRepository"), t.fetch.oci_repository);
-    distribution(fr.get("Bucket"), fr.path("Bucket"), t.fetch.bucket);
-    distribution(fr.get("HelmRepository"), fr.path("HelmRepository"), t.fetch.helm_repository);
+    const ScenarioSetting& fetch = setting("timing.fetch.<Kind>");
+    distribution(fr.get("GitRepository"), fr.path("GitRepository"), fetch, t.fetch.git_repository);
+    distribution(fr.get("OCIRepository"), fr.path("OCIRepository"), fetch, t.fetch.oci_repository);
+    distribution(fr.get("Bucket"), fr.path("Bucket"), fetch, t.fetch.bucket);
+    distribution(fr.get("HelmRepository"), fr.path("HelmRepository"), fetch, t.fetch.helm_repository);
   }
   const std::vector<Node>* rules = list(m.get("ready"), m.path("ready"));
   if (!rules) return;
@@ -736,7 +803,7 @@ void Decoder::timing(const Node* n, std::string_view path, Timing& t) {
     bool ok = r.require("match");
     ok &= r.require("after");
     ok &= match(r.get("match"), r.path("match"), rule.match) || !r.get("match");
-    ok &= distribution(r.get("after"), r.path("after"), rule.after) || !r.get("after");
+    ok &= distribution(r.get("after"), r.path("after"), setting("timing.ready[].after"), rule.after) || !r.get("after");
     if (ok) t.ready.push_back(std::move(rule));
   }
 }
@@ -933,7 +1000,7 @@ void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
     at = &f.at;
   } else if (action.key == "failApplies") {
     f.type = Fault::Type::FailApplies;
-    ok &= integer(value, vpath, 1, std::numeric_limits<int>::max(), f.count) || !value;
+    ok &= integer(value, vpath, setting("faults[].failApplies"), f.count) || !value;
   } else if (action.key == "unavailable") {
     f.type = Fault::Type::SourceUnavailable;
     MapReader w(*this, value, vpath, {"from", "until"});
@@ -941,8 +1008,8 @@ void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
     if (w.ok()) {
       Duration from{0}, until{0};
       ok &= w.require("until");
-      ok &= duration(w.get("from"), w.path("from"), Bound::NonNegative, from) || !w.get("from");
-      bool has_until = duration(w.get("until"), w.path("until"), Bound::Positive, until);
+      ok &= duration(w.get("from"), w.path("from"), setting("faults[].unavailable.from"), from) || !w.get("from");
+      bool has_until = duration(w.get("until"), w.path("until"), setting("faults[].unavailable.until"), until);
       ok &= has_until || !w.get("until");
       if (has_until && until <= from) {
         error(where_of(*w.get("until")), fmt::format("{}: until ({}) must be after from ({})", vpath,
@@ -958,7 +1025,7 @@ void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
   }
   if (at) {
     Duration d{0};
-    if (duration(value, vpath, Bound::NonNegative, d))
+    if (duration(value, vpath, setting(fmt::format("faults[].{}", action.key)), d))
       *at = SimTime{d};
     else if (value)
       ok = false;
@@ -1015,7 +1082,7 @@ void Decoder::expect(const Node* n, std::string_view path, Expectations& e) {
   MapReader m(*this, n, std::string(path), {"allReadyWithin", "ready", "before"});
   if (m.ok()) e.where = where_of(*n);
   Duration d{0};
-  if (duration(m.get("allReadyWithin"), m.path("allReadyWithin"), Bound::Positive, d)) e.all_ready_within = d;
+  if (duration(m.get("allReadyWithin"), m.path("allReadyWithin"), setting("expect.allReadyWithin"), d)) e.all_ready_within = d;
   if (const std::vector<Node>* ready = list(m.get("ready"), m.path("ready"))) {
     for (std::size_t i = 0; i < ready->size(); ++i) {
       std::string name;
@@ -1287,9 +1354,9 @@ ScenarioLoad load_scenario(const std::string& path, const std::vector<ScenarioOv
   if (std::uintmax_t size = fs::file_size(path, ec); !ec && size > limit) {
     ScenarioLoad out;
     out.scenario.file = path;
-    out.diagnostics.error({path, 1, 1}, fmt::format("the scenario file is {} MiB, more than the {} MiB a YAML file may "
-                                                    "hold (a scenario is a few hundred lines); it was not read",
-                                                    size >> 20, limit >> 20));
+    out.diagnostics.error({path, 1, 1}, fmt::format("the scenario file is {} bytes, more than the {} MiB a YAML file "
+                                                    "may hold (a scenario is a few hundred lines); it was not read",
+                                                    size, limit >> 20));
     return out;
   }
   std::ifstream in(path, std::ios::binary);
@@ -1303,5 +1370,15 @@ ScenarioLoad load_scenario(const std::string& path, const std::vector<ScenarioOv
   }
   return parse_scenario(buffer.str(), path, overrides);
 }
+
+std::span<const ScenarioSetting> scenario_settings() { return kSettings; }
+
+const ScenarioSetting* find_scenario_setting(std::string_view path) {
+  for (const ScenarioSetting& s : kSettings)
+    if (s.path == path) return &s;
+  return nullptr;
+}
+
+std::int64_t scenario_setting_max(std::string_view path) { return setting(path).max; }
 
 }  // namespace fluxsim
