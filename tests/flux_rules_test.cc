@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "flux/apply.h"
 #include "flux/defaults.h"
@@ -190,4 +191,44 @@ TEST_CASE("health-check targets: an entry without apiVersion naming a Kustomizat
   // 38520 sees b Ready.
   CHECK(ready_ms(r, w, "b") == 33'560);
   CHECK(ready_ms(r, w, "a") == 38'520);
+}
+
+// The helm copies of the jitter formula hard-coded 5%, the chart-not-ready requeue was a literal 30s, and
+// helm- and source-controller finalizers took kustomize-controller's --min-retry-delay. Each now reads its
+// own controller's setting.
+TEST_CASE("helm-controller and source-controller read their own flags (flux-semantics.md §3, §10, §11)") {
+  WorldBuilder b;
+  b.kustomization("apps");
+  b.helm_release("apps", "db", "podinfo");
+  b.helm_repository("apps", "podinfo");
+  Scenario s = quiet_scenario();
+  s.controllers.helm.interval_jitter_percent = 0;
+  s.controllers.helm.first_reconcile_delay = 2s;
+  s.controllers.helm.requeue_dependency = 10s;
+  s.controllers.source.first_reconcile_delay = 1s;
+  RunResult r = simulate(b.world(), s);
+  const World& w = b.world();
+  // apps: pass 2520, build 3520, writes HelmRelease db at 3540 and HelmRepository podinfo at 3560.
+  // podinfo: finalizer at 3560, its own 1s later (4560) the first fetch (0s): artifact at 4560.
+  REQUIRE(w.sources[1].ref.name == "podinfo");
+  CHECK(to_ms(r.source_ready_at[1]) == 4'560);
+  // db: finalizer at 3540, helm-controller's own 2s later its first pass, 5540: it creates the HelmChart,
+  // whose artifact does not exist yet → SourceNotReady, requeue --requeue-dependency 10s with no jitter.
+  // The HelmChart's finalizer pass runs at the next dispatch (15540), its fetch 1s later (16540); db's pass
+  // at 15540 still finds no artifact; the chart's watch re-triggers it at 16540: install 45s → 61540, and
+  // the success requeue is exactly spec.interval (10m).
+  std::vector<std::string> passes;
+  std::vector<std::int64_t> requeues;
+  for (const PassRecord& p : r.passes)
+    if (p.controller == Controller::Helm) {
+      passes.push_back(fmt::format("{}@{} {}", p.number, to_ms(p.started_at), to_string(p.outcome)));
+      requeues.push_back(p.requeue_after.count());
+    }
+  REQUIRE(passes.size() >= 3);
+  CHECK(passes[0] == "1@5540 ArtifactNotReady");
+  CHECK(passes[1] == "2@15540 ArtifactNotReady");
+  CHECK(passes[2] == "3@16540 Succeeded");
+  CHECK(requeues[0] == 10'000);
+  CHECK(requeues[2] == 600'000);
+  CHECK(to_ms(r.helm_ready_at[0]) == 61'540);
 }
