@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The run as a Mermaid gantt chart, for a pull-request comment. Times are written as local wall-clock
+// The run as a Mermaid gantt chart, for a pull-request comment: one section per Kustomization (grouped by
+// wave, the critical path starred) whose phases are tasks on one row (displayMode compact), coloured by
+// Mermaid's task states: queued = done (grey), waiting for a dependency or the source = active (pale),
+// applying and health checking = plain (blue, named), failed = crit (red); Ready is a milestone. The
+// axis frames the rollout (analysis.h) and reads "03m20s", never "03:20" that looks like hours. Times are written as local wall-clock
 // instants on 2000-01-01 (dateFormat YYYY-MM-DD HH:mm:ss.SSS): Mermaid parses them in the viewer's time
 // zone and formats the axis in the same zone, so the axis reads 00:00 at the start of the run wherever
 // it is viewed (epoch milliseconds would shift the axis by the viewer's UTC offset).
@@ -7,8 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "fluxsim/critical_path.h"
-#include "fluxsim/graph.h"
+#include "fluxsim/analysis.h"
 #include "fluxsim/report.h"
 
 namespace fluxsim {
@@ -48,51 +51,62 @@ std::string task_name(std::string name) {
 void write_mermaid_gantt(const RunReport& report, std::ostream& os) {
   const World& world = report.world;
   const RunResult& r = report.result;
-  const DependencyGraph graph(world);
-  const CriticalPath cp = critical_path(world, report.scenario, r);
-  std::vector<bool> critical(world.kustomizations.size(), false);
-  for (const CriticalStep& s : cp.steps) critical[s.kustomization] = true;
+  const RunAnalysis& analysis = report.analysis();
+  const DependencyGraph& graph = analysis.graph;
+  const SimTime frame = analysis.frame_end;
 
-  std::string out = "gantt\n";
+  std::string out = "---\ndisplayMode: compact\n---\ngantt\n";
   if (r.all_ready)
     out += fmt::format("  title {}: all {} Kustomizations Ready after {} (seed {})\n", task_name(report.scenario.name),
                        world.kustomizations.size(), format_time(r.time_to_ready), r.seed);
   else
-    out += fmt::format("  title {}: not all Ready within {} (seed {})\n", task_name(report.scenario.name), format_time(r.ended_at),
-                       r.seed);
+    out += fmt::format("  title {}: {} of {} Kustomizations Ready within {} (seed {})\n", task_name(report.scenario.name), analysis.ready,
+                       world.kustomizations.size(), format_time(r.ended_at), r.seed);
   out += "  dateFormat YYYY-MM-DD HH:mm:ss.SSS\n";
-  const SimTime span = r.all_ready ? r.time_to_ready : r.ended_at;
-  out += fmt::format("  axisFormat {}\n", span >= SimTime{std::chrono::hours(1)} ? "%H:%M" : "%M:%S");
+  out += fmt::format("  axisFormat {}\n", frame >= SimTime{std::chrono::hours(1)} ? "%Hh%Mm" : "%Mm%Ss");
   out += "  todayMarker off\n";
-  out += "  %% one task per Kustomization, from its creation until it first became Ready; crit = on the critical path\n";
+  out += fmt::format("  %% 0 → {}: the rollout until the last Ready; ★ = on the critical path; done = queued, active = waiting for a "
+                     "dependency or the source, crit = failed\n",
+                     format_time(frame));
 
-  const std::vector<std::size_t> order = ready_order(world, r);
   std::size_t id = 0;
   for (int w = 0; w < graph.wave_count(); ++w) {
-    bool header = false;
-    for (std::size_t k : order) {
+    for (std::size_t k : analysis.order) {
       if (graph.wave(k) != w) continue;
-      if (!header) {
-        out += fmt::format("  section wave {}\n", w);
-        header = true;
-      }
       const KustomizationSummary& s = r.kustomizations[k];
-      ++id;
+      const std::string name = task_name(graph.name(k));
+      out += fmt::format("  section {}w{} {}\n", analysis.on_critical_path[k] ? "★ " : "", w, name);
       if (s.created_at == kNever) {
-        out += fmt::format("  %% {}: never created\n", task_name(graph.name(k)));
+        out += fmt::format("  never created :crit, k{}, {}, {}\n", ++id, wall_clock(SimTime{}), wall_clock(frame));
         continue;
       }
-      const bool ready = s.ready_at != kNever;
-      SimTime end = ready ? s.ready_at : r.ended_at;
-      if (end <= s.created_at) end = s.created_at + Duration{1};
-      std::string tags = critical[k] ? "crit, " : "";
-      tags += ready ? "done, " : "active, ";
-      out += fmt::format("  {} :{}k{}, {}, {}\n", task_name(graph.name(k)), tags, id, wall_clock(s.created_at), wall_clock(end));
+      const std::vector<PhaseSpan>& spans = analysis.timelines[k];
+      for (std::size_t i = 0; i < spans.size(); ++i) {
+        const PhaseSpan& p = spans[i];
+        if (p.from >= frame) break;
+        if (p.phase == Phase::Ready || p.phase == Phase::Idle) continue;
+        const SimTime to = std::min(p.to, frame);
+        const bool last = i + 1 == spans.size() || spans[i + 1].from >= frame;
+        std::string label, tags;
+        switch (p.phase) {
+          case Phase::Startup:
+          case Phase::Queued: label = "queued"; tags = "done, "; break;
+          case Phase::WaitingForSource: label = "waiting for source"; tags = "active, "; break;
+          case Phase::WaitingForDependency: label = "waiting for dependencies"; tags = "active, "; break;
+          case Phase::Applying: label = "applying"; break;
+          case Phase::HealthChecking: label = "health checking"; break;
+          case Phase::Failed: label = "failed"; tags = "crit, "; break;
+          default: break;
+        }
+        if (s.ready_at == kNever && last) {
+          label = "never Ready: " + analysis.why_not_ready_reason[k];
+          tags = "crit, ";
+        }
+        out += fmt::format("  {} :{}k{}, {}, {}\n", task_name(label), tags, ++id, wall_clock(p.from), wall_clock(to));
+      }
+      if (s.ready_at != kNever && s.ready_at <= frame)
+        out += fmt::format("  Ready {} :milestone, k{}, {}, {}\n", format_time(s.ready_at), ++id, wall_clock(s.ready_at), wall_clock(s.ready_at));
     }
-  }
-  if (r.all_ready) {
-    out += "  section ready\n";
-    out += fmt::format("  all Ready :milestone, ready, {}, {}\n", wall_clock(r.time_to_ready), wall_clock(r.time_to_ready));
   }
   os << out;
 }
