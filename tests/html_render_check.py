@@ -56,7 +56,7 @@ with tempfile.TemporaryDirectory(dir=workdir) as tmp:
                           "--window-size=1600,1200", "--dump-dom", "file://" + path],
                          capture_output=True, timeout=120)
 text = dom.stdout.decode("utf-8", errors="replace")
-start = text.find('<pre id="rendered">')
+start = text.rfind('<pre id="rendered">')  # the probe's own source names it too
 if start < 0:
     print("the page did not render (no probe output)", dom.stderr.decode(errors="replace")[-2000:])
     sys.exit(1)

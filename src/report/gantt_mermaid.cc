@@ -7,6 +7,7 @@
 // instants on 2000-01-01 (dateFormat YYYY-MM-DD HH:mm:ss.SSS): Mermaid parses them in the viewer's time
 // zone and formats the axis in the same zone, so the axis reads 00:00 at the start of the run wherever
 // it is viewed (epoch milliseconds would shift the axis by the viewer's UTC offset).
+#include <algorithm>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -55,7 +56,11 @@ void write_mermaid_gantt(const RunReport& report, std::ostream& os) {
   const DependencyGraph& graph = analysis.graph;
   const SimTime frame = analysis.frame_end;
 
-  std::string out = "---\ndisplayMode: compact\n---\ngantt\n";
+  // Section titles (the Kustomizations) sit in the left padding: make room for the longest.
+  std::size_t longest = 10;
+  for (std::size_t k = 0; k < world.kustomizations.size(); ++k) longest = std::max(longest, graph.name(k).size() + 6);
+  std::string out = fmt::format("---\ndisplayMode: compact\nconfig:\n  gantt:\n    leftPadding: {}\n---\ngantt\n",
+                                std::min<std::size_t>(longest * 7 + 16, 320));
   if (r.all_ready)
     out += fmt::format("  title {}: all {} Kustomizations Ready after {} (seed {})\n", task_name(report.scenario.name),
                        world.kustomizations.size(), format_time(r.time_to_ready), r.seed);
@@ -80,6 +85,14 @@ void write_mermaid_gantt(const RunReport& report, std::ostream& os) {
         out += fmt::format("  never created :crit, k{}, {}, {}\n", ++id, wall_clock(SimTime{}), wall_clock(frame));
         continue;
       }
+      // The phases as tasks; neighbours that read the same (startup and queued) are one task. A task too
+      // short for its label gets an invisible one (a zero-width space), so labels never overlap.
+      struct Task {
+        std::string label, tags;
+        SimTime from, to;
+        bool always_named = false;  // the never-Ready end of a row: its reason is the point
+      };
+      std::vector<Task> tasks;
       const std::vector<PhaseSpan>& spans = analysis.timelines[k];
       for (std::size_t i = 0; i < spans.size(); ++i) {
         const PhaseSpan& p = spans[i];
@@ -87,22 +100,30 @@ void write_mermaid_gantt(const RunReport& report, std::ostream& os) {
         if (p.phase == Phase::Ready || p.phase == Phase::Idle) continue;
         const SimTime to = std::min(p.to, frame);
         const bool last = i + 1 == spans.size() || spans[i + 1].from >= frame;
-        std::string label, tags;
+        Task t{"", "", p.from, to, false};
         switch (p.phase) {
           case Phase::Startup:
-          case Phase::Queued: label = "queued"; tags = "done, "; break;
-          case Phase::WaitingForSource: label = "waiting for source"; tags = "active, "; break;
-          case Phase::WaitingForDependency: label = "waiting for dependencies"; tags = "active, "; break;
-          case Phase::Applying: label = "applying"; break;
-          case Phase::HealthChecking: label = "health checking"; break;
-          case Phase::Failed: label = "failed"; tags = "crit, "; break;
+          case Phase::Queued: t.label = "queued"; t.tags = "done, "; break;
+          case Phase::WaitingForSource: t.label = "waiting for source"; t.tags = "active, "; break;
+          case Phase::WaitingForDependency: t.label = "waiting for dependencies"; t.tags = "active, "; break;
+          case Phase::Applying: t.label = "applying"; break;
+          case Phase::HealthChecking: t.label = "health checking"; break;
+          case Phase::Failed: t.label = "failed"; t.tags = "crit, "; break;
           default: break;
         }
         if (s.ready_at == kNever && last) {
-          label = "never Ready: " + analysis.why_not_ready_reason[k];
-          tags = "crit, ";
+          t.label = "never Ready: " + analysis.why_not_ready_reason[k];
+          t.tags = "crit, ";
+          t.always_named = true;
         }
-        out += fmt::format("  {} :{}k{}, {}, {}\n", task_name(label), tags, ++id, wall_clock(p.from), wall_clock(to));
+        if (!tasks.empty() && tasks.back().label == t.label && tasks.back().to == t.from) tasks.back().to = t.to;
+        else tasks.push_back(std::move(t));
+      }
+      const std::int64_t frame_ms = std::max<std::int64_t>(1, to_ms(frame));
+      for (const Task& t : tasks) {
+        const double share = static_cast<double>(to_ms(t.to) - to_ms(t.from)) / static_cast<double>(frame_ms);
+        const bool fits = t.always_named || static_cast<double>(t.label.size()) * 0.0075 < share;  // ~7px a character on a ~950px axis
+        out += fmt::format("  {} :{}k{}, {}, {}\n", fits ? task_name(t.label) : "\u200b", t.tags, ++id, wall_clock(t.from), wall_clock(t.to));
       }
       if (s.ready_at != kNever && s.ready_at <= frame)
         out += fmt::format("  Ready {} :milestone, k{}, {}, {}\n", format_time(s.ready_at), ++id, wall_clock(s.ready_at), wall_clock(s.ready_at));

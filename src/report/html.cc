@@ -58,7 +58,7 @@ const char* part_colour(std::string_view part) {
 }
 
 constexpr const char* kStyle = R"(
-body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1500px}
+body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#222}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .summary{font-size:15px}.ok{color:#238b45}.bad{color:#d7301f}
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
