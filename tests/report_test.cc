@@ -416,3 +416,41 @@ TEST_CASE("charts frame the rollout, not the horizon, and draw never-Ready rows 
   CHECK(mermaid.find("  never Ready_ HealthCheckFailed :crit, k") != std::string::npos);
   if (have("xmllint")) CHECK(run_tool("xmllint --noout", svg, "never.svg") == 0);
 }
+
+TEST_CASE("invalid UTF-8 in a repository reaches the JSON reports as U+FFFD, never as raw bytes") {
+  WorldBuilder b;
+  b.kustomization("caf\xE9-app");  // Latin-1 "café": not UTF-8
+  b.object("caf\xE9-app", "v1", "ConfigMap", "default", "settings");
+  Scenario s;
+  s.name = "latin1";
+  s.horizon = 1h;
+  const RunResult r = simulate(b.world(), s);
+  const RunReport report{s, b.world(), r, {}};
+  for (const std::string& text : {render(write_json, report), render(write_chrome_trace, report)}) {
+    const auto doc = nlohmann::json::parse(text);  // throws on invalid UTF-8
+    CHECK(text.find("caf\xEF\xBF\xBD-app") != std::string::npos);
+    CHECK(text.find("caf\xE9") == std::string::npos);
+    CHECK_FALSE(doc.is_null());
+  }
+}
+
+TEST_CASE("a run can stream its events instead of keeping them") {
+  Fixture f;
+  EngineOptions options;
+  std::vector<TraceEvent> seen;
+  options.keep_events = false;
+  options.on_event = [&](const TraceEvent& e) { seen.push_back(e); };
+  Simulation sim(f.builder.world(), f.scenario);
+  const RunResult streamed = sim.run(options);
+  CHECK(streamed.events.empty());
+  REQUIRE(seen.size() == f.result.events.size());  // the same events, in the same order
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    CHECK(seen[i].at == f.result.events[i].at);
+    CHECK(seen[i].type == f.result.events[i].type);
+  }
+  CHECK(streamed.passes.size() == f.result.passes.size());
+  std::ostringstream line;
+  write_event_line(f.builder.world(), seen.front(), line);
+  CHECK(line.str().find("\"atMs\":") == 1);
+  CHECK(line.str().back() == '\n');
+}
