@@ -293,9 +293,14 @@ DiffResult compare_rollouts(const DiffSide& base, const DiffSide& head, const st
       check.base_common_ms = std::max(check.base_common_ms.value_or(0.0), bs->p50);
       check.head_common_ms = std::max(check.head_common_ms.value_or(0.0), hs->p50);
     }
-    if (check.base_common_ms && beyond(*check.base_common_ms, *check.head_common_ms, *check.base_common_ms)) exceeded = true;
+    // When both sides reach full readiness, their times decide (a Kustomization that turns Ready later
+    // in a rollout that finishes sooner is a change of order, not a slowdown); otherwise the
+    // Kustomizations Ready on both sides do, each on its own and together.
+    const bool comparable = check.base_ms && check.head_ms;
+    if (!comparable && check.base_common_ms && beyond(*check.base_common_ms, *check.head_common_ms, *check.base_common_ms))
+      exceeded = true;
     for (const ReadyTimeChange& c : both)
-      if (beyond(c.base_ms, c.head_ms, *check.base_common_ms)) check.regressions.push_back(c);
+      if (!comparable && beyond(c.base_ms, c.head_ms, *check.base_common_ms)) check.regressions.push_back(c);
     std::sort(check.regressions.begin(), check.regressions.end(), [](const ReadyTimeChange& x, const ReadyTimeChange& y) {
       if (x.delta_ms() != y.delta_ms()) return x.delta_ms() > y.delta_ms();
       return x.name < y.name;

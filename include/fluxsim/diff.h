@@ -85,10 +85,10 @@ struct FailureChange {
 /// cannot hide a regression elsewhere. HEAD exceeds the limit when any of these holds:
 /// - the median run's time to full readiness grew beyond the limit, or HEAD never got there and BASE did
 ///   (a run that never got there counts as infinitely slow: nullopt);
-/// - the time to readiness of the Kustomizations Ready on both sides (the latest of their median ready
-///   times) grew beyond the limit;
-/// - one Kustomization Ready on both sides became Ready later by more than the limit allows (a percentage
-///   is taken of BASE's time to readiness of those Ready on both sides, so a 1s → 3s change is no
+/// - when a side never reaches full readiness (so the first rule cannot compare them): the time to
+///   readiness of the Kustomizations Ready on both sides (the latest of their median ready times) grew
+///   beyond the limit, or one of them became Ready later by more than the limit allows (a percentage is
+///   taken of BASE's time to readiness of those Ready on both sides, so a 1s → 3s change is no
 ///   regression in a 10-minute rollout);
 /// - a Kustomization that was Ready in BASE (or is added) is never Ready in HEAD.
 struct SlowdownCheck {
