@@ -426,7 +426,7 @@ std::string run_help_text() {
 
 ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   InputOptions in;
-  std::string format = "table", out_path;
+  std::string format = "table", out_path, events_path;
   std::optional<std::uint64_t> seed;
   MonteCarloFlags mc;
   po::options_description desc("Options");
@@ -434,8 +434,10 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   add_monte_carlo_options(desc, mc, true);
   desc.add_options()
       ("output,o", po::value(&format)->value_name("FORMAT"),
-       "report format: table (default), json, mermaid (a gantt chart for GitHub), svg (a Gantt picture) or trace "
-       "(Chrome trace-event JSON for ui.perfetto.dev)")
+       "report format: table (default), json, mermaid (a gantt chart for GitHub), svg (a Gantt picture), trace "
+       "(Chrome trace-event JSON for ui.perfetto.dev) or html (one page with all of them that opens offline)")
+      ("events", po::value(&events_path)->value_name("FILE"),
+       "also write every trace event to FILE as JSON Lines, as the run produces them (one run only)")
       ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
        "random seed (default: the scenario's, else 1)")
       ("out", po::value(&out_path)->value_name("FILE"), "write the report to FILE (whole, or not at all) instead of stdout");
@@ -445,7 +447,7 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
                   more.c_str()))
     return ExitCode::Ok;
   std::optional<ReportFormat> fmt_kind = parse_report_format(format);
-  if (!fmt_kind) throw BadInput(fmt::format("-o {}: unknown format (table, json, mermaid, svg, trace)", format));
+  if (!fmt_kind) throw BadInput(fmt::format("-o {}: unknown format (table, json, mermaid, svg, trace, html)", format));
 
   if (!mc.sweep.empty()) return run_sweep_report(in, seed, *fmt_kind, out_path, mc, io);
   Scenario loaded = load_input_scenario(in);
@@ -453,12 +455,32 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   const auto input = app::prepare(std::move(loaded), &io.err);
   const Scenario& scenario = input->scenario();
   const World& world = input->world();
-  if (const std::size_t runs = runs_of(mc, scenario); runs > 1)
+  if (const std::size_t runs = runs_of(mc, scenario); runs > 1) {
+    if (!events_path.empty()) throw BadInput("--events writes the events of one run: use it with --runs 1");
     return run_monte_carlo_report(input->simulation(), world, scenario, *fmt_kind, out_path, runs, mc, io);
-  RunResult result = input->simulation().run();
+  }
+  // Events stream to --events FILE as they happen; only those the report draws stay in memory (all of them
+  // for the HTML page, which tells the run's story).
+  std::ofstream events;
+  if (!events_path.empty()) {
+    events.open(events_path, std::ios::binary | std::ios::trunc);
+    if (!events) throw BadInput(fmt::format("--events {}: cannot write the file", events_path));
+  }
+  const bool keep_all = *fmt_kind == ReportFormat::Html;
+  std::vector<TraceEvent> kept;
+  EngineOptions options;
+  options.keep_events = keep_all;
+  options.on_event = [&](const TraceEvent& e) {
+    if (events.is_open()) write_event_line(world, e, events);
+    if (!keep_all && drawn_by_reports(e.type)) kept.push_back(e);
+  };
+  RunResult result = input->simulation().run(options);
+  if (!keep_all) result.events = std::move(kept);
+  if (events.is_open() && !events.flush()) throw BadInput(fmt::format("--events {}: write failed", events_path));
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;
   switch (*fmt_kind) {
+    case ReportFormat::Html: write_html(report, text); break;
     case ReportFormat::Json: write_json(report, text); break;
     case ReportFormat::Mermaid: write_mermaid_gantt(report, text); break;
     case ReportFormat::Svg: write_svg_gantt(report, text); break;

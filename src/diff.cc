@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -54,6 +55,46 @@ std::vector<std::size_t> longest_increasing(const std::vector<std::size_t>& seq)
   for (std::ptrdiff_t i = tails.empty() ? -1 : static_cast<std::ptrdiff_t>(tails.back()); i >= 0; i = prev[static_cast<std::size_t>(i)])
     out.push_back(static_cast<std::size_t>(i));
   std::reverse(out.begin(), out.end());
+  return out;
+}
+
+bool failed(PassOutcome o) {
+  return o == PassOutcome::BuildFailed || o == PassOutcome::ApplyFailed || o == PassOutcome::HealthCheckFailed;
+}
+
+/// A message with its numbers blanked: the failures "… (2 left)" and "… (1 left)" are one kind.
+std::string shape(const std::string& message) {
+  std::string out;
+  for (char c : message)
+    if (c < '0' || c > '9') out += c;
+    else if (out.empty() || out.back() != '#') out += '#';
+  return out;
+}
+
+/// The kinds of failed attempt (outcome, reason, message) that HEAD's run has more of than BASE's.
+std::vector<FailureChange> failure_changes(const RunResult& base, const RunResult& head) {
+  std::map<std::tuple<PassOutcome, std::string, std::string>, FailureChange> kinds;
+  for (const RunResult* side : {&base, &head})
+    for (const PassRecord& p : side->passes) {
+      if (p.controller != Controller::Kustomize || !failed(p.outcome)) continue;
+      FailureChange& c = kinds[{p.outcome, p.reason, shape(p.message)}];
+      if (c.base_count + c.head_count == 0) {
+        c.outcome = p.outcome;
+        c.reason = p.reason;
+        c.message = p.message;
+      }
+      if (side == &base) ++c.base_count;
+      else {
+        if (c.head_count == 0) c.retry_ms = static_cast<double>(p.requeue_after.count());
+        ++c.head_count;
+      }
+    }
+  std::vector<FailureChange> out;
+  for (auto& [key, c] : kinds)
+    if (c.head_count > c.base_count) out.push_back(std::move(c));
+  std::stable_sort(out.begin(), out.end(), [](const FailureChange& x, const FailureChange& y) {
+    return x.head_count - x.base_count > y.head_count - y.base_count;
+  });
   return out;
 }
 
@@ -131,6 +172,13 @@ DiffResult compare_rollouts(const DiffSide& base, const DiffSide& head, const st
     if (!in_head.count(key)) d.removed.push_back(name_of(base.world.kustomizations[i]));
   std::sort(d.added.begin(), d.added.end());
   std::sort(d.removed.begin(), d.removed.end());
+  for (const std::string& name : d.added)
+    for (const auto& [key, i] : in_head)
+      if (name_of(head.world.kustomizations[i]) == name) {
+        const auto& stats = head.result.kustomizations[i].ready_at_ms;
+        d.added_ready_ms.push_back(stats ? std::optional<double>(stats->p50) : std::nullopt);
+        break;
+      }
 
   // Order: among Kustomizations Ready (in some run) on both sides, by median ready time, then
   // minimum, then name; those out of one longest run of unchanged relative order have moved.
@@ -219,19 +267,51 @@ DiffResult compare_rollouts(const DiffSide& base, const DiffSide& head, const st
     it->head_saturated_ms = p.saturated_ms.p50;
   }
 
+  d.failure_changes = failure_changes(base.result.first_run, head.result.first_run);
+
   d.head_expectations = head.result.expectations;
   if (max_slowdown) {
     SlowdownCheck check;
     check.limit = *max_slowdown;
+    auto beyond = [&](double base_ms, double head_ms, double budget_of) {
+      const double slower = head_ms - base_ms;
+      return max_slowdown->absolute ? slower > static_cast<double>(max_slowdown->absolute->count())
+                                    : slower > budget_of * max_slowdown->percent / 100.0;
+    };
     check.base_ms = median_run_ms(base.result);
     check.head_ms = median_run_ms(head.result);
-    if (!check.head_ms) {
-      check.exceeded = check.base_ms.has_value();
-    } else if (check.base_ms) {
-      const double slower = *check.head_ms - *check.base_ms;
-      check.exceeded = max_slowdown->absolute ? slower > static_cast<double>(max_slowdown->absolute->count())
-                                              : *check.head_ms > *check.base_ms * (1.0 + max_slowdown->percent / 100.0);
+    bool exceeded = false;
+    if (!check.head_ms) exceeded = check.base_ms.has_value();
+    else if (check.base_ms) exceeded = beyond(*check.base_ms, *check.head_ms, *check.base_ms);
+    // What both sides can compare: the Kustomizations Ready (in some run) on both sides.
+    std::vector<ReadyTimeChange> both;
+    for (const Common& c : common) {
+      const auto& bs = base.result.kustomizations[c.b].ready_at_ms;
+      const auto& hs = head.result.kustomizations[c.h].ready_at_ms;
+      if (!bs || !hs) continue;
+      both.push_back({c.name, bs->p50, hs->p50});
+      check.base_common_ms = std::max(check.base_common_ms.value_or(0.0), bs->p50);
+      check.head_common_ms = std::max(check.head_common_ms.value_or(0.0), hs->p50);
     }
+    // When both sides reach full readiness, their times decide (a Kustomization that turns Ready later
+    // in a rollout that finishes sooner is a change of order, not a slowdown); otherwise the
+    // Kustomizations Ready on both sides do, each on its own and together.
+    const bool comparable = check.base_ms && check.head_ms;
+    if (!comparable && check.base_common_ms && beyond(*check.base_common_ms, *check.head_common_ms, *check.base_common_ms))
+      exceeded = true;
+    for (const ReadyTimeChange& c : both)
+      if (!comparable && beyond(c.base_ms, c.head_ms, *check.base_common_ms)) check.regressions.push_back(c);
+    std::sort(check.regressions.begin(), check.regressions.end(), [](const ReadyTimeChange& x, const ReadyTimeChange& y) {
+      if (x.delta_ms() != y.delta_ms()) return x.delta_ms() > y.delta_ms();
+      return x.name < y.name;
+    });
+    for (std::size_t h = 0; h < head.world.kustomizations.size(); ++h) {
+      if (head.result.kustomizations[h].ready_runs > 0) continue;
+      auto it = in_base.find(key_of(head.world.kustomizations[h]));
+      if (it == in_base.end() || base.result.kustomizations[it->second].ready_runs > 0)
+        check.never_ready.push_back(name_of(head.world.kustomizations[h]));
+    }
+    check.exceeded = exceeded || !check.regressions.empty() || !check.never_ready.empty();
     d.slowdown = check;
   }
   return d;

@@ -146,6 +146,106 @@ TEST_CASE("a HEAD slower than --max-slowdown fails the check") {
   CHECK(r.json.find(R"("exceeded": true)") != std::string::npos);
 }
 
+// The hole issue 12 found: with one Kustomization never Ready on both sides, neither side is ever fully
+// Ready, the headline read "never → never (-)" and --max-slowdown 20% passed although another
+// Kustomization went from 7m to 18m. root applies stuck (wait: true on a Deployment that is never
+// Ready) and app (wait: true on a Deployment Current 7m, then 18m, after its apply).
+TEST_CASE("the slowdown gate compares what both sides can compare when one Kustomization is never Ready on both") {
+  WorldBuilder b;
+  for (const char* n : {"app", "stuck"}) {
+    b.kustomization(n).wait = true;
+    b.object(n, "apps/v1", "Deployment", "default", n);
+  }
+  b.get("app").timeout = std::chrono::minutes(30);  // its health check outlasts the 18m Deployment
+  const World& w = b.world();
+  auto side = [](const char* name, const char* app_after) {
+    return scenario_from(name, fmt::format(R"(  horizon: 1h
+  timing:
+    ready:
+      - match: {{kind: Deployment, name: app}}
+        after: {}
+  faults:
+    - match: {{kind: Deployment, name: stuck}}
+      neverReady: true
+)", app_after));
+  };
+  const Scenario base_s = side("base", "7m"), head_s = side("head", "18m");
+  const MonteCarloResult base = monte_carlo(w, base_s, 1), head = monte_carlo(w, head_s, 1);
+  auto check = [&](const char* limit) { return compare_rollouts({base_s, w, base}, {head_s, w, head}, parse_slowdown(limit).value); };
+  const DiffResult d = check("20%");
+  CHECK_FALSE(d.base_time_to_ready.has_value());
+  CHECK_FALSE(d.head_time_to_ready.has_value());
+  REQUIRE(d.slowdown);
+  CHECK_FALSE(d.slowdown->base_ms.has_value());
+  CHECK_FALSE(d.slowdown->head_ms.has_value());
+  // Ready on both sides: flux-system and app; app decides the time to readiness of those, and is
+  // exactly 11m later in HEAD (same apply time, the Deployment 11m slower).
+  REQUIRE(d.slowdown->base_common_ms);
+  REQUIRE(d.slowdown->head_common_ms);
+  CHECK(*d.slowdown->head_common_ms - *d.slowdown->base_common_ms == 660'000);
+  REQUIRE(d.slowdown->regressions.size() == 1);
+  CHECK(d.slowdown->regressions[0].name == "app");
+  CHECK(d.slowdown->never_ready.empty());  // stuck was never Ready in BASE either
+  CHECK(d.slowdown->exceeded);
+  CHECK(d.failed());
+  // 11m over BASE's ~7m4s is ~156%: a 150% limit fails, 160% passes, as does an absolute 11m.
+  CHECK(check("150%").failed());
+  CHECK_FALSE(check("160%").failed());
+  CHECK_FALSE(check("11m").failed());
+  CHECK(check("10m59s").failed());
+  // The same rollout against itself passes: stuck, never Ready on both sides, is no regression.
+  CHECK_FALSE(compare_rollouts({base_s, w, base}, {base_s, w, base}, parse_slowdown("0%").value).failed());
+
+  const Rendered r = render(d);
+  CHECK(r.markdown.find("never → never (-); of those Ready on both sides 7m") != std::string::npos);
+  CHECK(r.markdown.find(":x: **HEAD fails the check**: `app` Ready 7m") != std::string::npos);
+  CHECK(r.markdown.find("beyond --max-slowdown 20%") != std::string::npos);
+  CHECK(r.markdown.find("| time to readiness of those Ready on both sides | 7m") != std::string::npos);
+  CHECK(r.json.find(R"("regressions": [)") != std::string::npos);
+}
+
+TEST_CASE("a Kustomization Ready in BASE and never Ready in HEAD fails the slowdown gate") {
+  const World w = app_world();
+  const Scenario base_s = scenario_from("base", deployment_after("30s"));
+  const Scenario head_s = scenario_from("head", "  horizon: 30m\n  faults:\n    - match: {kind: Deployment, name: web}\n      neverReady: true\n");
+  const MonteCarloResult base = monte_carlo(w, base_s, 1), head = monte_carlo(w, head_s, 1);
+  const DiffResult d = compare_rollouts({base_s, w, base}, {head_s, w, head}, parse_slowdown("1h").value);
+  REQUIRE(d.slowdown);
+  CHECK(d.slowdown->never_ready == std::vector<std::string>{"app"});
+  CHECK(d.failed());
+  CHECK(render(d).markdown.find("`app` never Ready in HEAD") != std::string::npos);
+}
+
+TEST_CASE("the diff names new failed attempts as the cause of a slowdown") {
+  const World w = app_world();
+  const Scenario base_s = scenario_from("base", deployment_after("30s"));
+  const Scenario head_s = scenario_from("head", deployment_after("30s") + "  faults:\n    - kustomization: {name: app}\n      failApplies: 2\n");
+  const MonteCarloResult base = monte_carlo(w, base_s, 1), head = monte_carlo(w, head_s, 1);
+  const DiffResult d = compare_rollouts({base_s, w, base}, {head_s, w, head}, parse_slowdown("20%").value);
+  REQUIRE(d.failure_changes.size() == 1);
+  CHECK(d.failure_changes[0].base_count == 0);
+  CHECK(d.failure_changes[0].head_count == 2);
+  CHECK(d.failure_changes[0].outcome == PassOutcome::ApplyFailed);
+  CHECK(d.failed());
+  const Rendered r = render(d);
+  CAPTURE(r.markdown);
+  CHECK(r.markdown.find("cause: +2 failed applies") != std::string::npos);
+  CHECK(r.markdown.find("each costs a retryInterval of") != std::string::npos);
+}
+
+TEST_CASE("worker rows name each side's workers and identical runs are one row") {
+  const World w = app_world();
+  const Scenario base_s = scenario_from("base", deployment_after("30s") + "  controllers:\n    kustomize:\n      concurrent: 20\n");
+  const Scenario head_s = scenario_from("head", deployment_after("30s") + "  controllers:\n    kustomize:\n      concurrent: 4\n");
+  const MonteCarloResult base = monte_carlo(w, base_s, 5), head = monte_carlo(w, head_s, 5);
+  const std::string table = render(compare_rollouts({base_s, w, base}, {head_s, w, head}, std::nullopt)).table;
+  CAPTURE(table);
+  CHECK(table.find("kustomize-controller workers") != std::string::npos);
+  CHECK(table.find("-16") != std::string::npos);
+  CHECK(table.find("time to full readiness (every run alike)") != std::string::npos);
+  CHECK(table.find("p90") == std::string::npos);
+}
+
 TEST_CASE("scenario names cannot break the Markdown table") {
   const World w = app_world();
   Scenario s = scenario_from("s", deployment_after("30s"));

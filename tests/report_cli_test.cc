@@ -65,7 +65,7 @@ TEST_CASE("unknown output formats are bad input, before anything is loaded") {
   CHECK(g.code == ExitCode::BadInput);
   CHECK(g.err == "fluxsim: -o png: unknown format (text, dot, mermaid)\n");
   CHECK(cli({"check", "-o", "xml", "somewhere"}).code == ExitCode::BadInput);
-  CHECK(cli({"run", "-o", "gif", "somewhere"}).err.find("(table, json, mermaid, svg, trace)") != std::string::npos);
+  CHECK(cli({"run", "-o", "gif", "somewhere"}).err.find("(table, json, mermaid, svg, trace, html)") != std::string::npos);
   CHECK(cli({"explain", "/no/such/scenario.yaml"}).code == ExitCode::BadInput);
 }
 
@@ -96,9 +96,38 @@ TEST_CASE("graph, check, explain and the run pictures on a small repository") {
   CHECK(svg.out.starts_with("<?xml"));
   Outcome trace = with({"run", "-o", "trace"});
   CHECK(nlohmann::json::parse(trace.out).contains("traceEvents"));
-  CHECK(with({"run", "-o", "mermaid"}).out.starts_with("gantt\n"));
+  CHECK(with({"run", "-o", "mermaid"}).out.find("\ngantt\n") != std::string::npos);
   Outcome json = with({"run", "-o", "json"});
   CHECK(nlohmann::json::parse(json.out)["criticalPath"] == nlohmann::json::array({"flux-system", "infra", "apps"}));
+  CHECK_FALSE(nlohmann::json::parse(json.out).contains("events"));  // events only with --events
+  Outcome html = with({"run", "-o", "html"});
+  CHECK(html.code == ExitCode::Ok);
+  CHECK(html.out.starts_with("<!DOCTYPE html>"));
+  for (const char* id : {"summary", "gantt", "critical-path", "waves", "failures", "workers", "explanation"})
+    CHECK(html.out.find(fmt::format("<section id=\"{}\"", id)) != std::string::npos);
+  CHECK(html.out.find("<svg ") != std::string::npos);
+  CHECK(html.out.find("<?xml") == std::string::npos);  // the SVG is inline, not a document inside a document
+  CHECK(html.out.find("apps: dependency infra not Ready") != std::string::npos);  // the explanation
+
+  SUBCASE("--events streams every trace event as JSON Lines, whatever the report format") {
+    const fs::path events = repo.root / "events.jsonl";
+    Outcome table = with({"run", "--events", events.string()});
+    CHECK(table.code == ExitCode::Ok);
+    std::ifstream in_file(events);
+    std::size_t lines = 0, ready = 0;
+    for (std::string line; std::getline(in_file, line); ++lines) {
+      const auto e = nlohmann::json::parse(line);
+      CHECK(e.contains("atMs"));
+      CHECK(e.contains("type"));
+      if (e["type"] == "ReconciliationSucceeded" && e["object"] == "Kustomization/flux-system/apps") ++ready;
+    }
+    CHECK(lines > 10);
+    CHECK(ready >= 1);
+    Outcome bad = with({"run", "--events", (repo.root / "no/such/dir/e.jsonl").string()});
+    CHECK(bad.code == ExitCode::BadInput);
+    CHECK(bad.err.find("--events") != std::string::npos);
+    CHECK(with({"run", "--runs", "3", "--events", events.string()}).code == ExitCode::BadInput);
+  }
 
   SUBCASE("a planted cycle makes check exit 1") {
     repo.write("clusters/test/infra.yaml", kustomization("infra", "./infra", "apps"));

@@ -182,23 +182,54 @@ TEST_CASE("the SVG Gantt of 100 Kustomizations has 100 rows and stays well-forme
   else MESSAGE("skipped the XML check: xmllint is not installed");
 }
 
-TEST_CASE("the Chrome trace parses as JSON and has a complete event for every pass") {
+TEST_CASE("the Chrome trace frames the rollout: named tracks, no zero-length slice, flows, counters, messages") {
   Fixture f;
   const auto doc = nlohmann::json::parse(render(write_chrome_trace, f.report()));
   REQUIRE(doc.contains("traceEvents"));
-  std::size_t passes = 0;
-  std::set<std::string> tracks;
-  // Complete events on one track never overlap (Perfetto needs them nested or disjoint).
+  const std::int64_t frame = doc["otherData"]["frameMs"].get<std::int64_t>() * 1000;
+  // The frame: c, the last, is Ready at 2m33.58s; plus 4% = 6.14s: 2m39.72s, not the 1h horizon.
+  CHECK(frame == 159'723'000);
+  std::size_t passes = 0, flows_started = 0, flows_finished = 0, counters = 0;
+  std::set<std::pair<int, int>> named, used;
+  std::set<int> named_processes;
   std::map<std::pair<int, int>, std::vector<std::pair<std::int64_t, std::int64_t>>> per_track;
+  bool failed_with_message = false;
   for (const auto& e : doc["traceEvents"]) {
-    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["args"]["name"].get<std::string>());
-    if (e["ph"] != "X") continue;
-    CHECK(e["dur"].get<std::int64_t>() >= 0);
-    per_track[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back({e["ts"].get<std::int64_t>(), e["dur"].get<std::int64_t>()});
+    const std::string ph = e["ph"];
+    if (ph == "M" && e["name"] == "thread_name") named.insert({e["pid"].get<int>(), e["tid"].get<int>()});
+    if (ph == "M" && e["name"] == "process_name") named_processes.insert(e["pid"].get<int>());
+    if (ph == "C") {
+      ++counters;
+      CHECK(e["ts"].get<std::int64_t>() < frame);
+      continue;
+    }
+    if (ph == "M") continue;
+    used.insert({e["pid"].get<int>(), e["tid"].get<int>()});
+    CHECK(e["ts"].get<std::int64_t>() < frame);
+    if (ph == "s") ++flows_started;
+    if (ph == "f") ++flows_finished;
     if (e["cat"] == "pass") ++passes;
+    if (ph != "X") continue;
+    CHECK(e["dur"].get<std::int64_t>() > 0);  // speedscope rejects zero-length slices
+    CHECK(e["ts"].get<std::int64_t>() + e["dur"].get<std::int64_t>() <= frame);
+    per_track[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back({e["ts"].get<std::int64_t>(), e["dur"].get<std::int64_t>()});
+    if (e["cat"] == "phase" && e["name"] == "failed" && e["tid"] == 5 && e["args"].contains("message")) failed_with_message = true;
   }
-  CHECK(passes == f.result.passes.size());
-  for (const char* name : {"worker 1", "worker 2", "flux-system", "a", "b", "c", "flaky"}) CHECK(tracks.count(name) == 1);
+  for (const auto& track : used) {
+    CAPTURE(track.first);
+    CAPTURE(track.second);
+    CHECK(named.count(track) == 1);  // every track has a name
+    CHECK(named_processes.count(track.first) == 1);
+  }
+  std::size_t started_in_frame = 0;
+  for (const PassRecord& p : f.result.passes) started_in_frame += to_ms(p.started_at) * 1000 < frame ? 1 : 0;
+  CHECK(passes == started_in_frame);
+  CHECK(started_in_frame < f.result.passes.size());  // the interval re-runs until the horizon are left out
+  // Flows: a→b and b→c (dependsOn), and the root creating a, b, c and flaky.
+  CHECK(flows_started == 6);
+  CHECK(flows_finished == flows_started);
+  CHECK(counters > 0);
+  CHECK(failed_with_message);  // flaky (World index 4, track 5) failed once: the slice says why
   for (auto& [track, spans] : per_track) {
     std::sort(spans.begin(), spans.end());
     for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i - 1].first + spans[i - 1].second <= spans[i].first);
@@ -214,24 +245,36 @@ TEST_CASE("the Chrome trace parses as JSON and has a complete event for every pa
   CHECK(found);
 }
 
-TEST_CASE("the Mermaid gantt is a gantt block whose tasks are the Kustomizations") {
+TEST_CASE("the Mermaid gantt has a section per Kustomization whose phases are task states") {
   Fixture f;
   const std::string text = render(write_mermaid_gantt, f.report());
-  CHECK(text.starts_with("gantt\n"));
-  std::set<std::string> tasks;
+  CHECK(text.starts_with("---\ndisplayMode: compact\n"));
+  CHECK(text.find("\n---\ngantt\n") != std::string::npos);
+  CHECK(text.find("  axisFormat %Mm%Ss\n") != std::string::npos);  // 2m39s reads as minutes, not 02:39 hours
+  std::set<std::string> sections, labels;
+  std::string last = "9999";
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     std::smatch m;
+    if (std::regex_match(line, m, std::regex(R"(  section (★ )?w\d+ (.*))"))) sections.insert(m[2]);
     if (std::regex_match(line, m, std::regex(R"(  ([^ :%][^:]*?) :([a-z, ]*)k\d+, (2000-01-01 [0-9:.]+), (2000-01-01 [0-9:.]+))"))) {
-      tasks.insert(m[1]);
-      CHECK(m[3].str() < m[4].str());
+      labels.insert(m[1]);
+      CHECK(m[3].str() <= m[4].str());
+      CHECK(m[4].str() <= "2000-01-01 00:02:39.723");  // nothing past the frame
     }
   }
-  CHECK(tasks == std::set<std::string>{"flux-system", "a", "b", "c", "flaky"});
-  CHECK(text.find("  c :crit, done, ") != std::string::npos);
-  CHECK(text.find("  flaky :done, ") != std::string::npos);
-  CHECK(text.find("2000-01-01 00:02:33.580") != std::string::npos);  // c Ready at 2m33.58s
-  CHECK(text.find("section wave 3\n") != std::string::npos);
+  CHECK(sections == std::set<std::string>{"flux-system", "a", "b", "c", "flaky"});
+  // Phases wide enough for their name are named; shorter ones (applying takes about 1s of 2m40s) get an
+  // invisible name so that labels never overlap.
+  for (const char* phase : {"waiting for dependencies", "health checking", "failed"}) CHECK(labels.count(phase) == 1);
+  for (const std::string& label : labels)
+    if (!label.starts_with("Ready ")) CHECK(std::set<std::string>{"queued", "waiting for dependencies", "applying", "health checking", "failed", "\u200b"}.count(label) == 1);
+  CHECK(labels.count("\u200b") == 1);
+  CHECK(text.find("  section ★ w3 c\n") != std::string::npos);  // on the critical path
+  CHECK(text.find("  failed :crit, ") != std::string::npos);
+  CHECK(text.find("  waiting for dependencies :active, ") != std::string::npos);
+  CHECK(text.find("  Ready 2m33.58s :milestone, k") != std::string::npos);  // c Ready at 2m33.58s
+  CHECK(text.find("2000-01-01 00:02:33.580") != std::string::npos);
 }
 
 TEST_CASE("graph pictures: DOT parses with dot, Mermaid is a flowchart, text lists waves and cycles") {
@@ -261,7 +304,7 @@ TEST_CASE("graph pictures: DOT parses with dot, Mermaid is a flowchart, text lis
   CHECK(mermaid.str().starts_with("flowchart TB\n"));
   for (std::size_t k = 0; k < w.kustomizations.size(); ++k) CHECK(mermaid.str().find(fmt::format("    k{}[\"", k)) != std::string::npos);
   CHECK(mermaid.str().find("x #quot;quoted#quot;") != std::string::npos);
-  CHECK(mermaid.str().find("k3 -.->|dependsOn| k2") != std::string::npos);
+  CHECK(mermaid.str().find("k2 -.->|Ready before| k3") != std::string::npos);  // down the waves: a before b
 
   CHECK(text.str().find("wave 2\n  a ") != std::string::npos);
   CHECK(text.str().find("dependsOn a; dependsOn flux-system/ghost (not found)") != std::string::npos);
@@ -301,7 +344,7 @@ TEST_CASE("graph pictures: a dependsOn on a wait: true Kustomization puts the de
   CHECK(count(dot.str(), "style=dotted") == 1);
   CHECK(dot.str().find(fmt::format("  k3 -> k{} [style=dotted, dir=back", w.kustomizations.size() - 1)) != std::string::npos);
   CHECK(count(dot.str(), "label=\"dependsOn\"") == 2);
-  CHECK(mermaid.str().find(fmt::format("  k{} -.->|via infra| k3\n", w.kustomizations.size() - 1)) != std::string::npos);
+  CHECK(mermaid.str().find(fmt::format("  k3 -.->|via infra| k{}\n", w.kustomizations.size() - 1)) != std::string::npos);
   CHECK(mermaid.str().find("  linkStyle 6 stroke:#6a51a3") != std::string::npos);  // after 4 parent + 2 dependsOn links
   if (have("dot")) CHECK(run_tool("dot -Tsvg -o /dev/null", dot.str(), "wait.dot") == 0);
 }
@@ -314,4 +357,100 @@ TEST_CASE("report formats parse by name") {
   CHECK(parse_graph_format("dot") == GraphFormat::Dot);
   CHECK(parse_graph_format("text") == GraphFormat::Text);
   CHECK_FALSE(parse_graph_format("svg").has_value());
+}
+
+// A rollout with one Kustomization that is never Ready: `broken` fails its health check every time
+// (its Deployment is never Current), `app` is Ready after its Deployment's 20s.
+struct NeverReadyFixture {
+  WorldBuilder builder;
+  Scenario scenario;
+  RunResult result;
+  NeverReadyFixture() {
+    for (const char* n : {"app", "broken"}) {
+      builder.kustomization(n).wait = true;
+      builder.object(n, "apps/v1", "Deployment", "default", n);
+    }
+    builder.get("broken").retry_interval = std::chrono::minutes(2);
+    builder.get("broken").timeout = std::chrono::minutes(1);
+    scenario.name = "never";
+    scenario.horizon = 6h;
+    Fault f;
+    f.type = Fault::Type::NeverReady;
+    f.match.name = "broken";
+    scenario.faults.push_back(f);
+    result = simulate(builder.world(), scenario);
+  }
+  RunReport report() const { return RunReport{scenario, builder.world(), result, {}}; }
+};
+
+TEST_CASE("the table groups repeated failures into one line per Kustomization and measures workers until the last Ready") {
+  NeverReadyFixture f;
+  const RunReport report = f.report();
+  const RunAnalysis& a = report.analysis();
+  REQUIRE(a.failures.size() == 1);
+  CHECK(a.failures[0].count > 50);  // a failed health check every 3m for 6h
+  const std::string table = render(write_table, f.report());
+  CAPTURE(table);
+  CHECK(count(table, ": broken: HealthCheckFailed") == 0);
+  CHECK(count(table, " broken: ") == 2);  // the failure line and the "Not Ready" line
+  CHECK(table.find(fmt::format("Failed attempts ({} in all):\n  {}× ", a.failed_attempts, a.failures[0].count)) != std::string::npos);
+  CHECK(table.find("... and") == std::string::npos);
+  CHECK(table.find(fmt::format("busy until the last Ready ({})", format_time(a.last_ready))) != std::string::npos);
+  CHECK(table.find("over the run") == std::string::npos);
+}
+
+TEST_CASE("charts frame the rollout, not the horizon, and draw never-Ready rows to the edge with their reason") {
+  NeverReadyFixture f;
+  const RunReport report = f.report();
+  const RunAnalysis& a = report.analysis();
+  // The rollout ends at app's Ready or broken's first failed health check, whichever is later; the
+  // frame adds 4%, far from the 6h horizon.
+  CHECK(a.last_ready != kNever);
+  CHECK(a.frame_end < SimTime{std::chrono::minutes(10)});
+  CHECK(a.frame_end > a.last_ready);
+  const std::string svg = render(write_svg_gantt, f.report());
+  CHECK(svg.find("never Ready: HealthCheckFailed") != std::string::npos);
+  CHECK(svg.find(fmt::format("(chart: 0 → {} of the 6h run)", format_time(a.frame_end))) != std::string::npos);
+  CHECK(svg.find(">1h<") == std::string::npos);  // no axis label in hours
+  const std::string mermaid = render(write_mermaid_gantt, f.report());
+  CHECK(mermaid.find("  never Ready_ HealthCheckFailed :crit, k") != std::string::npos);
+  if (have("xmllint")) CHECK(run_tool("xmllint --noout", svg, "never.svg") == 0);
+}
+
+TEST_CASE("invalid UTF-8 in a repository reaches the JSON reports as U+FFFD, never as raw bytes") {
+  WorldBuilder b;
+  b.kustomization("caf\xE9-app");  // Latin-1 "café": not UTF-8
+  b.object("caf\xE9-app", "v1", "ConfigMap", "default", "settings");
+  Scenario s;
+  s.name = "latin1";
+  s.horizon = 1h;
+  const RunResult r = simulate(b.world(), s);
+  const RunReport report{s, b.world(), r, {}};
+  for (const std::string& text : {render(write_json, report), render(write_chrome_trace, report)}) {
+    const auto doc = nlohmann::json::parse(text);  // throws on invalid UTF-8
+    CHECK(text.find("caf\xEF\xBF\xBD-app") != std::string::npos);
+    CHECK(text.find("caf\xE9") == std::string::npos);
+    CHECK_FALSE(doc.is_null());
+  }
+}
+
+TEST_CASE("a run can stream its events instead of keeping them") {
+  Fixture f;
+  EngineOptions options;
+  std::vector<TraceEvent> seen;
+  options.keep_events = false;
+  options.on_event = [&](const TraceEvent& e) { seen.push_back(e); };
+  Simulation sim(f.builder.world(), f.scenario);
+  const RunResult streamed = sim.run(options);
+  CHECK(streamed.events.empty());
+  REQUIRE(seen.size() == f.result.events.size());  // the same events, in the same order
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    CHECK(seen[i].at == f.result.events[i].at);
+    CHECK(seen[i].type == f.result.events[i].type);
+  }
+  CHECK(streamed.passes.size() == f.result.passes.size());
+  std::ostringstream line;
+  write_event_line(f.builder.world(), seen.front(), line);
+  CHECK(line.str().find("\"atMs\":") == 1);
+  CHECK(line.str().back() == '\n');
 }

@@ -73,11 +73,30 @@ struct PoolChange {
   double base_saturated_ms = 0, head_saturated_ms = 0;  ///< median time with every worker busy
 };
 
-/// The slowdown check: the median run's time to full readiness on each side, a run that never got
-/// there counting as infinitely slow (nullopt).
+/// More failed attempts of one kind in HEAD's run 0 than in BASE's: the usual cause of a slowdown.
+struct FailureChange {
+  PassOutcome outcome = PassOutcome::ApplyFailed;  ///< BuildFailed, ApplyFailed or HealthCheckFailed
+  std::string reason, message;                     ///< as Flux reported them (message of the first such failure)
+  std::size_t base_count = 0, head_count = 0;      ///< failed attempts with this outcome, reason and message
+  double retry_ms = 0;                             ///< the requeue each asked for (retryInterval), HEAD's first
+};
+
+/// The slowdown check. Compares what both sides can compare, so a Kustomization never Ready on both sides
+/// cannot hide a regression elsewhere. HEAD exceeds the limit when any of these holds:
+/// - the median run's time to full readiness grew beyond the limit, or HEAD never got there and BASE did
+///   (a run that never got there counts as infinitely slow: nullopt);
+/// - when a side never reaches full readiness (so the first rule cannot compare them): the time to
+///   readiness of the Kustomizations Ready on both sides (the latest of their median ready times) grew
+///   beyond the limit, or one of them became Ready later by more than the limit allows (a percentage is
+///   taken of BASE's time to readiness of those Ready on both sides, so a 1s → 3s change is no
+///   regression in a 10-minute rollout);
+/// - a Kustomization that was Ready in BASE (or is added) is never Ready in HEAD.
 struct SlowdownCheck {
   Slowdown limit;
   std::optional<double> base_ms, head_ms;
+  std::optional<double> base_common_ms, head_common_ms;  ///< time to readiness of those Ready on both sides
+  std::vector<ReadyTimeChange> regressions;              ///< slower beyond the limit, largest first
+  std::vector<std::string> never_ready;                  ///< Ready in BASE (or added), never Ready in HEAD
   bool exceeded = false;
 };
 
@@ -89,6 +108,7 @@ struct DiffResult {
   double base_ready_probability = 0, head_ready_probability = 0;
   std::optional<Stats> base_time_to_ready, head_time_to_ready;  ///< over each side's all-Ready runs
   std::vector<std::string> added, removed;                     ///< sorted
+  std::vector<std::optional<double>> added_ready_ms;           ///< parallel to `added`: median Ready time (nullopt: never)
   std::vector<OrderChange> order_changes;                      ///< in HEAD order
   std::vector<NewFailure> new_failures;                        ///< in HEAD world order
   std::vector<std::string> fixed;      ///< not Ready in every BASE run, Ready in every HEAD run
@@ -96,6 +116,7 @@ struct DiffResult {
   std::vector<std::string> base_critical_path, head_critical_path;  ///< names, root first (run 0)
   std::optional<double> base_critical_ms, head_critical_ms;           ///< when the path's end was Ready
   std::vector<PoolChange> workers;
+  std::vector<FailureChange> failure_changes;  ///< run 0: kinds of failure HEAD has more of, most added first
   std::vector<ExpectationStats> head_expectations;
   std::optional<SlowdownCheck> slowdown;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "fluxsim/diagnostics.h"
@@ -22,6 +23,10 @@ struct EngineOptions {
   std::uint64_t run = 0;            ///< Monte Carlo run index: selects the random streams
   bool record = true;               ///< keep events and pass records (off for Monte Carlo)
   bool stop_when_all_ready = false; ///< end the run as soon as every Kustomization has been Ready once
+  /// Recording: each trace event is handed to `on_event` (when set) as the engine produces it, and kept
+  /// in RunResult::events only when `keep_events` (so `--events FILE` streams without holding them all).
+  std::function<void(const TraceEvent&)> on_event;
+  bool keep_events = true;
 };
 
 /// A World compiled against a Scenario: object ids, apply stages, matched timing rules, faults and

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@
 
 namespace fluxsim {
 
-enum class ReportFormat { Table, Json, Mermaid, Trace, Svg };
+enum class ReportFormat { Table, Json, Mermaid, Trace, Svg, Html };
 
 /// Parses "table", "json", ...; nullopt for an unknown name.
 std::optional<ReportFormat> parse_report_format(std::string_view name);
@@ -27,14 +28,32 @@ struct RunReport {
   const World& world;
   const RunResult& result;
   std::vector<ExpectationResult> expectations;
+
+  /// The one analysis of the run (analysis.h) that every renderer reads: computed on first use, then
+  /// shared by every format written from this report.
+  const RunAnalysis& analysis() const;
+  mutable std::shared_ptr<const RunAnalysis> analysis_cache{};
 };
 
 /// The human table (product.md §3): one row per Kustomization in ready order, then time to full
 /// readiness and controller worker utilisation.
 void write_table(const RunReport& report, std::ostream& out);
 
-/// Stable JSON (product.md §3): camelCase fields, times as integer milliseconds of simulated time.
+/// Stable JSON (product.md §3, schema docs/report.schema.json): camelCase fields, times as integer
+/// milliseconds of simulated time. The trace events are not in it: they are a separate stream (--events).
 void write_json(const RunReport& report, std::ostream& out);
+
+/// One trace event as one line of JSON Lines (`fluxsim run --events FILE`): atMs, object
+/// ("Kustomization/ns/name"), type, and worker, reason and message when set. Written as the engine
+/// produces events, so a run's events are never all in memory.
+void write_event_line(const World& world, const TraceEvent& event, std::ostream& out);
+
+/// The trace events a report of a run draws (kinds becoming served, controller restarts): all a run keeps
+/// in memory when it streams its events (EngineOptions::keep_events false).
+bool drawn_by_reports(TraceType type);
+
+/// "Kustomization/flux-system/apps", "GitRepository/flux-system/flux-system", "" for no subject.
+std::string object_name(const World& world, const TraceEvent& event);
 
 /// A Mermaid `gantt` chart (renders in GitHub Markdown inside a ```mermaid fence): one task per
 /// Kustomization from its creation to its first Ready (or the end of the run), grouped by wave; tasks on the
@@ -54,6 +73,11 @@ void write_chrome_trace(const RunReport& report, std::ostream& out);
 /// rule (field or flag) behind it; stops at full readiness, then the critical path and its hint.
 /// Needs a recorded run. (src/report/explain.cc)
 void write_explain(const RunReport& report, std::ostream& out);
+
+/// A single-file HTML page that opens offline (inline CSS and SVG, no scripts, no network): the summary,
+/// the Gantt chart, the critical path and its time split, the waves, the failures and the explanation.
+/// (src/report/html.cc)
+void write_html(const RunReport& report, std::ostream& out);
 
 /// Kustomization indexes in the order the table lists them: by first Ready, never-Ready last
 /// (by creation, then name).

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
 #include "fluxsim/check.h"
 #include "fluxsim/version.h"
 
@@ -54,7 +55,7 @@ void write_check_json(const CheckResult& result, const Scenario& scenario, std::
     findings.push_back(std::move(j));
   }
   doc["findings"] = std::move(findings);
-  os << doc.dump(2) << '\n';
+  os << json_text(doc) << '\n';
 }
 
 }  // namespace fluxsim

@@ -12,7 +12,15 @@ std::optional<ReportFormat> parse_report_format(std::string_view name) {
   if (name == "mermaid") return ReportFormat::Mermaid;
   if (name == "trace") return ReportFormat::Trace;
   if (name == "svg") return ReportFormat::Svg;
+  if (name == "html") return ReportFormat::Html;
   return std::nullopt;
+}
+
+bool drawn_by_reports(TraceType type) { return type == TraceType::KindRegistered || type == TraceType::ControllerRestarted; }
+
+const RunAnalysis& RunReport::analysis() const {
+  if (!analysis_cache) analysis_cache = std::make_shared<const RunAnalysis>(analyse_run(world, scenario, result));
+  return *analysis_cache;
 }
 
 std::vector<std::size_t> ready_order(const World& world, const RunResult& result) {

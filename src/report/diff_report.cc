@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "json_text.h"
 #include "fluxsim/diff.h"
 #include "fluxsim/version.h"
 #include "report/stats_format.h"
@@ -77,12 +78,43 @@ std::string join_path(const std::vector<std::string>& path, const char* quote) {
   return out.empty() ? "-" : out;
 }
 
+/// "+2 failed applies (ReconciliationFailed): no matches for kind ClusterTask, each costs a retryInterval of 2m".
+std::string failure_change_line(const FailureChange& c, const char* quote) {
+  const std::size_t more = c.head_count - c.base_count;
+  const bool one = more == 1;
+  const char* what = c.outcome == PassOutcome::BuildFailed        ? (one ? "build" : "builds")
+                     : c.outcome == PassOutcome::HealthCheckFailed ? (one ? "health check" : "health checks")
+                                                                   : (one ? "apply" : "applies");
+  std::string line = fmt::format("+{} failed {}", more, what);
+  line += fmt::format(" ({}{}{}): {}", quote, c.reason, quote, c.message);
+  if (c.retry_ms > 0) line += fmt::format(", each costs a retryInterval of {}", dur(c.retry_ms));
+  return line;
+}
+
 /// Why HEAD fails the check, one phrase each; empty when it passes.
-std::vector<std::string> failure_reasons(const DiffResult& d) {
+std::vector<std::string> failure_reasons(const DiffResult& d, const char* quote) {
   std::vector<std::string> out;
-  if (d.slowdown && d.slowdown->exceeded)
-    out.push_back(fmt::format("slower than --max-slowdown {} (median run {} → {})", d.slowdown->limit.text,
-                              value_or_never(d.slowdown->base_ms), value_or_never(d.slowdown->head_ms)));
+  if (d.slowdown && d.slowdown->exceeded) {
+    const SlowdownCheck& c = *d.slowdown;
+    const std::size_t shown = 3;
+    for (std::size_t i = 0; i < c.regressions.size() && i < shown; ++i)
+      out.push_back(fmt::format("{}{}{} Ready {} → {} ({}), beyond --max-slowdown {}", quote, c.regressions[i].name, quote,
+                                dur(c.regressions[i].base_ms), dur(c.regressions[i].head_ms),
+                                change(c.regressions[i].base_ms, c.regressions[i].head_ms), c.limit.text));
+    if (c.regressions.size() > shown) out.push_back(fmt::format("{} more Kustomizations slower beyond the limit", c.regressions.size() - shown));
+    for (std::size_t i = 0; i < c.never_ready.size() && i < shown; ++i)
+      out.push_back(fmt::format("{}{}{} never Ready in HEAD", quote, c.never_ready[i], quote));
+    if (c.never_ready.size() > shown) out.push_back(fmt::format("{} more Kustomizations never Ready in HEAD", c.never_ready.size() - shown));
+    if (c.regressions.empty() && c.never_ready.empty()) {
+      if (c.base_ms || c.head_ms)
+        out.push_back(fmt::format("slower than --max-slowdown {} (median run {} → {})", c.limit.text, value_or_never(c.base_ms),
+                                  value_or_never(c.head_ms)));
+      else
+        out.push_back(fmt::format("slower than --max-slowdown {} (time to readiness of those Ready on both sides {} → {})", c.limit.text,
+                                  value_or_never(c.base_common_ms), value_or_never(c.head_common_ms)));
+    }
+    if (!d.failure_changes.empty()) out.push_back("cause: " + failure_change_line(d.failure_changes.front(), quote));
+  }
   for (const ExpectationStats& e : d.head_expectations)
     if (!e.met()) out.push_back(fmt::format("expectation `{}` missed in {} of {} runs", e.expect, e.runs - e.met_runs, e.runs));
   return out;
@@ -96,11 +128,17 @@ struct Row {
 std::vector<Row> summary_rows(const DiffResult& d) {
   std::vector<Row> rows;
   const bool many = d.runs > 1;
-  auto time_row = [&](const char* label, double Stats::*field) {
+  auto time_row = [&](const std::string& label, double Stats::*field) {
     const auto b = pick(d.base_time_to_ready, field), h = pick(d.head_time_to_ready, field);
     rows.push_back({label, value_or_never(b), value_or_never(h), change(b, h)});
   };
-  if (many) {
+  auto identical = [](const std::optional<Stats>& s) { return !s || s->min == s->max; };
+  if (many && identical(d.base_time_to_ready) && identical(d.head_time_to_ready) &&
+      (d.base_time_to_ready || d.head_time_to_ready)) {
+    time_row(fmt::format("time to full readiness (every run alike)"), &Stats::p50);
+    rows.push_back({fmt::format("fully Ready (of {} runs)", d.runs), percent(d.base_ready_probability),
+                    percent(d.head_ready_probability), points(d.base_ready_probability, d.head_ready_probability)});
+  } else if (many) {
     time_row("time to full readiness p50", &Stats::p50);
     time_row("time to full readiness p90", &Stats::p90);
     time_row("time to full readiness p99", &Stats::p99);
@@ -115,19 +153,46 @@ std::vector<Row> summary_rows(const DiffResult& d) {
                       : fmt::format("{:+}", static_cast<long long>(d.head_kustomizations) - static_cast<long long>(d.base_kustomizations))});
   rows.push_back({"critical path length", std::to_string(d.base_critical_path.size()), std::to_string(d.head_critical_path.size()),
                   d.base_critical_path == d.head_critical_path ? "unchanged" : "changed"});
+  if (d.slowdown && d.slowdown->base_common_ms && (!d.base_time_to_ready || !d.head_time_to_ready))
+    rows.push_back({"time to readiness of those Ready on both sides", value_or_never(d.slowdown->base_common_ms),
+                    value_or_never(d.slowdown->head_common_ms), change(d.slowdown->base_common_ms, d.slowdown->head_common_ms)});
   for (const PoolChange& p : d.workers) {
     if (p.base_workers == 0 && p.head_workers == 0) continue;
+    rows.push_back({fmt::format("{} workers", p.pool), std::to_string(p.base_workers), std::to_string(p.head_workers),
+                    p.base_workers == p.head_workers ? "no change" : fmt::format("{:+}", p.head_workers - p.base_workers)});
     rows.push_back({fmt::format("{} busy (mean)", p.pool), percent(p.base_utilisation), percent(p.head_utilisation),
                     points(p.base_utilisation, p.head_utilisation)});
-    rows.push_back({fmt::format("{} all {} workers busy (p50)", p.pool, p.head_workers), dur(p.base_saturated_ms),
-                    dur(p.head_saturated_ms), change(p.base_saturated_ms, p.head_saturated_ms)});
+    rows.push_back({fmt::format("{} all workers busy (p50)", p.pool), dur(p.base_saturated_ms), dur(p.head_saturated_ms),
+                    change(p.base_saturated_ms, p.head_saturated_ms)});
   }
   return rows;
 }
 
 std::string headline_time(const DiffResult& d) {
   const auto b = pick(d.base_time_to_ready, &Stats::p50), h = pick(d.head_time_to_ready, &Stats::p50);
-  return fmt::format("{} → {} ({})", value_or_never(b), value_or_never(h), change(b, h));
+  std::string out = fmt::format("{} → {} ({})", value_or_never(b), value_or_never(h), change(b, h));
+  // Never fully Ready on both sides: the headline says what can still be compared.
+  if (!b && !h && d.slowdown && d.slowdown->base_common_ms)
+    out += fmt::format("; of those Ready on both sides {} → {} ({})", value_or_never(d.slowdown->base_common_ms),
+                       value_or_never(d.slowdown->head_common_ms), change(d.slowdown->base_common_ms, d.slowdown->head_common_ms));
+  return out;
+}
+
+/// "`a` (Ready at 3m), `b` (never Ready)".
+std::string added_inline(const DiffResult& d, const char* quote) {
+  std::string out;
+  for (std::size_t i = 0; i < d.added.size() && i < kListLimit; ++i) {
+    if (!out.empty()) out += ", ";
+    const std::optional<double> at = i < d.added_ready_ms.size() ? d.added_ready_ms[i] : std::nullopt;
+    out += fmt::format("{}{}{} ({})", quote, d.added[i], quote, at ? "Ready at " + dur(*at) : std::string("never Ready"));
+  }
+  if (d.added.size() > kListLimit) out += fmt::format(" and {} more", d.added.size() - kListLimit);
+  return out;
+}
+
+void failure_changes(const DiffResult& d, const char* quote, const char* bullet, std::string& out) {
+  for (std::size_t i = 0; i < d.failure_changes.size() && i < kListLimit; ++i)
+    out += fmt::format("{}{}\n", bullet, failure_change_line(d.failure_changes[i], quote));
 }
 
 template <class T, class F>
@@ -157,7 +222,7 @@ std::string failure_line(const NewFailure& f, const char* quote) {
 
 void write_diff_markdown(const DiffResult& d, std::ostream& os) {
   std::string out = fmt::format("### fluxsim diff: time to full readiness {}\n\n", headline_time(d));
-  const std::vector<std::string> reasons = failure_reasons(d);
+  const std::vector<std::string> reasons = failure_reasons(d, "`");
   if (!reasons.empty()) {
     out += ":x: **HEAD fails the check**: ";
     for (std::size_t i = 0; i < reasons.size(); ++i) out += (i ? "; " : "") + reasons[i];
@@ -180,7 +245,12 @@ void write_diff_markdown(const DiffResult& d, std::ostream& os) {
     out += '\n';
   }
   if (!d.fixed.empty()) out += fmt::format("**Now Ready in every run:** {}\n\n", names_inline(d.fixed, "`"));
-  if (!d.added.empty()) out += fmt::format("**Added:** {}\n\n", names_inline(d.added, "`"));
+  if (!d.added.empty()) out += fmt::format("**Added:** {}\n\n", added_inline(d, "`"));
+  if (!d.failure_changes.empty()) {
+    out += "**More failed attempts in HEAD** (run 0)\n\n";
+    failure_changes(d, "`", "- ", out);
+    out += '\n';
+  }
   if (!d.removed.empty()) out += fmt::format("**Removed:** {}\n\n", names_inline(d.removed, "`"));
   if (!d.order_changes.empty()) {
     out += fmt::format("**Order changes** ({})\n\n", d.order_changes.size());
@@ -226,7 +296,7 @@ void write_diff_markdown(const DiffResult& d, std::ostream& os) {
 void write_diff_table(const DiffResult& d, std::ostream& os) {
   std::string out = fmt::format("fluxsim {} — diff {} → {} (seed {}, {} run{} per side)\n\n", kVersion, d.base_name, d.head_name,
                                 d.seed, d.runs, d.runs == 1 ? "" : "s");
-  const std::vector<std::string> reasons = failure_reasons(d);
+  const std::vector<std::string> reasons = failure_reasons(d, "");
   if (!reasons.empty()) {
     out += "HEAD FAILS THE CHECK:\n";
     for (const std::string& r : reasons) out += "  " + r + "\n";
@@ -253,7 +323,11 @@ void write_diff_table(const DiffResult& d, std::ostream& os) {
     if (d.new_failures.size() > kListLimit) out += fmt::format("  ... and {} more\n", d.new_failures.size() - kListLimit);
   }
   if (!d.fixed.empty()) out += fmt::format("\nNow Ready in every run: {}\n", names_inline(d.fixed, ""));
-  if (!d.added.empty()) out += fmt::format("\nAdded: {}\n", names_inline(d.added, ""));
+  if (!d.added.empty()) out += fmt::format("\nAdded: {}\n", added_inline(d, ""));
+  if (!d.failure_changes.empty()) {
+    out += "\nMore failed attempts in HEAD (run 0):\n";
+    failure_changes(d, "", "  ", out);
+  }
   if (!d.removed.empty()) out += fmt::format("\nRemoved: {}\n", names_inline(d.removed, ""));
   if (!d.order_changes.empty()) {
     out += fmt::format("\nOrder changes ({}):\n", d.order_changes.size());
@@ -304,6 +378,15 @@ void write_diff_json(const DiffResult& d, std::ostream& os) {
   const auto b = pick(d.base_time_to_ready, &Stats::p50), h = pick(d.head_time_to_ready, &Stats::p50);
   doc["timeToReadyChangeMs"] = b && h ? Json(whole_ms(*h - *b)) : Json(nullptr);
   doc["added"] = d.added;
+  Json added_ready = Json::array();
+  for (std::size_t i = 0; i < d.added.size(); ++i)
+    added_ready.push_back(Json{{"name", d.added[i]}, {"readyAtMs", i < d.added_ready_ms.size() ? opt_ms(d.added_ready_ms[i]) : Json(nullptr)}});
+  doc["addedReadyAt"] = std::move(added_ready);
+  Json more_failures = Json::array();
+  for (const FailureChange& c : d.failure_changes)
+    more_failures.push_back(Json{{"outcome", to_string(c.outcome)}, {"reason", c.reason}, {"message", c.message},
+                                 {"baseCount", c.base_count}, {"headCount", c.head_count}, {"retryMs", whole_ms(c.retry_ms)}});
+  doc["moreFailedAttempts"] = std::move(more_failures);
   doc["removed"] = d.removed;
   Json order = Json::array();
   for (const OrderChange& c : d.order_changes)
@@ -344,10 +427,19 @@ void write_diff_json(const DiffResult& d, std::ostream& os) {
     doc["maxSlowdown"] = Json{{"limit", d.slowdown->limit.text},
                               {"baseMedianRunMs", opt_ms(d.slowdown->base_ms)},
                               {"headMedianRunMs", opt_ms(d.slowdown->head_ms)},
+                              {"baseReadyOnBothSidesMs", opt_ms(d.slowdown->base_common_ms)},
+                              {"headReadyOnBothSidesMs", opt_ms(d.slowdown->head_common_ms)},
+                              {"regressions", [&] {
+                                 Json list = Json::array();
+                                 for (const ReadyTimeChange& c : d.slowdown->regressions)
+                                   list.push_back(Json{{"name", c.name}, {"baseReadyAtMs", whole_ms(c.base_ms)}, {"headReadyAtMs", whole_ms(c.head_ms)}});
+                                 return list;
+                               }()},
+                              {"neverReady", d.slowdown->never_ready},
                               {"exceeded", d.slowdown->exceeded}};
   else
     doc["maxSlowdown"] = nullptr;
-  os << doc.dump(2) << '\n';
+  os << json_text(doc) << '\n';
 }
 
 }  // namespace fluxsim

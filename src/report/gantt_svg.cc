@@ -87,17 +87,19 @@ std::size_t columns(std::string_view text) {
 void write_svg_gantt(const RunReport& report, std::ostream& os) {
   const World& world = report.world;
   const RunResult& r = report.result;
-  const DependencyGraph graph(world);
-  const CriticalPath cp = critical_path(world, report.scenario, r);
-  std::vector<bool> critical(world.kustomizations.size(), false);
-  for (const CriticalStep& s : cp.steps) critical[s.kustomization] = true;
-  const std::vector<std::size_t> order = ready_order(world, r);
+  const RunAnalysis& analysis = report.analysis();
+  const DependencyGraph& graph = analysis.graph;
+  const CriticalPath& cp = analysis.critical_path;
+  const std::vector<bool>& critical = analysis.on_critical_path;
+  const std::vector<std::size_t>& order = analysis.order;
 
-  // The time axis covers the rollout: until everything was Ready, else the whole run.
-  const SimTime stop = r.all_ready ? r.time_to_ready : r.ended_at;
-  Duration span = stop.time_since_epoch();
-  span = std::max(Duration{1'000}, span + span / 25);
-  const SimTime chart_end{span};
+  // The time axis frames the rollout (analysis.h: until the last Ready plus a margin), not the horizon:
+  // rows that are never Ready run to the frame's edge and name their reason in the right-hand column.
+  const SimTime chart_end = analysis.frame_end;
+  const Duration span = std::max(Duration{1}, chart_end.time_since_epoch());
+  bool any_not_ready = false;
+  for (std::size_t k : order) any_not_ready = any_not_ready || r.kustomizations[k].ready_at == kNever;
+  const double status_width = any_not_ready ? 300 : 0;
 
   std::size_t longest = 12;
   for (std::size_t k = 0; k < world.kustomizations.size(); ++k) longest = std::max(longest, columns(graph.name(k)) + 8);
@@ -106,7 +108,7 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
   const double rows = static_cast<double>(order.size());
   const double top = kHeader;
   const double height = top + rows * kRowHeight + 40;
-  const double width = x0 + kChartWidth + kMargin + 8;
+  const double width = x0 + kChartWidth + status_width + kMargin + 8;
   auto x_of = [&](SimTime t) {
     return x0 + kChartWidth * static_cast<double>(to_ms(std::min(t, chart_end))) / static_cast<double>(span.count());
   };
@@ -124,7 +126,10 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
   std::string title = fmt::format("fluxsim {} — scenario {} (seed {})", kVersion, report.scenario.name, r.seed);
   std::string subtitle = r.all_ready
                              ? fmt::format("all {} Kustomizations Ready after {}", world.kustomizations.size(), format_time(r.time_to_ready))
-                             : fmt::format("not all Ready within {}", format_time(r.ended_at));
+                             : fmt::format("{} of {} Kustomizations Ready within {}, the last at {}", analysis.ready,
+                                           world.kustomizations.size(), format_time(r.ended_at),
+                                           analysis.last_ready == kNever ? std::string("-") : format_time(analysis.last_ready));
+  if (chart_end < r.ended_at) subtitle += fmt::format(" (chart: 0 → {} of the {} run)", format_time(chart_end), format_time(r.ended_at));
   if (!cp.steps.empty()) {
     std::string chain;
     for (const CriticalStep& s : cp.steps) chain += (chain.empty() ? "" : " → ") + graph.name(s.kustomization);
@@ -179,7 +184,7 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
     if (s.created_at == kNever) {
       out += fmt::format("<text class=\"axis\" x=\"{:.1f}\" y=\"{:.1f}\">never created</text>\n", x0 + 4, y + 14);
     }
-    for (const PhaseSpan& p : timeline(r, k)) {
+    for (const PhaseSpan& p : analysis.timelines[k]) {
       if (p.from >= chart_end) break;
       const double a = x_of(p.from), b = x_of(p.to);
       const Style st = style(p.phase);
@@ -187,6 +192,18 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
       out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.0f}\" fill=\"{}\"><title>{}: {} {} → {} ({})</title></rect>\n",
                          a, bar_y, std::max(b - a, 0.75), kBarHeight, st.colour, xml(name), st.label, format_time(p.from),
                          format_time(p.to), format_duration(p.to - p.from));
+    }
+    if (s.ready_at == kNever && s.created_at != kNever) {
+      std::string text = "never Ready: " + analysis.why_not_ready[k];
+      std::string shown = text;
+      if (columns(shown) > 46) {
+        std::size_t cut = 0, n = 0;
+        while (cut < shown.size() && n < 45) n += (static_cast<unsigned char>(shown[cut++]) & 0xC0) != 0x80 ? 1 : 0;
+        while (cut < shown.size() && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) ++cut;
+        shown = shown.substr(0, cut) + "…";
+      }
+      out += fmt::format("<text class=\"not-ready\" x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#d7301f\"><title>{}</title>{}</text>\n",
+                         x0 + kChartWidth + 8, y + 14, xml(text), xml(shown));
     }
     if (s.ready_at != kNever && s.ready_at < chart_end)
       out += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"#238b45\"/>\n", x_of(s.ready_at), y + kRowHeight / 2);

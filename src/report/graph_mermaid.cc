@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// `fluxsim graph -o mermaid`: a flowchart, one subgraph per wave. `-->` parent applies child; `-.->`
-// dependsOn from the dependent to its dependency; purple `-.->|via d|` from a dependent to what its
-// dependency d's health check waits for (DependencyGraph::wait_edges: why it is in its wave); cycle
-// members and links in red.
+// `fluxsim graph -o mermaid`: a flowchart, one subgraph per wave, read top to bottom as the DOT output:
+// every link points down the waves, in the order things happen. `-->` parent applies child; `-.->|Ready
+// before|` from a dependency to the Kustomization whose dependsOn names it; purple `-.->|via d|` from what
+// a dependency d's health check waits for to the dependent (DependencyGraph::wait_edges: why it is in its
+// wave); cycle members and links in red.
 #include <ostream>
 
 #include <fmt/format.h>
@@ -27,8 +28,8 @@ std::string label(std::string_view text) {
 void write_graph_mermaid(const World& world, const DependencyGraph& graph, std::ostream& os) {
   (void)world;
   std::string out = "flowchart TB\n";
-  out += "  %% -->: parent applies child; -.->: dependsOn (points at the dependency); purple -.->|via d|: d's health "
-         "check waits for it; red: cycle\n";
+  out += "  %% -->: parent applies child; -.->|Ready before|: a dependsOn, from the dependency to the dependent; purple "
+         "-.->|via d|: d's health check waits for it; red: cycle\n";
   const auto phases = graph.phases();
   for (std::size_t w = 0; w < phases.size(); ++w) {
     out += fmt::format("  subgraph wave{} [\"wave {}\"]\n", w, w);
@@ -39,18 +40,18 @@ void write_graph_mermaid(const World& world, const DependencyGraph& graph, std::
   std::vector<std::size_t> red;
   for (const GraphEdge& e : graph.edges()) {
     if (e.kind == EdgeKind::Parent) out += fmt::format("  k{} --> k{}\n", e.from, e.to);
-    else out += fmt::format("  k{} -.->|dependsOn| k{}\n", e.to, e.from);
+    else out += fmt::format("  k{} -.->|Ready before| k{}\n", e.from, e.to);
     if (graph.edge_in_cycle(e)) red.push_back(link);
     ++link;
   }
   std::vector<std::size_t> purple;
   for (const GraphEdge& e : graph.wait_edges()) {
-    out += fmt::format("  k{} -.->|via {}| k{}\n", e.to, label(graph.name(e.via)), e.from);
+    out += fmt::format("  k{} -.->|via {}| k{}\n", e.from, label(graph.name(e.via)), e.to);
     purple.push_back(link++);
   }
   for (std::size_t i = 0; i < graph.dangling().size(); ++i) {
     const DanglingDependency& d = graph.dangling()[i];
-    out += fmt::format("  k{} -.->|dependsOn| missing{}[\"{} (not found)\"]\n", d.from, i, label(d.ref.name));
+    out += fmt::format("  missing{}[\"{} (not found)\"] -.->|never Ready before| k{}\n", i, label(d.ref.name), d.from);
     red.push_back(link++);
   }
   std::string members;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
 #include "fluxsim/critical_path.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/report.h"
@@ -19,24 +20,6 @@ using Json = nlohmann::ordered_json;
 
 Json ms(SimTime t) { return t == kNever ? Json(nullptr) : Json(to_ms(t)); }
 
-std::string object_name(const World& world, const TraceEvent& e) {
-  auto named = [](const char* kind, const ObjectRef& ref) { return std::string(kind) + "/" + ref.ns + "/" + ref.name; };
-  if (e.subject < 0) return {};
-  const auto i = static_cast<std::size_t>(e.subject);
-  switch (e.controller) {
-    case Controller::Kustomize: return i < world.kustomizations.size() ? named("Kustomization", world.kustomizations[i].ref) : "";
-    case Controller::Source:
-      if (e.helm_chart) {  // the HelmChart helm-controller creates for HelmRelease i: <namespace>-<name>
-        if (i >= world.helm_releases.size()) return "";
-        const ObjectRef& hr = world.helm_releases[i].ref;
-        return "HelmChart/" + hr.ns + "/" + hr.ns + "-" + hr.name;
-      }
-      return i < world.sources.size() ? named(world.sources[i].ref.kind.c_str(), world.sources[i].ref) : "";
-    case Controller::Helm: return i < world.helm_releases.size() ? named("HelmRelease", world.helm_releases[i].ref) : "";
-  }
-  return {};
-}
-
 Json parts_ms(const TimeParts& parts) {
   Json j = Json::object();
   for (const auto& [name, d] : named_parts(parts)) j[name] = d.count();
@@ -47,7 +30,7 @@ Json parts_ms(const TimeParts& parts) {
 /// child and then waited for it is named once) and `criticalPathDetail` (every step, where its time went).
 void add_critical_path(const RunReport& report, Json& doc) {
   const World& world = report.world;
-  const CriticalPath cp = critical_path(world, report.scenario, report.result);
+  const CriticalPath& cp = report.analysis().critical_path;
   Json names = Json::array();
   std::vector<bool> named(world.kustomizations.size(), false);
   for (const CriticalStep& s : cp.steps) {
@@ -83,6 +66,35 @@ void add_critical_path(const RunReport& report, Json& doc) {
 
 }  // namespace
 
+std::string object_name(const World& world, const TraceEvent& e) {
+  auto named = [](const char* kind, const ObjectRef& ref) { return std::string(kind) + "/" + ref.ns + "/" + ref.name; };
+  if (e.subject < 0) return {};
+  const auto i = static_cast<std::size_t>(e.subject);
+  switch (e.controller) {
+    case Controller::Kustomize: return i < world.kustomizations.size() ? named("Kustomization", world.kustomizations[i].ref) : "";
+    case Controller::Source:
+      if (e.helm_chart) {  // the HelmChart helm-controller creates for HelmRelease i: <namespace>-<name>
+        if (i >= world.helm_releases.size()) return "";
+        const ObjectRef& hr = world.helm_releases[i].ref;
+        return "HelmChart/" + hr.ns + "/" + hr.ns + "-" + hr.name;
+      }
+      return i < world.sources.size() ? named(world.sources[i].ref.kind.c_str(), world.sources[i].ref) : "";
+    case Controller::Helm: return i < world.helm_releases.size() ? named("HelmRelease", world.helm_releases[i].ref) : "";
+  }
+  return {};
+}
+
+void write_event_line(const World& world, const TraceEvent& e, std::ostream& os) {
+  Json j;
+  j["atMs"] = to_ms(e.at);
+  j["object"] = object_name(world, e);
+  j["type"] = to_string(e.type);
+  if (e.worker >= 0) j["worker"] = e.worker;
+  if (!e.reason.empty()) j["reason"] = e.reason;
+  if (!e.message.empty()) j["message"] = e.message;
+  os << json_text(j, -1) << '\n';
+}
+
 void write_json(const RunReport& report, std::ostream& os) {
   const World& world = report.world;
   const RunResult& r = report.result;
@@ -96,9 +108,10 @@ void write_json(const RunReport& report, std::ostream& os) {
   doc["allReady"] = r.all_ready;
   doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);
   add_critical_path(report, doc);
-  const DependencyGraph graph(world);
+  const RunAnalysis& analysis = report.analysis();
+  const DependencyGraph& graph = analysis.graph;
   Json ks = Json::array();
-  for (std::size_t k : ready_order(world, r)) {
+  for (std::size_t k : analysis.order) {
     const Kustomization& spec = world.kustomizations[k];
     const KustomizationSummary& s = r.kustomizations[k];
     Json j;
@@ -117,14 +130,12 @@ void write_json(const RunReport& report, std::ostream& os) {
     j["status"] = s.status == "True" ? "Ready" : s.status == "False" ? "NotReady" : "Unknown";
     j["reason"] = s.reason;
     j["message"] = s.message;
-    TimeSplit split = split_time(world, r, k);
-    j["waitedLongestOn"] = longest_wait(world, split);
+    j["waitedLongestOn"] = longest_wait(world, analysis.splits[k]);
     ks.push_back(std::move(j));
   }
   doc["kustomizations"] = std::move(ks);
   Json workers = Json::array();
-  const auto& usage = r.workers_until_ready.empty() ? r.workers : r.workers_until_ready;
-  for (const WorkerUsage& u : usage) {
+  for (const WorkerUsage& u : analysis.usage) {
     Json w;
     w["pool"] = u.pool;
     w["workers"] = u.workers;
@@ -136,9 +147,25 @@ void write_json(const RunReport& report, std::ostream& os) {
     workers.push_back(std::move(w));
   }
   doc["workers"] = std::move(workers);
+  doc["workersWindow"] = analysis.usage_window;
+  // One entry per Kustomization that ever failed: how often, the first and last time, the last message.
+  Json failures = Json::array();
+  for (const FailureGroup& g : analysis.failures) {
+    Json j;
+    j["name"] = world.kustomizations[g.kustomization].ref.name;
+    j["namespace"] = world.kustomizations[g.kustomization].ref.ns;
+    j["count"] = g.count;
+    j["firstAtMs"] = to_ms(g.first);
+    j["lastAtMs"] = to_ms(g.last);
+    j["reason"] = g.reason;
+    j["message"] = g.message;
+    j["retryMs"] = g.retry.count();
+    failures.push_back(std::move(j));
+  }
+  doc["failedAttempts"] = std::move(failures);
   // The simulated parallel phases until everything was Ready (or over the whole run).
   Json phases = Json::array();
-  for (const ParallelPhase& p : parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : kNever)) {
+  for (const ParallelPhase& p : analysis.phases) {
     Json j;
     j["fromMs"] = to_ms(p.from);
     j["toMs"] = to_ms(p.to);
@@ -153,19 +180,7 @@ void write_json(const RunReport& report, std::ostream& os) {
   for (const ExpectationResult& e : report.expectations)
     expectations.push_back(Json{{"expect", e.expect}, {"met", e.met}, {"detail", e.detail}});
   doc["expectations"] = std::move(expectations);
-  Json events = Json::array();
-  for (const TraceEvent& e : r.events) {
-    Json j;
-    j["atMs"] = to_ms(e.at);
-    j["object"] = object_name(world, e);
-    j["type"] = to_string(e.type);
-    if (e.worker >= 0) j["worker"] = e.worker;
-    if (!e.reason.empty()) j["reason"] = e.reason;
-    if (!e.message.empty()) j["message"] = e.message;
-    events.push_back(std::move(j));
-  }
-  doc["events"] = std::move(events);
-  os << doc.dump(2) << '\n';
+  os << json_text(doc) << '\n';
 }
 
 }  // namespace fluxsim

@@ -3,6 +3,7 @@
 // timeToReadyMs and each readyAtMs turned into percentile objects and readyProbability added.
 #include <ostream>
 
+#include "json_text.h"
 #include "fluxsim/monte_carlo.h"
 #include "fluxsim/version.h"
 #include "report/stats_format.h"
@@ -58,7 +59,7 @@ void write_monte_carlo_json(const MonteCarloReport& report, std::ostream& os) {
     expectations.push_back(std::move(x));
   }
   doc["expectations"] = std::move(expectations);
-  os << doc.dump(2) << '\n';
+  os << json_text(doc) << '\n';
 }
 
 }  // namespace fluxsim

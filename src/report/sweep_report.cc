@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "json_text.h"
 #include "fluxsim/sweep.h"
 #include "fluxsim/version.h"
 #include "report/stats_format.h"
@@ -94,7 +95,7 @@ void write_sweep_json(const SweepReport& report, std::ostream& os) {
     rows.push_back(std::move(r));
   }
   doc["rows"] = std::move(rows);
-  os << doc.dump(2) << '\n';
+  os << json_text(doc) << '\n';
 }
 
 }  // namespace fluxsim

@@ -40,7 +40,7 @@ std::string pad(const std::string& text, std::size_t width) {
 
 /// "Critical path (2m33.58s): flux-system → a → b", one line per step, where the time went, the hint.
 void write_critical_path(const RunReport& report, const DependencyGraph& graph, std::string& out) {
-  const CriticalPath cp = critical_path(report.world, report.scenario, report.result);
+  const CriticalPath& cp = report.analysis().critical_path;
   if (cp.steps.empty()) {
     out += fmt::format("Critical path: {}\n", cp.summary);
     return;
@@ -89,7 +89,7 @@ void write_critical_path(const RunReport& report, const DependencyGraph& graph, 
 /// The simulated parallel phases: which apply attempts actually overlapped, until everything was Ready.
 void write_phases(const RunReport& report, const std::vector<std::string>& names, std::string& out) {
   const RunResult& r = report.result;
-  const std::vector<ParallelPhase> phases = parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : kNever);
+  const std::vector<ParallelPhase>& phases = report.analysis().phases;
   if (phases.empty()) return;
   constexpr std::size_t kShown = 12, kNames = 6;
   out += fmt::format("Parallel phases (apply attempts that overlapped{}): {}\n", r.all_ready ? ", until all Ready" : "", phases.size());
@@ -125,15 +125,16 @@ void write_table(const RunReport& report, std::ostream& os) {
     out += "Controller flag from the repository: " + flag + "\n";
   out += '\n';
 
-  const std::vector<std::string> names = display_names(world);
-  const DependencyGraph graph(world);
+  const RunAnalysis& analysis = report.analysis();
+  const std::vector<std::string>& names = analysis.names;
+  const DependencyGraph& graph = analysis.graph;
   constexpr int kColumns = 9;
   struct Row {
     std::string cells[kColumns];
   };
   std::vector<Row> rows;
   rows.push_back({{"KUSTOMIZATION", "WAVE", "PARENT", "STARTED", "APPLIED", "READY", "ATTEMPTS", "STATUS", "WAITED LONGEST ON"}});
-  const std::vector<std::size_t> order = ready_order(world, r);
+  const std::vector<std::size_t>& order = analysis.order;
   for (std::size_t k : order) {
     const KustomizationSummary& s = r.kustomizations[k];
     const auto& parent = world.kustomizations[k].parent;
@@ -143,7 +144,7 @@ void write_table(const RunReport& report, std::ostream& os) {
     std::string status = s.status;
     if (!s.reason.empty()) status += " " + s.reason;
     rows.push_back({{names[k], std::to_string(graph.wave(k)), parent_name, at(s.first_started_at), at(s.first_applied_at),
-                     at(s.ready_at), std::to_string(s.attempts), status, longest_wait(world, split_time(world, r, k))}});
+                     at(s.ready_at), std::to_string(s.attempts), status, longest_wait(world, analysis.splits[k])}});
   }
   std::size_t width[kColumns] = {};
   for (const Row& row : rows)
@@ -159,24 +160,24 @@ void write_table(const RunReport& report, std::ostream& os) {
     out += line + '\n';
   }
 
-  // Failed attempts along the way: what Flux reported, and what each cost before the next try.
-  {
-    std::size_t shown = 0, total_failed = 0;
-    std::string lines;
-    for (const PassRecord& p : r.passes) {
-      if (p.controller != Controller::Kustomize) continue;
-      if (p.outcome != PassOutcome::BuildFailed && p.outcome != PassOutcome::ApplyFailed &&
-          p.outcome != PassOutcome::HealthCheckFailed)
-        continue;
-      ++total_failed;
-      if (shown == 20) continue;
-      ++shown;
-      lines += fmt::format("  {:>9}  {}: {}: {} (next attempt in {}, retryInterval)\n", format_time(p.ended_at),
-                           names[static_cast<std::size_t>(p.subject)], p.reason, p.message, format_duration(p.requeue_after));
+  // Failed attempts along the way, one line per Kustomization: what Flux reported, how often, and what
+  // each failure cost before the next try.
+  if (!analysis.failures.empty()) {
+    out += fmt::format("\nFailed attempts ({} in all):\n", analysis.failed_attempts);
+    std::vector<std::string> when;
+    std::size_t width = 0;
+    for (const FailureGroup& g : analysis.failures) {
+      when.push_back(g.count == 1 ? format_time(g.first)
+                                  : fmt::format("{}× {} … {}", g.count, format_time(g.first), format_time(g.last)));
+      width = std::max(width, columns(when.back()));
     }
-    if (total_failed > 0) {
-      out += "\nFailed attempts:\n" + lines;
-      if (total_failed > shown) out += fmt::format("  ... and {} more (-o json lists every pass)\n", total_failed - shown);
+    for (std::size_t i = 0; i < analysis.failures.size(); ++i) {
+      const FailureGroup& g = analysis.failures[i];
+      std::string line = fmt::format("  {}  {}: {}: {}", pad(when[i], width), names[g.kustomization], g.reason, g.message);
+      if (g.other_messages > 0)
+        line += fmt::format(" (the last of them; {} other message{} before)", g.other_messages, g.other_messages == 1 ? "" : "s");
+      if (g.retry.count() > 0) line += fmt::format(" (next attempt after {}, retryInterval)", format_duration(g.retry));
+      out += line + "\n";
     }
   }
 
@@ -189,7 +190,9 @@ void write_table(const RunReport& report, std::ostream& os) {
       out += "\nNot Ready at the end of the run:\n";
       header = true;
     }
-    out += fmt::format("  {}: {}{}\n", names[k], s.reason.empty() ? "" : s.reason + ": ", s.message);
+    const std::string now = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+    if (analysis.why_not_ready[k].empty() || analysis.why_not_ready[k] == now) out += fmt::format("  {}: {}\n", names[k], now);
+    else out += fmt::format("  {}: {} (the last failure; at the end of the run: {})\n", names[k], analysis.why_not_ready[k], now);
   }
 
   out += '\n';
@@ -204,8 +207,7 @@ void write_table(const RunReport& report, std::ostream& os) {
   write_critical_path(report, graph, out);
   write_phases(report, names, out);
   out += "Workers:\n";
-  if (!r.workers_until_ready.empty()) write_usage(r.workers_until_ready, "until all Ready", out);
-  else write_usage(r.workers, "over the run", out);
+  write_usage(analysis.usage, analysis.usage_window, out);
 
   if (!report.expectations.empty()) {
     out += "Expectations:\n";

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace fluxsim {
 
 namespace {
@@ -175,7 +177,7 @@ void write_tree(const World& world, const TreeOptions& options, std::ostream& ou
   }
   Index ix(world);
   if (options.json) {
-    out << json_node(ix, 0, options).dump(2) << "\n";
+    out << json_text(json_node(ix, 0, options)) << "\n";
     return;
   }
   out << header(world, world.kustomizations[0], !options.objects) << "\n";

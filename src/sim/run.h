@@ -38,7 +38,9 @@ class Run {
     calendar_.push(at, prio, e);
   }
   void trace(TraceEvent e) {
-    if (options_.record) result_.events.push_back(std::move(e));
+    if (!options_.record) return;
+    if (options_.on_event) options_.on_event(e);
+    if (options_.keep_events) result_.events.push_back(std::move(e));
   }
   static TraceEvent event(SimTime at, TraceType type, Controller controller, std::int32_t subject, std::int32_t other = kNone,
                           std::int32_t worker = kNone, std::int64_t value = 0, std::string reason = {},
