@@ -4,6 +4,7 @@
 // name) as `kubectl kustomize DIR`, the reference. Directories kubectl cannot build offline (remote
 // bases, helmCharts, missing inputs) are counted and skipped with their reason; fluxsim must then
 // fail as well unless the reason is something only the network could provide.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <future>

@@ -54,7 +54,7 @@ void write_check_json(const CheckResult& result, const Scenario& scenario, std::
     findings.push_back(std::move(j));
   }
   doc["findings"] = std::move(findings);
-  os << doc.dump(2) << '\n';
+  os << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

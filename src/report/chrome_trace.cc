@@ -147,7 +147,7 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   doc["displayTimeUnit"] = "ms";
   doc["otherData"] = {{"fluxsimVersion", kVersion}, {"scenario", report.scenario.name}, {"seed", r.seed}};
   doc["traceEvents"] = std::move(events);
-  os << doc.dump() << '\n';
+  os << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

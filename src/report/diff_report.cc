@@ -347,7 +347,7 @@ void write_diff_json(const DiffResult& d, std::ostream& os) {
                               {"exceeded", d.slowdown->exceeded}};
   else
     doc["maxSlowdown"] = nullptr;
-  os << doc.dump(2) << '\n';
+  os << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

@@ -159,7 +159,7 @@ void write_json(const RunReport& report, std::ostream& os) {
     events.push_back(std::move(j));
   }
   doc["events"] = std::move(events);
-  os << doc.dump(2) << '\n';
+  os << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

@@ -58,7 +58,7 @@ void write_monte_carlo_json(const MonteCarloReport& report, std::ostream& os) {
     expectations.push_back(std::move(x));
   }
   doc["expectations"] = std::move(expectations);
-  os << doc.dump(2) << '\n';
+  os << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

@@ -94,7 +94,7 @@ void write_sweep_json(const SweepReport& report, std::ostream& os) {
     rows.push_back(std::move(r));
   }
   doc["rows"] = std::move(rows);
-  os << doc.dump(2) << '\n';
+  os << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace fluxsim

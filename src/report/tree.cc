@@ -175,7 +175,7 @@ void write_tree(const World& world, const TreeOptions& options, std::ostream& ou
   }
   Index ix(world);
   if (options.json) {
-    out << json_node(ix, 0, options).dump(2) << "\n";
+    out << json_node(ix, 0, options).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   out << header(world, world.kustomizations[0], !options.objects) << "\n";
