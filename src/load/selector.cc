@@ -220,7 +220,7 @@ std::optional<std::string> regexp_error(const std::string& pattern) {
 bool regexp_matches(const std::string& pattern, std::string_view value) {
   if (pattern.empty()) return true;
   auto c = compiled(pattern);
-  if (!c->re) throw std::runtime_error("error parsing regexp: " + c->error + ": `^(?:" + pattern + ")$`");
+  if (!c->re) throw std::runtime_error("error parsing regexp: " + c->error);
   return RE2::PartialMatch(value, *c->re);
 }
 
@@ -228,8 +228,7 @@ bool selects(const Selector& sel, const KObject& obj) {
   // Every pattern must compile, whether or not an earlier field already rejected the object
   // (kustomize compiles the whole selector before it looks at any object).
   for (const std::string* p : {&sel.group, &sel.version, &sel.kind, &sel.name, &sel.ns})
-    if (auto err = regexp_error(*p))
-      throw std::runtime_error("error parsing regexp: " + *err + ": `^(?:" + *p + ")$`");
+    if (auto err = regexp_error(*p)) throw std::runtime_error("error parsing regexp: " + *err);  // RE2 quotes the pattern
   if (!sel.ns.empty()) {
     if (!regexp_matches(sel.ns, effective_ns(obj, obj.org_ns)) && !regexp_matches(sel.ns, effective_ns(obj, obj.ns())))
       return false;
