@@ -14,6 +14,7 @@
 #include "fluxsim/check.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/load.h"
+#include "fluxsim/time.h"
 #include "load/kustomize.h"
 #include "load/substitute.h"
 #include "test_util.h"
@@ -359,6 +360,19 @@ TEST_CASE("a 20,000-deep chain of wait: true parents is checked without a search
   CHECK(seconds_since(start) < 30);
   CHECK(count_findings(result, "health-check-deadlock") == 0);
   CHECK(count_findings(result, "dependency-cycle") == 0);
+}
+
+// ----- reproducers the fuzzers found ---------------------------------------------------------------
+
+TEST_CASE("the longest Go duration prints as text that parses back to it (fuzz_duration)") {
+  for (const char* text : {"2562047h47m16.854775807s", "-2562047h47m16.854775808s", "9223372036854775807ns"}) {
+    INFO(text);
+    auto d = fluxsim::parse_duration(text);
+    REQUIRE(d.value);
+    auto again = fluxsim::parse_duration(fluxsim::format_duration(*d.value));
+    REQUIRE(again.value);
+    CHECK(*again.value == *d.value);
+  }
 }
 
 // ----- bytes that are not UTF-8 --------------------------------------------------------------------
