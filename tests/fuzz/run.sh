@@ -19,8 +19,10 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DFLUXSIM_FUZZ=ON -DFLUXSIM_BUILD_TESTS=OFF -DFLUXSIM_BUILD_BENCH=OFF >/dev/null
+# -O1 with line tables only: about half the compile time of -O2 -g under the sanitizers, still fast
+# enough to fuzz and with file:line in every stack.
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_COMPILER=clang++ -DFLUXSIM_FUZZ=ON -DFLUXSIM_BUILD_TESTS=OFF -DFLUXSIM_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz --target fuzz -j"$(nproc 2>/dev/null || echo 2)"
 
 rm -rf build-fuzz/seeds && python3 tests/fuzz/seeds.py build-fuzz/seeds
