@@ -3,7 +3,7 @@
 # Builds the libFuzzer targets of tests/fuzz/ (clang, ASan + UBSan) in build-fuzz/, makes their seed
 # corpus from the fixtures, and runs each for SECONDS (default 60). Fails on any finding: a crash, a
 # sanitizer report, an input that takes more than 10 s, or more than 2 GB of memory. Findings are left
-# in build-fuzz/findings/ as crash-*/timeout-*/oom-* files (reproduce with build-fuzz/TARGET FILE).
+# in build-fuzz/findings/ as crash-*/timeout-*/oom-* files (reproduce with build-fuzz/tests/fuzz/TARGET FILE).
 #   tests/fuzz/run.sh 60      # what .ci/run does: about 5 minutes with the build
 #   tests/fuzz/run.sh 900     # the longer local run (15 minutes per target)
 set -euo pipefail
@@ -32,7 +32,7 @@ for target in fuzz_scenario fuzz_repo fuzz_set fuzz_duration; do
   mkdir -p "build-fuzz/corpus/$target"
   echo "== $target: ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "build-fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$target-" \
       "build-fuzz/corpus/$target" "build-fuzz/seeds/$target" >"build-fuzz/$target.log" 2>&1; then
     echo "FAIL: $target found a problem (build-fuzz/$target.log, build-fuzz/findings/):"
