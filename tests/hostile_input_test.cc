@@ -14,6 +14,7 @@
 #include "fluxsim/check.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/load.h"
+#include "fluxsim/scenario.h"
 #include "fluxsim/time.h"
 #include "load/kustomize.h"
 #include "load/substitute.h"
@@ -204,14 +205,14 @@ TEST_CASE("a kustomization that reaches one directory through 2^30 paths stops a
   MemoryFileSource fs;
   const int levels = 30;
   for (int i = 0; i < levels; ++i) {
-    const std::string dir = "l" + std::to_string(i);
+    const std::string dir = std::string("l") + std::to_string(i);
     fs.add(dir + "/kustomization.yaml", "resources: [a, b]\n");
     for (const char* side : {"a", "b"})
       fs.add(dir + "/" + side + "/kustomization.yaml",
              std::string("namePrefix: ") + side + "-\nresources: [../../l" + std::to_string(i + 1) + "]\n");
   }
-  fs.add("l" + std::to_string(levels) + "/kustomization.yaml", "resources: [cm.yaml]\n");
-  fs.add("l" + std::to_string(levels) + "/cm.yaml", config_map("c", "a: " + std::string(64 * 1024, 'v')));
+  fs.add(std::string("l") + std::to_string(levels) + "/kustomization.yaml", "resources: [cm.yaml]\n");
+  fs.add(std::string("l") + std::to_string(levels) + "/cm.yaml", config_map("c", "a: " + std::string(64 * 1024, 'v')));
   const std::clock_t start = std::clock();
   auto r = build(fs, "l0");
   CHECK(seconds_since(start) < 20);
@@ -289,9 +290,9 @@ fluxsim::World ring_world(int n, bool ring, bool self_loops = false) {
   };
   w.kustomizations.push_back(make("flux-system"));
   for (int i = 0; i < n; ++i) {
-    fluxsim::Kustomization k = make("k" + std::to_string(i));
+    fluxsim::Kustomization k = make(std::string("k") + std::to_string(i));
     k.parent = w.kustomizations[0].ref;
-    std::string dep = self_loops ? k.ref.name : ring ? "k" + std::to_string((i + 1) % n) : "";
+    std::string dep = self_loops ? k.ref.name : ring ? std::string("k") + std::to_string((i + 1) % n) : "";
     if (!dep.empty()) k.depends_on.push_back({"Kustomization", "flux-system", dep, {"clusters/test/k.yaml", i + 1, 3}, false});
     w.kustomizations.push_back(std::move(k));
   }
@@ -310,7 +311,7 @@ TEST_CASE("a 4,000-Kustomization dependsOn ring loaded from YAML is found once, 
   MemoryFileSource fs;
   std::string all;
   for (int i = 0; i < 4000; ++i)
-    all += flux_kustomization("k" + std::to_string(i), "./empty", "  dependsOn:\n    - name: k" + std::to_string((i + 1) % 4000) + "\n") + "---\n";
+    all += flux_kustomization(std::string("k") + std::to_string(i), "./empty", "  dependsOn:\n    - name: k" + std::to_string((i + 1) % 4000) + "\n") + "---\n";
   fs.add("clusters/test/all.yaml", all);
   fs.add("empty/cm.yaml", config_map("e"));
   fluxsim::LoadOptions options;
@@ -343,7 +344,7 @@ TEST_CASE("a 20,000-deep chain of wait: true parents is checked without a search
   fluxsim::World w = ring_world(0, false);
   auto make_child = [&](int i) {
     fluxsim::Kustomization k = w.kustomizations[0];
-    k.ref.name = "k" + std::to_string(i);
+    k.ref.name = std::string("k") + std::to_string(i);
     k.path = "./" + k.ref.name;
     k.objects.clear();
     k.wait = true;
@@ -390,4 +391,14 @@ TEST_CASE("names and messages with bytes that are not UTF-8 still give JSON and 
     CHECK(r.err.find("internal") == std::string::npos);
     if (r.code == fluxsim::ExitCode::Ok || r.code == fluxsim::ExitCode::Failed) CHECK(nlohmann::json::accept(r.out));
   }
+}
+
+// Found by tests/fuzz/fuzz_scenario (150 s run): a 2 kB scenario on which the YAML reader underneath
+// parse_scenario (yaml-cpp's LoadAll) runs for more than a minute and takes over 8 GB. The YAML reader
+// is being replaced (libyaml); skipped until then: run it with -tc='*YAML reader*' --no-skip.
+TEST_CASE("a 2 kB scenario found by fuzz_scenario is decoded (or refused) in seconds by the YAML reader" * doctest::skip()) {
+  const std::string file = std::string(FLUXSIM_SOURCE_DIR) + "/tests/fuzz/reproducers/scenario-yaml-reader-blowup.yaml";
+  const std::clock_t start = std::clock();
+  auto load = fluxsim::load_scenario(file);
+  CHECK(seconds_since(start) < 10);
 }
