@@ -186,8 +186,15 @@ class Checker {
 
   // ----- a health check waiting on something that waits for it ---------------------------------------
   void deadlocks() {
+    // The dependsOn edges into each Kustomization, gathered once (not a scan of every edge per step).
+    std::vector<std::vector<const GraphEdge*>> depends_in(world_.kustomizations.size());
+    for (const GraphEdge& e : graph_.edges())
+      if (e.kind == EdgeKind::DependsOn) depends_in[e.to].push_back(&e);
     for (NodeId a : graph_.sorted_nodes()) {
       for (NodeId c : graph_.health_checked(a)) {
+        // No ring of ordering links through both: no deadlock, and no search (keeps long wait: true
+        // chains linear).
+        if (!graph_.ready_in_same_ring(a, c)) continue;
         // Breadth first over "needs Ready": dependsOn entries and health-checked Kustomizations.
         struct Link {
           NodeId from;
@@ -205,8 +212,7 @@ class Checker {
             if (y == a) found = true;
             else queue.push_back(y);
           };
-          for (const GraphEdge& e : graph_.edges())
-            if (e.kind == EdgeKind::DependsOn && e.to == x) visit(e.from, &e);
+          for (const GraphEdge* e : depends_in[x]) visit(e->from, e);
           for (NodeId h : graph_.health_checked(x)) visit(h, nullptr);
         }
         if (!found) continue;
@@ -266,8 +272,6 @@ class Checker {
     std::map<std::string, Unknown> unknown;
 
     for (NodeId k : graph_.sorted_nodes()) {
-      const std::vector<NodeId> before = graph_.ordered_before(k), ready = graph_.ready_before(k);
-      auto comes_after = [&](NodeId c) { return c == k || contains(before, c); };
       // Group this Kustomization's custom resources by kind.
       std::map<std::string, std::vector<const Resource*>> by_kind;
       for (const Resource& r : ks(k).objects) {
@@ -276,6 +280,9 @@ class Checker {
           continue;
         by_kind[kind_key(r.ref.group, r.ref.kind)].push_back(&r);
       }
+      if (by_kind.empty()) continue;  // what comes before k is a walk of the graph: only for those that need it
+      const std::vector<NodeId> before = graph_.ordered_before(k), ready = graph_.ready_before(k);
+      auto comes_after = [&](NodeId c) { return c == k || contains(before, c); };
       for (const auto& [key, objects] : by_kind) {
         const Resource& first = *objects.front();
         const std::string count = objects.size() == 1 ? to_string(first.ref)
@@ -401,7 +408,12 @@ class Checker {
       }
 
     for (NodeId k : graph_.sorted_nodes()) {
-      const std::vector<NodeId> before = graph_.ordered_before(k);
+      // What comes before k is a walk of the graph: worked out only for a Kustomization that needs it.
+      std::optional<std::vector<NodeId>> before_k;
+      auto before = [&]() -> const std::vector<NodeId>& {
+        if (!before_k) before_k = graph_.ordered_before(k);
+        return *before_k;
+      };
       // This Kustomization's objects per namespace, in apply order (stage, SSA kind order, then group, kind,
       // name), so the first one is the object whose dry-run Flux names.
       std::map<std::string, std::vector<const Resource*>> by_namespace;
@@ -419,7 +431,7 @@ class Checker {
         if (exists.count(ns) || it == creators.end()) continue;
         const std::vector<Creator>& made_by = it->second;
         const bool safe =
-            std::any_of(made_by.begin(), made_by.end(), [&](const Creator& c) { return c.applier == k || contains(before, c.applier); });
+            std::any_of(made_by.begin(), made_by.end(), [&](const Creator& c) { return c.applier == k || contains(before(), c.applier); });
         if (safe) continue;
         const Resource& first = *objects.front();
         const std::string what = objects.size() == 1 ? to_string(first.ref)

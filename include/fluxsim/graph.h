@@ -139,6 +139,9 @@ class DependencyGraph {
   bool in_cycle(NodeId n) const { return cycle_of_.at(n) >= 0; }
   /// Whether the edge joins two members of the same cycle (it is part of some ring).
   bool edge_in_cycle(const GraphEdge& e) const;
+  /// Whether ready(a) and ready(b) each come before the other over the ordering links (one strongly
+  /// connected set of moments): necessary for a health-check deadlock between a and b, and O(1).
+  bool ready_in_same_ring(NodeId a, NodeId b) const;
 
   /// dependsOn entries naming no Kustomization, in the order of the Kustomizations that list them.
   const std::vector<DanglingDependency>& dangling() const { return dangling_; }
@@ -167,6 +170,7 @@ class DependencyGraph {
   std::vector<bool> reached_before(NodeId n) const;
   std::vector<int> waves_;
   int wave_count_ = 0;
+  std::vector<int> moment_component_;  // moment (vertex order of the moments graph) -> strong component
   std::vector<Cycle> cycles_;
   std::vector<int> cycle_of_;  // node -> index in cycles_, -1 when not in a cycle
   std::vector<DanglingDependency> dangling_;

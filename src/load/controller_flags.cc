@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
 #include <string_view>
+
+#include "load/selector.h"
 
 namespace fluxsim::load {
 namespace {
@@ -45,15 +46,10 @@ void scan_args(std::string_view text, const std::vector<std::string>& controller
 // The controllers a kustomize target name (an anchored regular expression) selects.
 std::vector<std::string> targeted(const std::string& pattern) {
   std::vector<std::string> out;
-  std::regex re;
-  try {
-    re = std::regex("^(?:" + pattern + ")$");
-  } catch (const std::regex_error&) {
-    return out;
-  }
+  if (regexp_error(pattern)) return out;
   for (std::string_view c : kControllers) {
     std::string name = std::string(c) + "-controller";
-    if (std::regex_match(name, re)) out.emplace_back(c);
+    if (regexp_matches(pattern, name)) out.emplace_back(c);
   }
   return out;
 }

@@ -16,11 +16,12 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace fluxsim::load {
 
-void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& replacements);
+std::size_t apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& replacements, std::size_t max_growth);
 
 namespace {
 
@@ -437,6 +438,7 @@ class Build {
     }
     if (extra) {
       std::vector<KObject> copy = *extra;
+      for (const KObject& o : copy) spend(tree_bytes(o.node, budget_), k.at());
       append_all(ra, std::move(copy), k.at());
     }
     run_generators(k, ra);
@@ -480,7 +482,9 @@ class Build {
     FileSource::Type t = files_.type(path);
     if (t == FileSource::Type::File) {
       check_restriction(k, path, at);
-      append_all(ra, read_objects(path, k.at(at)), k.at(at), &ids);
+      std::vector<KObject> objects = read_objects(path, k.at(at));
+      spend(read_bytes(path, objects), k.at(at));
+      append_all(ra, std::move(objects), k.at(at), &ids);
       return;
     }
     if (t == FileSource::Type::Directory) {
@@ -694,7 +698,11 @@ class Build {
     for (const char* field : {"configMapGenerator", "secretGenerator"}) {
       const Node* gens = k.spec.get(field);
       if (!gens || !gens->is_seq()) continue;
-      for (const Node& g : gens->items) absorb(k, ra, generate(k, g, std::string(field) == "secretGenerator"));
+      for (const Node& g : gens->items) {
+        KObject gen = generate(k, g, std::string(field) == "secretGenerator");
+        spend(tree_bytes(gen.node, budget_), k.at(&g));
+        absorb(k, ra, std::move(gen));
+      }
     }
   }
 
@@ -738,6 +746,7 @@ class Build {
                patch.text({"apiVersion"}) + "/" + name + "; failed to find unique target for patch",
            k.at(at));
     KObject& o = ra[matches[0]];
+    spend(tree_bytes(patch, budget_), k.at(at));  // a merge adds at most the patch
     if (!apply_strategic_merge(o.node, patch, is_builtin_api(o.api_version())))
       ra.erase(ra.begin() + static_cast<std::ptrdiff_t>(matches[0]));
   }
@@ -754,7 +763,7 @@ class Build {
       for (KObject& o : ra) {
         if (!select(sel, o, k, at)) continue;
         try {
-          apply_json6902(o.node, *patches[0]);
+          spend(apply_json6902(o.node, *patches[0]), k.at(at));
         } catch (const std::runtime_error& e) {
           fail(std::string("unable to apply JSON patch to ") + id_string(o) + ": " + e.what(), k.at(at));
         }
@@ -784,6 +793,7 @@ class Build {
         else meta.erase("namespace");
         copy.set("apiVersion", Node::scalar(o.api_version()));
         copy.set("kind", Node::scalar(o.kind()));
+        spend(tree_bytes(copy, budget_), k.at(at));  // a merge adds at most the patch
         if (!apply_strategic_merge(o.node, copy, is_builtin_api(o.api_version()))) {
           keep = false;
           break;
@@ -912,7 +922,7 @@ class Build {
         for (KObject& o : ra) {
           if (!select(sel, o, k, &entry)) continue;
           try {
-            apply_json6902(o.node, *ops);
+            spend(apply_json6902(o.node, *ops), k.at(&entry));
           } catch (const std::runtime_error& e) {
             fail(std::string("unable to apply JSON patch to ") + id_string(o) + ": " + e.what(), k.at(&entry));
           }
@@ -944,11 +954,31 @@ class Build {
         }
       }
       try {
-        apply_replacements(ra, list);
+        spend(apply_replacements(ra, list, budget_), k.at(reps));
       } catch (const std::runtime_error& e) {
         fail(e.what(), k.at(reps));
       }
     }
+  }
+
+  // The build budget (kMaxBuildBytes): what reading, generating and patching objects may add up to, in
+  // tree_bytes. A kustomization that reaches one directory through many paths (each with its own
+  // namePrefix, so no id repeats) reads it once per path: without a bound, n levels of that read it 2^n times.
+  void spend(std::size_t bytes, const SourceLocation& where) {
+    if (bytes > budget_)
+      fail("kustomize build reads, generates and patches more than " + std::to_string(kMaxBuildBytes >> 20) +
+               " MiB of objects (fluxsim's limit; counted as scalar and key bytes plus " + std::to_string(kBytesPerNode) +
+               " per node)",
+           where);
+    budget_ -= bytes;
+  }
+
+  // The bytes of a file's objects, worked out once per file and build.
+  std::size_t read_bytes(const std::string& path, const std::vector<KObject>& objects) {
+    auto [it, fresh] = read_bytes_.try_emplace(path, 0);
+    if (fresh)
+      for (const KObject& o : objects) it->second += tree_bytes(o.node, budget_);
+    return it->second;
   }
 
   RepoFiles& files_;
@@ -956,6 +986,8 @@ class Build {
   std::vector<Diagnostic>& warnings_;
   std::vector<std::string> stack_;
   int remote_skipped_ = 0;  ///< remote resources left out: patches may miss their targets
+  std::size_t budget_ = kMaxBuildBytes;
+  std::unordered_map<std::string, std::size_t> read_bytes_;
 };
 
 }  // namespace

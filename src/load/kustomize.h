@@ -6,12 +6,12 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "fluxsim/diagnostics.h"
 #include "load/document.h"
+#include "load/limits.h"
 #include "load/repo_files.h"
 
 namespace fluxsim::load {
@@ -100,8 +100,10 @@ class Kustomizer {
 /// Applies a strategic-merge patch to `target`; returns false when the patch deletes the object.
 /// Lists merge by key for built-in kinds (containers by name, ...) and are replaced for custom ones.
 bool apply_strategic_merge(Node& target, const Node& patch, bool builtin_kind);
-/// Applies RFC 6902 operations; throws std::runtime_error naming the failing operation.
-void apply_json6902(Node& target, const Node& operations);
+/// Applies RFC 6902 operations; throws std::runtime_error naming the failing operation, or the one
+/// that would add more than `max_growth` bytes (tree_bytes) or nest the object deeper than
+/// kMaxTreeDepth (load/limits.h). Returns the bytes the operations added.
+std::size_t apply_json6902(Node& target, const Node& operations, std::size_t max_growth = kMaxObjectGrowth);
 /// Whether kyaml has a schema for this apiVersion (built-in Kubernetes groups).
 bool is_builtin_api(const std::string& api_version);
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "load/kustomize.h"
+#include "load/limits.h"
 
 namespace fluxsim::load {
 
@@ -284,8 +285,24 @@ bool apply_strategic_merge(Node& target, const Node& patch, bool builtin_kind) {
   return merge_map(target, patch, builtin_kind);
 }
 
-void apply_json6902(Node& target, const Node& operations) {
+std::size_t apply_json6902(Node& target, const Node& operations, std::size_t max_growth) {
   if (!operations.is_seq()) throw std::runtime_error("JSON patch must be a list of operations");
+  // What the operations add (bytes, tree_bytes) and how deep the object may be (an upper bound, worked
+  // out only once a move needs it): a few `copy` operations can otherwise double an object each, and a
+  // copy into itself deepen it, past what memory and the recursive walks of a tree can take.
+  std::size_t grown = 0;
+  std::optional<int> depth_bound;
+  auto grow = [&](const Node& value, std::size_t at_depth, const std::string& op, const std::string& path) {
+    grown += tree_bytes(value, max_growth - std::min(grown, max_growth));
+    if (grown > max_growth)
+      throw std::runtime_error(op + " operation at \"" + path + "\" grows the object by more than " +
+                               std::to_string(max_growth >> 20) + " MiB (fluxsim's limit)");
+    int depth = static_cast<int>(at_depth) + tree_depth(value);
+    if (depth > kMaxTreeDepth)
+      throw std::runtime_error(op + " operation at \"" + path + "\" nests the object deeper than " +
+                               std::to_string(kMaxTreeDepth) + " levels (fluxsim's limit)");
+    if (depth_bound) depth_bound = std::max(*depth_bound, depth);
+  };
   for (const Node& op_node : operations.items) {
     std::string op = op_node.text({"op"});
     std::string path = op_node.text({"path"});
@@ -293,6 +310,7 @@ void apply_json6902(Node& target, const Node& operations) {
     const Node* value = op_node.get("value");
     if (op == "add") {
       if (!value) throw std::runtime_error("add operation has no value");
+      grow(*value, parse_pointer(path).size(), op, path);
       json_add(target, path, *value, op);
     } else if (op == "remove") {
       json_remove(target, path, op);
@@ -301,9 +319,21 @@ void apply_json6902(Node& target, const Node& operations) {
       if (!value) throw std::runtime_error("replace operation has no value");
       Node* at = walk(target, parts, parts.size());
       if (!at) missing(op, path);
+      grow(*value, parts.size(), op, path);
       *at = *value;
     } else if (op == "move") {
       std::string from = op_node.text({"from"});
+      const std::size_t from_depth = parse_pointer(from).size(), to_depth = parse_pointer(path).size();
+      if (to_depth > from_depth) {
+        // The moved subtree reaches at most depth_bound - from_depth levels below its old place.
+        if (!depth_bound) depth_bound = tree_depth(target);
+        int deeper = *depth_bound + static_cast<int>(to_depth - from_depth);
+        if (deeper > kMaxTreeDepth) deeper = tree_depth(target) + static_cast<int>(to_depth - from_depth);
+        if (deeper > kMaxTreeDepth)
+          throw std::runtime_error("move operation to \"" + path + "\" nests the object deeper than " +
+                                   std::to_string(kMaxTreeDepth) + " levels (fluxsim's limit)");
+        depth_bound = deeper;
+      }
       Node moved = json_remove(target, from, op);
       json_add(target, path, std::move(moved), op);
     } else if (op == "copy") {
@@ -311,6 +341,7 @@ void apply_json6902(Node& target, const Node& operations) {
       auto parts = parse_pointer(from);
       Node* src = walk(target, parts, parts.size());
       if (!src) missing(op, from);
+      grow(*src, parse_pointer(path).size(), op, path);
       json_add(target, path, *src, op);
     } else if (op == "test") {
       auto parts = parse_pointer(path);
@@ -321,6 +352,7 @@ void apply_json6902(Node& target, const Node& operations) {
       throw std::runtime_error("Unexpected kind: " + op);
     }
   }
+  return grown;
 }
 
 }  // namespace fluxsim::load

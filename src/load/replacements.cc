@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "load/kustomize.h"
+#include "load/limits.h"
 
 namespace fluxsim::load {
 
 namespace {
 
+// The components of a field path; more than kMaxFieldPathParts is an error (lookup() recurses once
+// per component, and a created path nests the object one level per component).
 std::vector<std::string> split_field_path(const std::string& path) {
   std::vector<std::string> parts;
   std::string cur;
@@ -23,6 +26,9 @@ std::vector<std::string> split_field_path(const std::string& path) {
     if (c == '.' && depth == 0) {
       parts.push_back(cur);
       cur.clear();
+      if (parts.size() >= kMaxFieldPathParts)
+        throw std::runtime_error("fieldPath `" + path.substr(0, 60) + "...` has more than " +
+                                 std::to_string(kMaxFieldPathParts) + " components (fluxsim's limit)");
       continue;
     }
     cur += c;
@@ -156,7 +162,11 @@ std::string describe(const Node& sel) {
 
 }  // namespace
 
-void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& replacements) {
+std::size_t apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& replacements, std::size_t max_growth) {
+  // Bytes (tree_bytes) the replacements add, in all and per object: each copies its source value into
+  // every field it selects, so a few replacements whose source contains their target double an object each.
+  std::size_t grown = 0;
+  std::vector<std::size_t> object_grown(objects.size(), 0);
   for (const Node& r : replacements) {
     const Node* source = r.get("source");
     if (!source || !source->is_map()) throw std::runtime_error("replacement has no source");
@@ -181,6 +191,8 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
         throw std::runtime_error("options.index " + std::to_string(idx) + " is out of bounds for value " + value.value);
       value = Node::scalar(parts[static_cast<std::size_t>(idx)], value.quoted);
     }
+    const std::size_t value_bytes = tree_bytes(value, kMaxObjectGrowth);
+    const int value_depth = tree_depth(value);
 
     const Node* targets = r.get("targets");
     if (!targets || !targets->is_seq()) continue;
@@ -197,7 +209,8 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
       bool create = t.at({"options", "create"}) && t.at({"options", "create"})->as_bool().value_or(false);
       std::string delim = t.text({"options", "delimiter"});
       long long index = t.at({"options", "index"}) ? t.at({"options", "index"})->as_int().value_or(0) : 0;
-      for (KObject& o : objects) {
+      for (std::size_t oi = 0; oi < objects.size(); ++oi) {
+        KObject& o = objects[oi];
         if (!target_selected(*sel, o)) continue;
         bool rejected = false;
         for (const Node* rj : rejects)
@@ -205,9 +218,19 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
         if (rejected) continue;
         for (const std::string& fp : paths) {
           std::vector<Node*> hits;
-          lookup(o.node, split_field_path(fp), 0, create, hits);
+          const std::vector<std::string> path_parts = split_field_path(fp);
+          if (static_cast<int>(path_parts.size()) + value_depth > kMaxTreeDepth)
+            throw std::runtime_error("replacing field \"" + fp.substr(0, 60) + "\" nests the object deeper than " +
+                                     std::to_string(kMaxTreeDepth) + " levels (fluxsim's limit)");
+          lookup(o.node, path_parts, 0, create, hits);
           if (hits.empty()) throw std::runtime_error("unable to find field \"" + fp + "\" in replacement target");
           for (Node* h : hits) {
+            grown += value_bytes;
+            object_grown[oi] += value_bytes;
+            if (object_grown[oi] > kMaxObjectGrowth || grown > max_growth)
+              throw std::runtime_error("replacements grow " + std::string(object_grown[oi] > kMaxObjectGrowth ? "one object" : "the objects") +
+                                       " by more than " + std::to_string((object_grown[oi] > kMaxObjectGrowth ? kMaxObjectGrowth : max_growth) >> 20) +
+                                       " MiB (fluxsim's limit), at field \"" + fp.substr(0, 60) + "\" of " + o.kind() + "/" + o.name());
             if (!delim.empty() && value.is_scalar()) {
               auto parts = h->is_scalar() ? split(h->value, delim) : std::vector<std::string>{};
               if (index < 0) parts.insert(parts.begin(), value.value);
@@ -225,6 +248,7 @@ void apply_replacements(std::vector<KObject>& objects, const std::vector<Node>& 
       }
     }
   }
+  return grown;
 }
 
 }  // namespace fluxsim::load

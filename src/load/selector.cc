@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Target selection as kustomize does it: group/version/kind equality, anchored regular expressions for
-// name and namespace (matched against the original and the current identity), and Kubernetes label
-// and annotation selectors, set-based forms included.
+// Target selection as kustomize does it (types.SelectorRegex, resWrangler.Select): anchored Go regexps
+// for group, version, kind, name and namespace (name and namespace matched against the original and the
+// current identity), and Kubernetes label and annotation selectors, set-based forms included. The
+// regexps run on RE2, as Go's do: linear in the name, whatever the pattern.
+#include "load/selector.h"
+
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <regex>
+#include <stdexcept>
 #include <string_view>
+
+#include <re2/re2.h>
 
 #include "load/kustomize.h"
 
@@ -73,28 +79,30 @@ bool kustomize_cluster_scoped(const std::string& api_version, const std::string&
 
 namespace {
 
-// Compiled anchored regexes, shared: selectors repeat across thousands of objects.
-const std::regex* anchored(const std::string& pattern) {
-  static std::mutex mu;
-  static std::map<std::string, std::optional<std::regex>> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(pattern);
-  if (it == cache.end()) {
-    std::optional<std::regex> re;
-    try {
-      re.emplace("^(?:" + pattern + ")$", std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-    }
-    it = cache.emplace(pattern, std::move(re)).first;
-  }
-  return it->second ? &*it->second : nullptr;
-}
+// A compiled `^(?:pattern)$`, or RE2's reason it does not compile.
+struct Compiled {
+  std::unique_ptr<const RE2> re;
+  std::string error;
+};
 
-bool regex_match_name(const std::string& pattern, const std::string& value) {
-  if (pattern.empty()) return true;
-  if (pattern == value) return true;
-  const std::regex* re = anchored(pattern);
-  return re && std::regex_match(value, *re);
+// Compiled patterns, shared: one selector is matched against thousands of objects. The cache is
+// emptied when it holds kMaxCachedRegexps (a file full of distinct patterns cannot grow it for ever).
+constexpr std::size_t kMaxCachedRegexps = 4096;
+
+std::shared_ptr<const Compiled> compiled(const std::string& pattern) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Compiled>, std::less<>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(pattern); it != cache.end()) return it->second;
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_unique<const RE2>("^(?:" + pattern + ")$", options);
+  auto c = std::make_shared<Compiled>();
+  if (re->ok()) c->re = std::move(re);
+  else c->error = re->error();
+  if (cache.size() >= kMaxCachedRegexps) cache.clear();
+  cache.emplace(pattern, c);
+  return c;
 }
 
 // resid.EffectiveNamespace: cluster-scoped objects have no namespace a selector can name; an empty
@@ -202,17 +210,34 @@ Selector selector_from(const Node& n) {
   return s;
 }
 
+std::optional<std::string> regexp_error(const std::string& pattern) {
+  if (pattern.empty()) return std::nullopt;
+  auto c = compiled(pattern);
+  if (c->re) return std::nullopt;
+  return c->error;
+}
+
+bool regexp_matches(const std::string& pattern, std::string_view value) {
+  if (pattern.empty()) return true;
+  auto c = compiled(pattern);
+  if (!c->re) throw std::runtime_error("error parsing regexp: " + c->error);
+  return RE2::PartialMatch(value, *c->re);
+}
+
 bool selects(const Selector& sel, const KObject& obj) {
+  // Every pattern must compile, whether or not an earlier field already rejected the object
+  // (kustomize compiles the whole selector before it looks at any object).
+  for (const std::string* p : {&sel.group, &sel.version, &sel.kind, &sel.name, &sel.ns})
+    if (auto err = regexp_error(*p)) throw std::runtime_error("error parsing regexp: " + *err);  // RE2 quotes the pattern
   if (!sel.ns.empty()) {
-    if (!regex_match_name(sel.ns, effective_ns(obj, obj.org_ns)) &&
-        !regex_match_name(sel.ns, effective_ns(obj, obj.ns())))
+    if (!regexp_matches(sel.ns, effective_ns(obj, obj.org_ns)) && !regexp_matches(sel.ns, effective_ns(obj, obj.ns())))
       return false;
   }
-  if (!sel.name.empty() && !regex_match_name(sel.name, obj.org_name) && !regex_match_name(sel.name, obj.name()))
+  if (!sel.name.empty() && !regexp_matches(sel.name, obj.org_name) && !regexp_matches(sel.name, obj.name()))
     return false;
-  if (!sel.group.empty() && sel.group != obj.group()) return false;
-  if (!sel.version.empty() && sel.version != obj.version()) return false;
-  if (!sel.kind.empty() && sel.kind != obj.kind()) return false;
+  if (!regexp_matches(sel.group, obj.group())) return false;
+  if (!regexp_matches(sel.version, obj.version())) return false;
+  if (!regexp_matches(sel.kind, obj.kind())) return false;
   if (!sel.label_selector.empty()) {
     auto m = label_selector_matches(sel.label_selector, obj.node.at({"metadata", "labels"}));
     if (!m) throw std::runtime_error("unable to parse requirement: label selector \"" + sel.label_selector + "\"");

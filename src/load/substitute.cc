@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "load/limits.h"
 
 namespace fluxsim::load {
 
@@ -15,72 +20,132 @@ bool valid_var_name(std::string_view name) {
 
 namespace {
 
-// Go's path.Match: '*' is any run of non-'/' bytes, '?' one non-'/' byte, [...] a class.
-bool glob(std::string_view pat, std::string_view s) {
-  std::size_t p = 0, i = 0, star_p = std::string_view::npos, star_i = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star_p = p++;
-      star_i = i;
-      continue;
-    }
-    bool ok = false;
-    std::size_t next_p = p + 1;
-    if (p < pat.size()) {
-      if (pat[p] == '?') {
-        ok = s[i] != '/';
-      } else if (pat[p] == '[') {
-        std::size_t close = pat.find(']', p + 1);
-        if (close != std::string_view::npos) {
-          std::string_view cls = pat.substr(p + 1, close - p - 1);
-          bool neg = !cls.empty() && cls[0] == '^';
-          if (neg) cls.remove_prefix(1);
-          bool in = false;
-          for (std::size_t k = 0; k < cls.size(); ++k) {
-            if (k + 2 < cls.size() && cls[k + 1] == '-') {
-              if (s[i] >= cls[k] && s[i] <= cls[k + 2]) in = true;
-              k += 2;
-            } else if (cls[k] == s[i]) {
-              in = true;
-            }
+// Go's path.Match patterns, as the trim operators (${v#p}, ${v##p}, ${v%p}, ${v%%p}) use them: '*' is
+// any run of non-'/' bytes, '?' one non-'/' byte, [...] a class ([^...] negated, a-z ranges), '\\x' a
+// literal x. A '[' with no ']' matches nothing.
+struct GlobToken {
+  enum class Kind : std::uint8_t { Star, Any, Class, Literal, Never } kind;
+  char c = 0;
+  std::string_view cls;  // Kind::Class, without the brackets and the '^'
+  bool negated = false;
+
+  bool matches(char x) const {
+    switch (kind) {
+      case Kind::Star:
+      case Kind::Any: return x != '/';
+      case Kind::Literal: return x == c;
+      case Kind::Never: return false;
+      case Kind::Class: {
+        bool in = false;
+        for (std::size_t k = 0; k < cls.size(); ++k) {
+          if (k + 2 < cls.size() && cls[k + 1] == '-') {
+            if (x >= cls[k] && x <= cls[k + 2]) in = true;
+            k += 2;
+          } else if (cls[k] == x) {
+            in = true;
           }
-          ok = in != neg;
-          next_p = close + 1;
         }
-      } else if (pat[p] == '\\' && p + 1 < pat.size()) {
-        ok = pat[p + 1] == s[i];
-        next_p = p + 2;
-      } else {
-        ok = pat[p] == s[i];
+        return in != negated;
       }
-    }
-    if (ok) {
-      p = next_p;
-      ++i;
-      continue;
-    }
-    if (star_p != std::string_view::npos && s[star_i] != '/') {
-      p = star_p + 1;
-      i = ++star_i;
-      continue;
     }
     return false;
   }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
+};
+
+std::vector<GlobToken> glob_tokens(std::string_view pat) {
+  std::vector<GlobToken> out;
+  for (std::size_t p = 0; p < pat.size(); ++p) {
+    char c = pat[p];
+    if (c == '*') {
+      out.push_back({GlobToken::Kind::Star, 0, {}, false});
+    } else if (c == '?') {
+      out.push_back({GlobToken::Kind::Any, 0, {}, false});
+    } else if (c == '[') {
+      std::size_t close = pat.find(']', p + 1);
+      if (close == std::string_view::npos) {
+        out.push_back({GlobToken::Kind::Never, 0, {}, false});
+        continue;
+      }
+      std::string_view cls = pat.substr(p + 1, close - p - 1);
+      bool negated = !cls.empty() && cls[0] == '^';
+      if (negated) cls.remove_prefix(1);
+      out.push_back({GlobToken::Kind::Class, 0, cls, negated});
+      p = close;
+    } else if (c == '\\' && p + 1 < pat.size()) {
+      out.push_back({GlobToken::Kind::Literal, pat[++p], {}, false});
+    } else {
+      out.push_back({GlobToken::Kind::Literal, c, {}, false});
+    }
+  }
+  return out;
 }
 
-std::string trim_prefix(const std::string& s, const std::string& pat, bool longest) {
-  if (longest) {
-    for (std::size_t n = s.size();; --n) {
-      if (glob(pat, std::string_view(s).substr(0, n))) return s.substr(n);
-      if (n == 0) break;
+/// Matching more than this many (state, byte) pairs in one trim is an error rather than minutes of work.
+constexpr std::size_t kMaxGlobSteps = std::size_t{1} << 27;
+
+/// The lengths of the prefixes of `s` the pattern matches, shortest first: one pass over `s` that keeps
+/// the set of pattern positions reached (a Thompson simulation), so `${v##*z}` is linear in the value
+/// where trying every prefix would be quadratic. `shortest` stops at the first match.
+std::vector<std::size_t> matching_prefixes(const std::vector<GlobToken>& tokens, std::string_view s, bool shortest) {
+  const std::size_t m = tokens.size();
+  std::vector<std::size_t> out, current, next;
+  std::vector<std::size_t> mark(m + 1, static_cast<std::size_t>(-1));
+  std::size_t steps = 0;
+  // Adds state j and what '*' lets it skip, once per generation `gen`.
+  auto add = [&](std::vector<std::size_t>& set, std::size_t j, std::size_t gen) {
+    while (mark[j] != gen) {
+      mark[j] = gen;
+      set.push_back(j);
+      if (j == m || tokens[j].kind != GlobToken::Kind::Star) break;
+      ++j;
     }
-    return s;
+  };
+  add(current, 0, 0);
+  for (std::size_t i = 0;; ++i) {
+    if (mark[m] == i) {
+      out.push_back(i);
+      if (shortest) break;
+    }
+    if (i == s.size() || current.empty()) break;
+    next.clear();
+    for (std::size_t j : current) {
+      if (j == m || !tokens[j].matches(s[i])) continue;
+      add(next, tokens[j].kind == GlobToken::Kind::Star ? j : j + 1, i + 1);
+    }
+    steps += current.size();
+    if (steps > kMaxGlobSteps) throw std::length_error("pattern too costly to match against the value");
+    current.swap(next);
   }
-  for (std::size_t n = 0; n <= s.size(); ++n)
-    if (glob(pat, std::string_view(s).substr(0, n))) return n == 0 ? s : s.substr(n);
-  return s;
+  return out;
+}
+
+std::string trim_prefix(const std::string& s, const std::vector<GlobToken>& tokens, bool longest) {
+  auto lengths = matching_prefixes(tokens, s, !longest);
+  if (lengths.empty()) return s;
+  return s.substr(longest ? lengths.back() : lengths.front());
+}
+
+// Every non-overlapping occurrence of `pat` in `s`, left to right (Knuth-Morris-Pratt: linear, where
+// std::string::find can take |s|·|pat|).
+std::vector<std::size_t> occurrences(std::string_view s, std::string_view pat, bool first_only) {
+  std::vector<std::size_t> out;
+  if (pat.empty() || pat.size() > s.size()) return out;
+  std::vector<std::size_t> fail(pat.size(), 0);
+  for (std::size_t i = 1, k = 0; i < pat.size(); ++i) {
+    while (k > 0 && pat[i] != pat[k]) k = fail[k - 1];
+    if (pat[i] == pat[k]) ++k;
+    fail[i] = k;
+  }
+  for (std::size_t i = 0, k = 0; i < s.size(); ++i) {
+    while (k > 0 && s[i] != pat[k]) k = fail[k - 1];
+    if (s[i] == pat[k]) ++k;
+    if (k == pat.size()) {
+      out.push_back(i + 1 - pat.size());
+      if (first_only) break;
+      k = 0;  // non-overlapping: start afresh after the match
+    }
+  }
+  return out;
 }
 
 std::string reverse(std::string s) {
@@ -93,10 +158,16 @@ struct Failure {
   std::string what;
 };
 
+const std::string kTooLong = "the substituted text grows past fluxsim's limit (" + std::to_string(kMaxObjectGrowth >> 20) +
+                              " MiB more per object, " + std::to_string(kMaxBuildBytes >> 20) + " MiB per build)";
+
 class Expander {
  public:
-  Expander(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved)
-      : s_(text), lookup_(lookup), strict_(strict), unresolved_(unresolved) {}
+  /// `max_output`: the longest result allowed (longer is an error, so 200,000 `${x}` of a 4 kB value
+  /// stop at the bound instead of building gigabytes).
+  Expander(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved,
+           std::size_t max_output)
+      : s_(text), lookup_(lookup), strict_(strict), unresolved_(unresolved), max_output_(max_output) {}
 
   std::string top() {
     std::string out;
@@ -104,11 +175,12 @@ class Expander {
       char c = s_[pos_];
       if (c == '$' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '{') {
         pos_ += 2;
-        out += func();
+        append(out, func());
       } else if (c == '$' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '$') {
         out += '$';
         pos_ += 2;
       } else {
+        if (out.size() >= max_output_) too_long();
         out += c;
         ++pos_;
       }
@@ -118,6 +190,12 @@ class Expander {
 
  private:
   [[noreturn]] void bad(const std::string& what) { throw Failure{false, what}; }
+
+  void append(std::string& out, const std::string& piece) {
+    if (out.size() + piece.size() > max_output_) too_long();
+    out += piece;
+  }
+  [[noreturn]] static void too_long() { throw Failure{false, kTooLong}; }
 
   bool at(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
 
@@ -174,7 +252,17 @@ class Expander {
 
   static std::string kept(const std::string& name) { return "${" + name + "}"; }
 
+  // One `${...}` after its "${". Nested ones (in defaults and patterns) recurse, at most
+  // kMaxSubstitutionNesting deep.
   std::string func() {
+    if (++nesting_ > kMaxSubstitutionNesting)
+      bad("more than " + std::to_string(kMaxSubstitutionNesting) + " nested ${...} (fluxsim's limit)");
+    std::string out = func_body();
+    --nesting_;
+    return out;
+  }
+
+  std::string func_body() {
     if (at('#')) {
       ++pos_;
       std::string name = ident();
@@ -201,7 +289,7 @@ class Expander {
       ++pos_;
       std::string v = *value_of(name, true);
       if (v.empty()) {
-        for (const std::string& a : args) v += a;
+        for (const std::string& a : args) append(v, a);
       }
       return v;
     }
@@ -243,7 +331,7 @@ class Expander {
       if (!at('}')) repl = param("}", true);
       close();
       auto v = value_of(name, false);
-      return v ? replace(*v, op, pattern, repl) : kept(name);
+      return v ? replace(*v, op, pattern, repl, max_output_) : kept(name);
     }
     if (c == '#' || c == '%') {
       std::string op(1, c);
@@ -253,10 +341,16 @@ class Expander {
       close();
       auto got = value_of(name, false);
       if (!got) return kept(name);
-      std::string v = *got;
       bool longest = op.size() == 2;
-      if (c == '#') return trim_prefix(v, pattern, longest);
-      return reverse(trim_prefix(reverse(v), reverse(pattern), longest));
+      std::vector<GlobToken> tokens = glob_tokens(pattern);
+      try {
+        if (c == '#') return trim_prefix(*got, tokens, longest);
+        // A suffix is a prefix of the reversed value, matched by the reversed pattern.
+        std::reverse(tokens.begin(), tokens.end());
+        return reverse(trim_prefix(reverse(*got), tokens, longest));
+      } catch (const std::length_error& e) {
+        bad(e.what());
+      }
     }
     bad("missing closing brace");
   }
@@ -289,7 +383,8 @@ class Expander {
     return s.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(*l));
   }
 
-  static std::string replace(std::string s, const std::string& op, const std::string& pat, const std::optional<std::string>& repl) {
+  static std::string replace(std::string s, const std::string& op, const std::string& pat, const std::optional<std::string>& repl,
+                             std::size_t max_output) {
     std::string r = repl.value_or("");
     if (op == "/#") {
       if (!repl) return s;
@@ -301,18 +396,19 @@ class Expander {
                  ? s.substr(0, s.size() - pat.size()) + r
                  : s;
     }
-    if (pat.empty()) return op == "//" ? s : s;
+    if (pat.empty()) return s;
+    std::vector<std::size_t> found = occurrences(s, pat, op == "/");
+    if (!found.empty() && r.size() > pat.size() &&
+        s.size() + found.size() * (r.size() - pat.size()) > max_output)
+      too_long();
     std::string out;
     std::size_t start = 0;
-    while (true) {
-      std::size_t at = s.find(pat, start);
-      if (at == std::string::npos) break;
-      out += s.substr(start, at - start);
+    for (std::size_t at : found) {
+      out.append(s, start, at - start);
       out += r;
       start = at + pat.size();
-      if (op == "/") break;
     }
-    out += s.substr(start);
+    out.append(s, start, std::string::npos);
     return out;
   }
 
@@ -321,18 +417,19 @@ class Expander {
   const VarLookup& lookup_;
   bool strict_;
   std::set<std::string>* unresolved_;
+  std::size_t max_output_;
+  int nesting_ = 0;
 };
 
-}  // namespace
-
-SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved) {
+SubstituteOutcome expand(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved,
+                         std::size_t max_growth) {
   SubstituteOutcome out;
   if (text.find('$') == std::string_view::npos) {
     out.text = std::string(text);
     return out;
   }
   try {
-    Expander e(text, lookup, strict, unresolved);
+    Expander e(text, lookup, strict, unresolved, text.size() + max_growth);
     out.text = e.top();
   } catch (const Failure& f) {
     out.text = std::string(text);
@@ -342,14 +439,29 @@ SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool 
   return out;
 }
 
-SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved) {
+}  // namespace
+
+SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved) {
+  return expand(text, lookup, strict, unresolved, kMaxObjectGrowth);
+}
+
+SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict, std::set<std::string>* unresolved,
+                                  std::size_t* budget) {
   SubstituteOutcome result;
+  // What the substitution may add to this object: kMaxObjectGrowth, or less when the build's budget
+  // has less left.
+  std::size_t room = budget ? std::min(*budget, kMaxObjectGrowth) : kMaxObjectGrowth;
   auto fix = [&](std::string& s) -> bool {
     if (s.find('$') == std::string::npos) return true;
-    SubstituteOutcome o = envsubst(s, lookup, strict, unresolved);
+    SubstituteOutcome o = expand(s, lookup, strict, unresolved, room);
     if (o.missing || o.error) {
       result = std::move(o);
       return false;
+    }
+    if (o.text.size() > s.size()) {
+      const std::size_t added = o.text.size() - s.size();
+      room -= added;
+      if (budget) *budget -= added;
     }
     s = std::move(o.text);
     return true;

@@ -25,15 +25,17 @@ struct SubstituteOutcome {
   std::optional<std::string> error;    ///< a malformed `${...}` ("bad substitution", ...)
 };
 
-/// Expands `text`. In strict mode an unset variable without a default is reported in `missing`;
+/// Expands `text` (to kMaxObjectGrowth bytes more at most; more is an error). In strict mode an unset variable without a default is reported in `missing`;
 /// otherwise it expands to "". With `unresolved`, such a variable is kept as written ("${NAME}")
 /// and recorded there instead (its value exists but is unknown offline); defaults still apply.
 SubstituteOutcome envsubst(std::string_view text, const VarLookup& lookup, bool strict,
                            std::set<std::string>* unresolved = nullptr);
 
 /// Expands every key and scalar of `node` in place; stops at the first missing variable or error.
+/// The object may grow by kMaxObjectGrowth bytes at most (load/limits.h), and by `*budget` when
+/// given, which is decreased by what it grew: more is an error.
 SubstituteOutcome substitute_tree(Node& node, const VarLookup& lookup, bool strict,
-                                  std::set<std::string>* unresolved = nullptr);
+                                  std::set<std::string>* unresolved = nullptr, std::size_t* budget = nullptr);
 
 /// Flux's variable-name rule: ^[_[:alpha:]][_[:alpha:][:digit:]]*$
 bool valid_var_name(std::string_view name);

@@ -675,9 +675,10 @@ class WorldLoader {
       if (it != vars.end()) return it->second;
       return std::nullopt;
     };
+    std::size_t budget = load::kMaxBuildBytes;  // what substitution may add to this build's objects
     for (KObject& o : objects) {
       if (meta_says(o, kSubstituteKey, "disabled")) continue;
-      auto outcome = load::substitute_tree(o.node, lookup, /*strict=*/true, lenient ? &unresolved : nullptr);
+      auto outcome = load::substitute_tree(o.node, lookup, /*strict=*/true, lenient ? &unresolved : nullptr, &budget);
       std::string obj = o.kind() + "/" + load::effective_namespace(o) + "/" + o.name();
       if (outcome.missing) {
         fail_build(i, "post build failed for '" + obj + "': envsubst error: variable substitution failed: variable not set (strict mode): \"" +
