@@ -25,7 +25,7 @@ struct EngineOptions {
   bool stop_when_all_ready = false; ///< end the run as soon as every Kustomization has been Ready once
   /// Recording: each trace event is handed to `on_event` (when set) as the engine produces it, and kept
   /// in RunResult::events only when `keep_events` (so `--events FILE` streams without holding them all).
-  std::function<void(const TraceEvent&)> on_event;
+  std::function<void(const TraceEvent&)> on_event = {};
   bool keep_events = true;
 };
 
