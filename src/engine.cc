@@ -376,6 +376,12 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
     if (!o.ready) o.ready = &zero;
 
 
+  // A source's fetch time: its kind's timing.fetch entry, else at once (a spec.sources `fetch` wins).
+  auto fetch_of = [&](std::string_view kind) -> const Distribution* {
+    for (const auto& [k, d] : s.timing.fetch)
+      if (k == kind) return &d;
+    return &zero;
+  };
   // Sources: one controller (and worker pool) per source kind, as source-controller runs them.
   sources.resize(w.sources.size());
   for (std::size_t i = 0; i < w.sources.size(); ++i) {
@@ -388,10 +394,10 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
       plan.pool = static_cast<std::int32_t>(pit - source_pools.begin());
     }
     plan.key = ObjectRefHash{}(src.ref);
-    plan.fetch = &zero;
+    plan.fetch = fetch_of(src.ref.kind);
     for (const SourceMapping& m : s.sources)
       if (m.kind == src.ref.kind && m.name == src.ref.name && m.ns == src.ref.ns) {
-        plan.fetch = &m.fetch;
+        if (m.fetch_given) plan.fetch = &m.fetch;
         break;
       }
   }
@@ -438,10 +444,11 @@ Simulation::Plan::Plan(const World& w, const Scenario& s, Diagnostics& diags) : 
     chart.repo = repo;
     chart.name = fmt::format("HelmChart/{}/{}-{}", hr.ref.ns, hr.ref.ns, hr.ref.name);
     chart.key = stable_hash(chart.name);
-    chart.fetch = &zero;
+    chart.fetch = fetch_of("HelmChart");
     chart.interval = hr.interval;
     for (const SourceMapping& m : s.sources)
-      if (m.kind == "HelmChart" && m.ns == hr.ref.ns && m.name == hr.ref.ns + "-" + hr.ref.name) chart.fetch = &m.fetch;
+      if (m.kind == "HelmChart" && m.ns == hr.ref.ns && m.name == hr.ref.ns + "-" + hr.ref.name && m.fetch_given)
+        chart.fetch = &m.fetch;
     chart.helm_releases.push_back(static_cast<std::int32_t>(i));
     plan.chart = static_cast<std::int32_t>(sources.size());
     if (repo != kNone) sources[static_cast<std::size_t>(repo)].charts.push_back(plan.chart);
@@ -665,6 +672,7 @@ struct KsState {
   int fail_applies_left = 0;
   KustomizationSummary summary;
   Rng build_rng{0}, apply_rng{0}, jitter_rng{0};
+  double stretch = 1.0;  // capacity model: how much longer this pass's build and apply work takes
 };
 
 struct SourceState {
@@ -817,7 +825,15 @@ class Run {
   Pool hpool_;
   std::vector<Pool> spools_;
   std::vector<HrState> hr_;
-  std::size_t ready_count_ = 0;
+  std::size_t ready_count_ = 0;  // Kustomizations and HelmReleases Ready at least once
+  // Called when a Kustomization or HelmRelease is Ready for the first time: the headline (time to full
+  // readiness) is the last of every Kustomization and HelmRelease becoming Ready.
+  void count_ready(SimTime now) {
+    ++ready_count_;
+    if (ready_count_ != ks_.size() + hr_.size()) return;
+    snapshot_usage(result_.workers_until_ready, now);
+    if (options_.stop_when_all_ready) stop_ = true;
+  }
   bool stop_ = false;
   RunResult result_;
 };
@@ -1098,7 +1114,15 @@ void Run::start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime du
             fmt::format("Fetching manifests for revision {} with a timeout of {}", kRevision, format_duration(plan.timeout)));
   trace(event(now, TraceType::ApplyStarted, Controller::Kustomize, id, kNone, worker, st.attempts));
   st.phase = Phase::Building;
-  schedule(now + scenario_.timing.build.sample(st.build_rng), EventPriority::StateChange,
+  // Capacity model (capacity.h): the controller's CPU budget shared by the passes at work now.
+  st.stretch = 1.0;
+  if (kc_.cpu_limit > 0) {
+    ControllerLoad load{kc_.cpu_limit, 0, 0};
+    for (const KsState& o : ks_)
+      if (o.in_pass) ++(o.phase == Phase::Health || o.phase == Phase::StageWait ? load.waiting : load.working);
+    st.stretch = stretch_factor(scenario_.timing.capacity, load);
+  }
+  schedule(now + stretch(scenario_.timing.build.sample(st.build_rng), st.stretch), EventPriority::StateChange,
            Event{Ev::KsStep, static_cast<std::uint32_t>(k), kNone, st.token});
 }
 
@@ -1170,7 +1194,7 @@ void Run::run_stage(std::size_t k, int stage, SimTime now) {
   std::int64_t written = 0;
   for (const Plan::KsObj& o : objects) {
     if (objs_[o.obj].created_at <= t) continue;
-    t += scenario_.timing.apply_per_object.sample(st.apply_rng);
+    t += stretch(scenario_.timing.apply_per_object.sample(st.apply_rng), st.stretch);
     ++written;
     create_object(o.obj, t, o.ready, static_cast<std::int32_t>(k));
     const Plan::Obj& info = plan_.objects[o.obj];
@@ -1332,10 +1356,8 @@ void Run::succeed(std::size_t k, SimTime now) {
   if (st.summary.ready_at == kNever) {
     st.summary.ready_at = now;
     st.attempts_at_ready = st.attempts;
-    ++ready_count_;
     for (std::int32_t kid : plan.provides) serve_kind(kid, now);
-    if (ready_count_ == ks_.size()) snapshot_usage(result_.workers_until_ready, now);
-    if (options_.stop_when_all_ready && ready_count_ == ks_.size()) stop_ = true;
+    count_ready(now);
   }
   // Success requeue: interval with ±jitter (uniform), as fluxcd/pkg runtime/jitter does.
   const double p = static_cast<double>(kc_.interval_jitter_percent) / 100.0;
@@ -1569,7 +1591,10 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
   st.message = fmt::format("Running 'install' action with timeout of {}", format_duration(plan.timeout));
   trace(event(now, TraceType::ApplyStarted, Controller::Helm, id, kNone, worker, st.installs));
   const Plan::Obj& o = plan_.objects[static_cast<std::size_t>(plan.obj)];
-  SimTime done = now + plan.install->sample(st.install_rng);
+  // Capacity model (capacity.h): helm-controller's CPU budget shared by the installs at work now.
+  const double factor = stretch_factor(scenario_.timing.capacity,
+                                       ControllerLoad{scenario_.controllers.helm.cpu_limit, hpool_.busy_count, 0});
+  SimTime done = now + stretch_work(plan.install->sample(st.install_rng), scenario_.timing.build.median(), factor);
   if (o.never_ready) done = kNever;
   else done = max_time(done, o.not_before);
   const SimTime failed = o.failed_at == kNever ? kNever : max_time(now, o.failed_at);
@@ -1603,6 +1628,7 @@ void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
     if (st.ready_at == kNever) {
       st.ready_at = now;
       for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+      count_ready(now);
     }
     const double factor = 1.0 + 0.05 * (2.0 * st.jitter_rng.uniform01() - 1.0);
     end_helm_pass(h, now, Duration{static_cast<std::int64_t>(std::llround(static_cast<double>(plan.interval.count()) * factor))},
@@ -1822,16 +1848,18 @@ void Run::finish(SimTime end) {
     if (st.summary.ready_at == kNever) all_ready = false;
     else last_ready = max_time(last_ready, st.summary.ready_at);
   }
-  result_.all_ready = all_ready;
-  result_.time_to_ready = all_ready ? last_ready : kNever;
   result_.helm_ready_at.assign(world_.helm_releases.size(), kNever);
   for (std::size_t h = 0; h < hr_.size(); ++h) {
     result_.helm_ready_at[h] = hr_[h].ready_at;
+    if (hr_[h].ready_at == kNever) all_ready = false;
+    else last_ready = max_time(last_ready, hr_[h].ready_at);
     if (hr_[h].in_pass && options_.record) {
       hr_[h].pass.outcome = PassOutcome::Running;
       result_.passes.push_back(hr_[h].pass);
     }
   }
+  result_.all_ready = all_ready;
+  result_.time_to_ready = all_ready ? last_ready : kNever;
   result_.source_ready_at.resize(world_.sources.size());
   for (std::size_t s = 0; s < world_.sources.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
   if (options_.record) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "fluxsim/capacity.h"
 #include "fluxsim/diagnostics.h"
 #include "fluxsim/distribution.h"
 #include "fluxsim/model.h"
@@ -75,6 +76,7 @@ struct SourceMapping {
   std::string ns = "flux-system";
   std::string path = ".";                    ///< relative to the repository
   Distribution fetch = Distribution::fixed(Duration{0});  ///< time until the first artifact exists
+  bool fetch_given = false;  ///< `fetch` was written: it wins over timing.fetch for the kind
   SourceLocation where;
 };
 
@@ -87,6 +89,7 @@ struct KustomizeControllerSettings {
   Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
   Duration stage_wait_timeout{60'000};             ///< CRD/Namespace and *Class stage waits
   Duration stage_poll_interval{2'000};             ///< poll of those waits (fixed in Flux)
+  double cpu_limit = 0;                            ///< cpu: resources.limits.cpu in cores; 0 = no limit
 };
 
 struct SourceControllerSettings {
@@ -96,6 +99,7 @@ struct SourceControllerSettings {
 struct HelmControllerSettings {
   int concurrent = 4;
   Duration requeue_dependency{30'000};
+  double cpu_limit = 0;  ///< cpu: resources.limits.cpu in cores; 0 = no limit
 };
 
 struct Controllers {
@@ -115,6 +119,10 @@ struct Timing {
   Distribution build = Distribution::fixed(Duration{1'000});         ///< per apply attempt: fetch + build + dry-run
   Distribution apply_per_object = Distribution::fixed(Duration{20});  ///< per object written
   std::vector<ReadyRule> ready;
+  /// timing.fetch: time until a source's first artifact, per source kind (HelmChart included), for
+  /// sources whose spec.sources mapping does not set `fetch`; a kind not listed fetches at once.
+  std::vector<std::pair<std::string, Distribution>> fetch;
+  CapacityParams capacity;  ///< timing.capacity: the capacity model (capacity.h)
 };
 
 /// expect: checked after the run; any miss makes `fluxsim run` exit 1.

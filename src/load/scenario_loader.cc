@@ -475,6 +475,34 @@ class Decoder {
     return false;
   }
 
+  /// A non-negative number (timing.capacity parameters).
+  bool real(const DocNode* n, std::string_view path, double& out) {
+    if (!n) return false;
+    double v = 0;
+    const std::string& s = n->type == DocNode::Type::Scalar ? n->scalar : std::string();
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (n->type != DocNode::Type::Scalar || s.empty() || ec != std::errc() || end != s.data() + s.size() ||
+        !(v >= 0) || v > 1e6) {
+      error(n->where, fmt::format("{}: expected a non-negative number, got {}", path, describe(*n)));
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
+  /// A CPU quantity as Kubernetes writes it: cores ("2", "1.5") or millicores ("500m"); 0 = no limit.
+  bool cpu_quantity(const DocNode* n, std::string_view path, double& out) {
+    if (!n) return false;
+    std::optional<double> v = n->type == DocNode::Type::Scalar ? parse_cpu_quantity(n->scalar) : std::nullopt;
+    if (!v) {
+      error(n->where, fmt::format("{}: expected CPU cores such as 2, 1.5 or 500m (0: no limit), got {}", path,
+                                  describe(*n)));
+      return false;
+    }
+    out = *v;
+    return true;
+  }
+
   /// A fixed Go duration ("90s", "1m30s").
   bool duration(const DocNode* n, std::string_view path, Bound bound, Duration& out) {
     if (!n) return false;
@@ -712,7 +740,7 @@ void Decoder::root(const DocNode* n, std::string_view path, RootSettings& r) {
 }
 
 constexpr std::string_view kSourceKinds[] = {"GitRepository", "OCIRepository", "Bucket", "HelmRepository",
-                                             "ExternalArtifact"};
+                                             "ExternalArtifact", "HelmChart"};
 
 bool source_kind(Decoder& dec, const DocNode* n, std::string_view path, std::string& out) {
   std::string kind;
@@ -754,7 +782,7 @@ void Decoder::sources(const DocNode* n, std::string_view path, std::vector<Sourc
                                    "leading ..)",
                                    m.path("path"), dir));
     }
-    distribution(m.get("fetch"), m.path("fetch"), s.fetch);
+    s.fetch_given = distribution(m.get("fetch"), m.path("fetch"), s.fetch) && m.get("fetch");
     for (const SourceMapping& other : out) {
       if (other.kind == s.kind && other.ns == s.ns && other.name == s.name && !s.name.empty()) {
         error(it.where, fmt::format("{}: {} {}/{} is already mapped{}", p, s.kind, s.ns, s.name,
@@ -772,7 +800,7 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
   {
     MapReader k(*this, m.get("kustomize"), m.path("kustomize"),
                 {"concurrent", "requeueDependency", "intervalJitterPercent", "healthPollInterval",
-                 "firstReconcileDelay", "stageWaitTimeout"});
+                 "firstReconcileDelay", "stageWaitTimeout", "cpu"});
     KustomizeControllerSettings& s = c.kustomize;
     auto mark = [&](const DocNode* v, const char* field) {
       if (v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back(field);
@@ -781,6 +809,8 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
     mark(k.get("requeueDependency"), "kustomize.requeueDependency");
     mark(k.get("intervalJitterPercent"), "kustomize.intervalJitterPercent");
     mark(k.get("firstReconcileDelay"), "kustomize.firstReconcileDelay");
+    mark(k.get("cpu"), "kustomize.cpu");
+    cpu_quantity(k.get("cpu"), k.path("cpu"), s.cpu_limit);
     integer(k.get("concurrent"), k.path("concurrent"), 1, kMaxConcurrent, s.concurrent);
     duration(k.get("requeueDependency"), k.path("requeueDependency"), Bound::Positive, s.requeue_dependency);
     // kustomize-controller's --interval-jitter-percentage: "It cannot be negative, and must be less than 100."
@@ -796,7 +826,9 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
     integer(src.get("concurrent"), src.path("concurrent"), 1, kMaxConcurrent, c.source.concurrent);
   }
   {
-    MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency"});
+    MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency", "cpu"});
+    if (const DocNode* v = h.get("cpu"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("helm.cpu");
+    cpu_quantity(h.get("cpu"), h.path("cpu"), c.helm.cpu_limit);
     if (const DocNode* v = h.get("concurrent"); v && v->type != DocNode::Type::Null) c.set_in_scenario.emplace_back("helm.concurrent");
     if (const DocNode* v = h.get("requeueDependency"); v && v->type != DocNode::Type::Null)
       c.set_in_scenario.emplace_back("helm.requeueDependency");
@@ -806,9 +838,24 @@ void Decoder::controllers(const DocNode* n, std::string_view path, Controllers& 
 }
 
 void Decoder::timing(const DocNode* n, std::string_view path, Timing& t) {
-  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready"});
+  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready", "fetch", "capacity"});
   distribution(m.get("build"), m.path("build"), t.build);
   distribution(m.get("applyPerObject"), m.path("applyPerObject"), t.apply_per_object);
+  {
+    // timing.fetch: {OCIRepository: 2s, HelmChart: 3s, ...}
+    MapReader f(*this, m.get("fetch"), m.path("fetch"),
+                {"GitRepository", "OCIRepository", "Bucket", "HelmRepository", "ExternalArtifact", "HelmChart"});
+    for (std::string_view kind : kSourceKinds) {
+      Distribution d;
+      if (f.get(kind) && distribution(f.get(kind), f.path(kind), d)) t.fetch.emplace_back(std::string(kind), std::move(d));
+    }
+  }
+  {
+    MapReader c(*this, m.get("capacity"), m.path("capacity"), {"passCpu", "pollCpu", "contention"});
+    real(c.get("passCpu"), c.path("passCpu"), t.capacity.pass_cpu);
+    real(c.get("pollCpu"), c.path("pollCpu"), t.capacity.poll_cpu);
+    real(c.get("contention"), c.path("contention"), t.capacity.contention);
+  }
   const std::vector<DocNode>* rules = list(m.get("ready"), m.path("ready"));
   if (!rules) return;
   for (std::size_t i = 0; i < rules->size(); ++i) {
