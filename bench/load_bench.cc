@@ -6,11 +6,27 @@
 //   load_bench REPO [--entry PATH] [--reps K]
 #include <cstdio>
 
+#include <yaml-cpp/yaml.h>
+
 #include "bench_util.h"
 #include "fluxsim/engine.h"
 #include "fluxsim/load.h"
 
 using namespace fluxsim;
+
+namespace {
+
+// The baseline: yaml-cpp's own document API (YAML::LoadAll) on `text`, the "bare yaml-cpp parse" load
+// times are compared to. The number of documents, or -1 when the text does not parse.
+long yaml_cpp_parse_documents(std::string_view text) {
+  try {
+    return static_cast<long>(YAML::LoadAll(std::string(text)).size());
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   bench::Args args(argc, argv);

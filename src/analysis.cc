@@ -36,10 +36,7 @@ TimeSplit split_time(const World& world, const RunResult& result, std::size_t k)
           break;
         case PassOutcome::SourceNotFound:
         case PassOutcome::ArtifactNotReady: split.source += gap; break;
-        case PassOutcome::BuildFailed:
-        case PassOutcome::ApplyFailed:
-        case PassOutcome::HealthCheckFailed: split.retry += gap; break;
-        default: split.other += gap; break;
+        default: (is_failure(previous->outcome) ? split.retry : split.other) += gap; break;
       }
     }
     split.worker += span(due, p.started_at);
@@ -63,8 +60,7 @@ TimeSplit split_time(const World& world, const RunResult& result, std::size_t k)
       if (previous->blocked_by >= 0) per_dep[static_cast<std::size_t>(previous->blocked_by)] += gap;
     } else if (previous->outcome == PassOutcome::SourceNotFound || previous->outcome == PassOutcome::ArtifactNotReady)
       split.source += gap;
-    else if (previous->outcome == PassOutcome::BuildFailed || previous->outcome == PassOutcome::ApplyFailed ||
-             previous->outcome == PassOutcome::HealthCheckFailed)
+    else if (is_failure(previous->outcome))
       split.retry += gap;
     else
       split.other += gap;

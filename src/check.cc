@@ -23,6 +23,8 @@
 #include "fluxsim/engine.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/readiness.h"
+#include "flux/health.h"
+#include "flux/kinds.h"
 
 namespace fluxsim {
 
@@ -38,26 +40,8 @@ std::size_t CheckResult::warnings() const {
 
 namespace {
 
-/// API groups every cluster serves (Kubernetes built-ins) or that flux bootstrap installs.
-bool builtin_group(std::string_view g) {
-  static constexpr std::string_view kBuiltin[] = {
-      "",  "apps", "batch", "autoscaling", "policy", "extensions", "rbac.authorization.k8s.io", "networking.k8s.io",
-      "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "coordination.k8s.io",
-      "node.k8s.io", "discovery.k8s.io", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io", "apiregistration.k8s.io",
-      "events.k8s.io", "resource.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "storagemigration.k8s.io",
-      "internal.apiserver.k8s.io"};
-  if (std::find(std::begin(kBuiltin), std::end(kBuiltin), g) != std::end(kBuiltin)) return true;
-  return g.ends_with(".toolkit.fluxcd.io");
-}
-
-std::string kind_key(std::string_view group, std::string_view kind) { return std::string(group) + "/" + std::string(kind); }
-
-/// A provides pattern: "group/Kind", "group/*" or "Kind" (same rule as the engine).
-bool kind_pattern_matches(std::string_view pattern, std::string_view group, std::string_view kind) {
-  std::size_t slash = pattern.find('/');
-  if (slash == std::string_view::npos) return glob_match(pattern, kind);
-  return glob_match(pattern.substr(0, slash), group) && glob_match(pattern.substr(slash + 1), kind);
-}
+using flux::kind_key;
+using flux::kind_pattern_matches;
 
 std::string object_of(const Kustomization& k) { return "Kustomization/" + k.ref.ns + "/" + k.ref.name; }
 
@@ -71,7 +55,7 @@ std::string depends_on_entry(const Kustomization& dependency, const Kustomizatio
 
 class Checker {
  public:
-  Checker(const World& w, const Scenario& s) : world_(w), scenario_(s), graph_(w) {
+  Checker(const World& w, const Scenario& s) : world_(w), scenario_(s), graph_(w), health_(w) {
     for (std::size_t i = 0; i < w.kustomizations.size(); ++i) index_[{w.kustomizations[i].ref.ns, w.kustomizations[i].ref.name}] = i;
   }
 
@@ -107,17 +91,15 @@ class Checker {
     return it->second;
   }
 
-  /// Whether n's health check waits for `ref` (an object it applies, or one its healthChecks name).
+  /// Whether n's health check waits for `ref` (src/flux/health.h).
   bool checks(NodeId n, const ObjectRef& ref) const {
-    const Kustomization& k = ks(n);
-    if (k.wait) {
-      for (const Resource& r : k.objects)
-        if (!r.skipped && r.ref == ref) return true;
-      return false;
-    }
-    for (const ObjectRef& h : k.health_checks)
-      if (h.kind == ref.kind && h.ns == ref.ns && h.name == ref.name && (h.group.empty() || h.group == ref.group)) return true;
-    return false;
+    const std::vector<ObjectRef>& targets = health_targets(n);
+    return std::find(targets.begin(), targets.end(), ref) != targets.end();
+  }
+  const std::vector<ObjectRef>& health_targets(NodeId n) const {
+    auto [it, inserted] = targets_.try_emplace(n);
+    if (inserted) it->second = health_.targets(ks(n));
+    return it->second;
   }
 
   // ----- dependsOn cycles ----------------------------------------------------------------------------
@@ -277,7 +259,7 @@ class Checker {
       // Group this Kustomization's custom resources by kind.
       std::map<std::string, std::vector<const Resource*>> by_kind;
       for (const Resource& r : ks(k).objects) {
-        if (r.skipped || r.preinstalled || builtin_group(r.ref.group) || r.ref.kind == "CustomResourceDefinition") continue;
+        if (r.skipped || r.preinstalled || flux::is_served_at_bootstrap(r.ref.group) || r.ref.kind == "CustomResourceDefinition") continue;
         by_kind[kind_key(r.ref.group, r.ref.kind)].push_back(&r);
       }
       for (const auto& [key, objects] : by_kind) {
@@ -374,14 +356,13 @@ class Checker {
   // creates is assumed to exist, as are the built-in ones and the root's (flux bootstrap creates it). A
   // Namespace in the same Kustomization is applied in stage 1, before the objects that live in it.
   void namespace_ordering() {
-    static constexpr std::string_view kBuiltinNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
     struct Creator {
       NodeId applier;
       const Resource* object;
     };
     std::map<std::string, std::vector<Creator>> creators;  // namespace -> Kustomizations that create it
     std::set<std::string> exists;                           // created before the root applies
-    for (std::string_view ns : kBuiltinNamespaces) exists.emplace(ns);
+    for (std::string_view ns : flux::kBuiltinNamespaces) exists.emplace(ns);
     if (!world_.kustomizations.empty()) exists.insert(world_.kustomizations.front().ref.ns);
     for (NodeId n : graph_.sorted_nodes())
       for (const Resource& r : ks(n).objects) {
@@ -444,19 +425,18 @@ class Checker {
   void health_timeouts() {
     for (NodeId k : graph_.sorted_nodes()) {
       const Kustomization& spec = ks(k);
-      if (!spec.wait && spec.health_checks.empty()) continue;
+      if (!flux::checks_health(spec)) continue;
       const Duration timeout = spec.timeout_or_default();
       // The objects waited on, with the Kustomization that applies each (for `kustomization:` matches).
       std::vector<std::pair<const Resource*, NodeId>> waited;
       if (spec.wait) {
         for (const Resource& r : spec.objects)
-          if (!r.skipped) waited.push_back({&r, k});
+          if (flux::waits_for_applied(spec, r)) waited.push_back({&r, k});
       } else {
-        for (const ObjectRef& h : spec.health_checks)
+        for (const ObjectRef& h : health_targets(k))
           for (NodeId n : graph_.sorted_nodes())
             for (const Resource& r : ks(n).objects)
-              if (r.ref.kind == h.kind && r.ref.ns == h.ns && r.ref.name == h.name && (h.group.empty() || h.group == r.ref.group))
-                waited.push_back({&r, n});
+              if (r.ref == h) waited.push_back({&r, n});
       }
       const Resource* slowest = nullptr;
       Duration slowest_time{0};
@@ -509,6 +489,8 @@ class Checker {
   const World& world_;
   const Scenario& scenario_;
   DependencyGraph graph_;
+  flux::HealthCheckResolver health_;
+  mutable std::map<NodeId, std::vector<ObjectRef>> targets_;  // health_targets(), computed once per node
   std::map<std::pair<std::string, std::string>, NodeId> index_;
   CheckResult out_;
 };

@@ -23,6 +23,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "app/pipeline.h"
 #include "fluxsim/analysis.h"
 #include "fluxsim/calibrate.h"
 #include "fluxsim/check.h"
@@ -46,10 +47,8 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-/// An input problem: printed as one line, exit code 2.
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using app::BadInput;
+using app::throw_diagnostics;
 
 struct Io {
   std::ostream& out;
@@ -87,79 +86,10 @@ std::vector<ScenarioOverride> parse_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
-void throw_diagnostics(const Diagnostics& diags) {
-  std::string lines;
-  for (const Diagnostic& d : diags)
-    if (d.severity == Severity::Error) {
-      if (!lines.empty()) lines += "\nfluxsim: ";
-      lines += to_string(d);
-    }
-  throw BadInput(lines);
-}
+app::Input input_of(const InputOptions& in) { return app::Input{in.input, in.entry, in.timing}; }
 
-/// Reads the scenario named on the command line (or the default scenario of a repository directory)
-/// with `overrides` applied; problems come back as diagnostics.
-ScenarioLoad read_input_scenario(const InputOptions& in, const std::vector<ScenarioOverride>& given) {
-  if (in.input.empty()) throw BadInput("missing SCENARIO or REPO argument");
-  // --timing FILE: the overlay's fields go in first, so the command line's --set (and --sweep) win.
-  std::optional<TimingOverlay> overlay;
-  std::vector<ScenarioOverride> overrides = given;
-  if (!in.timing.empty()) {
-    overlay = load_timing_overlay(in.timing);
-    if (overlay->diagnostics.has_errors()) throw_diagnostics(overlay->diagnostics);
-    overrides.insert(overrides.begin(), overlay->overrides.begin(), overlay->overrides.end());
-  }
-  std::error_code ec;
-  const fs::file_status st = fs::status(in.input, ec);
-  if (ec || !fs::exists(st)) throw BadInput(fmt::format("{}: no such file or directory", in.input));
-  ScenarioLoad load;
-  if (fs::is_directory(st)) {
-    // A bare repository: every default. Overrides go through the scenario parser so they are
-    // validated exactly like fields written in a file.
-    Scenario defaults = default_scenario_for_repo(in.input);
-    if (overrides.empty()) {
-      load.scenario = defaults;
-    } else {
-      std::string text = fmt::format("apiVersion: fluxsim/v1alpha1\nkind: Scenario\nmetadata:\n  name: \"{}\"\nspec:\n  repo: \"{}\"\n",
-                                     defaults.name, fs::absolute(in.input).generic_string());
-      load = parse_scenario(text, "(command line)", overrides);
-    }
-  } else {
-    load = load_scenario(in.input, overrides);
-  }
-  if (!in.entry.empty()) load.scenario.entry = in.entry;
-  if (overlay) apply_timing_overlay(*overlay, load.scenario);
-  return load;
-}
-
-/// Loads the scenario named on the command line, or the default scenario of a repository directory.
-Scenario load_input_scenario(const InputOptions& in) {
-  ScenarioLoad load = read_input_scenario(in, parse_sets(in.sets));
-  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
-  return std::move(load.scenario);
-}
-
-/// Loads the repository, and makes the scenario run the controllers the repository deploys (flags
-/// such as --concurrent=20 found in its patches), unless the scenario set those fields itself.
-World load_input_world(Scenario& scenario, Io io) {
-  WorldLoad load = load_world(scenario);
-  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
-  apply_controller_flags(scenario, load.world, load.world.diagnostics);
-  // Problems inside the repository are part of the simulation (the Kustomization that builds them
-  // fails as Flux would); list them briefly on stderr.
-  std::size_t shown = 0, warnings = 0;
-  for (const Diagnostic& d : load.world.diagnostics) {
-    if (d.severity == Severity::Note) continue;
-    ++warnings;
-    if (shown < 10) {
-      io.err << "fluxsim: " << to_string(d) << '\n';
-      ++shown;
-    }
-  }
-  if (warnings > shown)
-    io.err << fmt::format("fluxsim: ... and {} more findings (see `fluxsim check`)\n", warnings - shown);
-  return std::move(load.world);
-}
+/// The scenario named on the command line (or a repository's defaults), its --set applied.
+Scenario load_input_scenario(const InputOptions& in) { return app::load_scenario(input_of(in), parse_sets(in.sets)); }
 
 /// Writes `text` to stdout, or whole to `path` (a temporary file renamed into place).
 void emit(const std::string& text, const std::string& path, Io io) {
@@ -348,7 +278,7 @@ ExitCode run_sweep_report(const InputOptions& in, std::optional<std::uint64_t> s
   if (!parsed.sweep) throw BadInput(parsed.error);
   const Sweep& sweep = *parsed.sweep;
   SweepScenarios scenarios = sweep_scenarios(sweep, parse_sets(in.sets), [&](const std::vector<ScenarioOverride>& overrides) {
-    return read_input_scenario(in, overrides);
+    return app::read_scenario(input_of(in), overrides);
   });
   if (scenarios.diagnostics.has_errors()) throw_diagnostics(scenarios.diagnostics);
   for (Scenario& s : scenarios.scenarios)
@@ -360,11 +290,10 @@ ExitCode run_sweep_report(const InputOptions& in, std::optional<std::uint64_t> s
   ProgressBar bar(io);
   for (std::size_t i = 0; i < scenarios.scenarios.size(); ++i) {
     Scenario& scenario = scenarios.scenarios[i];
-    const World world = load_input_world(scenario, i == 0 ? io : Io{io.out, repeated_findings});
-    Simulation sim(world, scenario);
-    if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
-    rows.push_back({sweep.values[i], monte_carlo_of(sim, world, scenario, runs_of(mc, scenario), jobs_of(mc), true,
-                                                    bar.hook(fmt::format("{}={}", sweep.path, sweep.values[i])))});
+    const auto input = app::prepare(scenario, i == 0 ? &io.err : &repeated_findings);
+    scenario = input->scenario();
+    rows.push_back({sweep.values[i], monte_carlo_of(input->simulation(), input->world(), input->scenario(), runs_of(mc, scenario),
+                                                    jobs_of(mc), true, bar.hook(fmt::format("{}={}", sweep.path, sweep.values[i])))});
   }
   std::ostringstream text;
   const SweepReport report{scenarios.scenarios.front(), sweep, rows};
@@ -449,19 +378,16 @@ ExitCode cmd_diff(const std::vector<std::string>& args, Io io) {
   if (!both.runs) both.runs = static_cast<std::size_t>(std::max({base_s.runs, head_s.runs, 1}));
   const std::size_t runs = runs_of(both, base_s);
 
-  const World base_w = load_input_world(base_s, io);
-  const World head_w = load_input_world(head_s, io);
-  const Simulation base_sim(base_w, base_s);
-  if (base_sim.diagnostics().has_errors()) throw_diagnostics(base_sim.diagnostics());
-  const Simulation head_sim(head_w, head_s);
-  if (head_sim.diagnostics().has_errors()) throw_diagnostics(head_sim.diagnostics());
+  const auto base = app::prepare(base_s, &io.err);
+  const auto head = app::prepare(head_s, &io.err);
   MonteCarloResult base_r, head_r;
   {
     ProgressBar bar(io);
-    base_r = monte_carlo_of(base_sim, base_w, base_s, runs, jobs_of(mc), false, bar.hook("base"));
-    head_r = monte_carlo_of(head_sim, head_w, head_s, runs, jobs_of(mc), false, bar.hook("head"));
+    base_r = monte_carlo_of(base->simulation(), base->world(), base->scenario(), runs, jobs_of(mc), false, bar.hook("base"));
+    head_r = monte_carlo_of(head->simulation(), head->world(), head->scenario(), runs, jobs_of(mc), false, bar.hook("head"));
   }
-  const DiffResult diff = compare_rollouts({base_s, base_w, base_r}, {head_s, head_w, head_r}, limit);
+  const DiffResult diff =
+      compare_rollouts({base->scenario(), base->world(), base_r}, {head->scenario(), head->world(), head_r}, limit);
   std::ostringstream text;
   if (format == "markdown") write_diff_markdown(diff, text);
   else if (format == "json") write_diff_json(diff, text);
@@ -516,14 +442,14 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   if (!fmt_kind) throw BadInput(fmt::format("-o {}: unknown format (table, json, mermaid, svg, trace)", format));
 
   if (!mc.sweep.empty()) return run_sweep_report(in, seed, *fmt_kind, out_path, mc, io);
-  Scenario scenario = load_input_scenario(in);
-  if (seed) scenario.seed = *seed;
-  World world = load_input_world(scenario, io);
-  Simulation sim(world, scenario);
-  if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+  Scenario loaded = load_input_scenario(in);
+  if (seed) loaded.seed = *seed;
+  const auto input = app::prepare(std::move(loaded), &io.err);
+  const Scenario& scenario = input->scenario();
+  const World& world = input->world();
   if (const std::size_t runs = runs_of(mc, scenario); runs > 1)
-    return run_monte_carlo_report(sim, world, scenario, *fmt_kind, out_path, runs, mc, io);
-  RunResult result = sim.run();
+    return run_monte_carlo_report(input->simulation(), world, scenario, *fmt_kind, out_path, runs, mc, io);
+  RunResult result = input->simulation().run();
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;
   switch (*fmt_kind) {
@@ -558,7 +484,7 @@ ExitCode cmd_tree(const std::vector<std::string>& args, Io io) {
     return ExitCode::Ok;
   if (format != "text" && format != "json") throw BadInput(fmt::format("-o {}: unknown format (text, json)", format));
   Scenario scenario = load_input_scenario(in);
-  World world = load_input_world(scenario, io);
+  World world = app::load_repository(scenario, &io.err);
   TreeOptions options;
   options.objects = objects;
   options.json = format == "json";
@@ -570,15 +496,6 @@ ExitCode cmd_tree(const std::vector<std::string>& args, Io io) {
 
 // ----- reports: fluxsim graph, check, explain ---------------------------------------------------------
 // (the static graph, static findings and the teaching story; the run pictures are formats of `run`)
-
-/// The World of a scenario or repository, with the loader's own findings left in World::diagnostics
-/// (graph and check show them their own way, so nothing is echoed on stderr).
-World load_quiet_world(Scenario& scenario) {
-  WorldLoad load = load_world(scenario);
-  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
-  apply_controller_flags(scenario, load.world, load.world.diagnostics);
-  return std::move(load.world);
-}
 
 ExitCode cmd_graph(const std::vector<std::string>& args, Io io) {
   InputOptions in;
@@ -597,7 +514,7 @@ ExitCode cmd_graph(const std::vector<std::string>& args, Io io) {
   std::optional<GraphFormat> kind = parse_graph_format(format);
   if (!kind) throw BadInput(fmt::format("-o {}: unknown format (text, dot, mermaid)", format));
   Scenario scenario = load_input_scenario(in);
-  World world = load_quiet_world(scenario);
+  World world = app::load_repository(scenario, nullptr);  // graph shows the loader's findings its own way
   DependencyGraph graph(world);
   std::ostringstream text;
   switch (*kind) {
@@ -630,7 +547,7 @@ ExitCode cmd_check(const std::vector<std::string>& args, Io io) {
     return ExitCode::Ok;
   if (format != "text" && format != "json") throw BadInput(fmt::format("-o {}: unknown format (text, json)", format));
   Scenario scenario = load_input_scenario(in);
-  World world = load_quiet_world(scenario);
+  World world = app::load_repository(scenario, nullptr);  // check lists the loader's findings itself
   CheckResult result = check_world(world, scenario);
   std::ostringstream text;
   if (format == "json") write_check_json(result, scenario, text);
@@ -654,12 +571,12 @@ ExitCode cmd_explain(const std::vector<std::string>& args, Io io) {
                   "or flag) behind it; then the critical path and what to change.",
                   &in.input, io))
     return ExitCode::Ok;
-  Scenario scenario = load_input_scenario(in);
-  if (seed) scenario.seed = *seed;
-  World world = load_input_world(scenario, io);
-  Simulation sim(world, scenario);
-  if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
-  RunResult result = sim.run();
+  Scenario loaded = load_input_scenario(in);
+  if (seed) loaded.seed = *seed;
+  const auto input = app::prepare(std::move(loaded), &io.err);
+  const Scenario& scenario = input->scenario();
+  const World& world = input->world();
+  RunResult result = input->simulation().run();
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;
   write_explain(report, text);
@@ -707,8 +624,7 @@ ExitCode cmd_calibrate(const std::vector<std::string>& args, Io io) {
   if (!repo.empty()) {
     in.input = repo;
     Scenario scenario = load_input_scenario(in);
-    std::ostringstream quiet;
-    const World world = load_input_world(scenario, Io{io.out, quiet});
+    const World world = app::load_repository(scenario, nullptr);
     fitted = calibrate(observed, &world, scenario);
   } else {
     fitted = calibrate(observed, nullptr, Scenario{});
@@ -747,16 +663,14 @@ ExitCode cmd_compare(const std::vector<std::string>& args, Io io) {
   in.input = positionals[1];
   Scenario scenario = load_input_scenario(in);
   if (seed) scenario.seed = *seed;
-  World world = load_input_world(scenario, io);
-  Simulation sim(world, scenario);
-  if (sim.diagnostics().has_errors()) throw_diagnostics(sim.diagnostics());
+  const auto input = app::prepare(std::move(scenario), &io.err);
   EngineOptions options;
   options.record = false;
-  const RunResult result = sim.run(options);
-  const Comparison c = compare_with_observed(observed, world, result);
+  const RunResult result = input->simulation().run(options);
+  const Comparison c = compare_with_observed(observed, input->world(), result);
   std::ostringstream text;
-  if (format == "json") write_comparison_json(c, observed.file, scenario.name, text);
-  else write_comparison_table(c, observed.file, scenario.name, text);
+  if (format == "json") write_comparison_json(c, observed.file, input->scenario().name, text);
+  else write_comparison_table(c, observed.file, input->scenario().name, text);
   emit(text.str(), out_path, io);
   return ExitCode::Ok;
 }

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "flux/health.h"
 #include "fluxsim/timeline.h"
 
 namespace fluxsim {
@@ -68,9 +69,7 @@ std::vector<NodeId> CriticalPath::nodes() const {
 
 namespace {
 
-bool failed(PassOutcome o) {
-  return o == PassOutcome::BuildFailed || o == PassOutcome::ApplyFailed || o == PassOutcome::HealthCheckFailed;
-}
+bool failed(PassOutcome o) { return is_failure(o); }
 
 Duration& part_of(TimeParts& parts, Phase p) {
   switch (p) {
@@ -87,31 +86,6 @@ Duration& part_of(TimeParts& parts, Phase p) {
   return parts.other;
 }
 
-/// Index of the Kustomization (namespace, name), or -1.
-std::int32_t find(const World& w, std::string_view ns, std::string_view name) {
-  for (std::size_t i = 0; i < w.kustomizations.size(); ++i)
-    if (w.kustomizations[i].ref.ns == ns && w.kustomizations[i].ref.name == name) return static_cast<std::int32_t>(i);
-  return -1;
-}
-
-/// The Kustomizations whose readiness k's health check waits on: with wait: true every Kustomization it
-/// applies; otherwise the Kustomizations listed in healthChecks. Never k itself.
-std::vector<NodeId> health_checked(const World& w, NodeId k) {
-  const Kustomization& spec = w.kustomizations[k];
-  std::vector<NodeId> out;
-  auto add = [&](const ObjectRef& ref) {
-    if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
-    std::int32_t i = find(w, ref.ns, ref.name);
-    if (i >= 0 && static_cast<NodeId>(i) != k) out.push_back(static_cast<NodeId>(i));
-  };
-  if (spec.wait) {
-    for (const Resource& r : spec.objects)
-      if (!r.skipped) add(r.ref);
-  } else {
-    for (const ObjectRef& ref : spec.health_checks) add(ref);
-  }
-  return out;
-}
 
 /// At most about 100 characters of a Flux message, cut at a word.
 std::string shorten(const std::string& text) {
@@ -124,7 +98,8 @@ std::string shorten(const std::string& text) {
 
 class Walker {
  public:
-  Walker(const World& w, const Scenario& s, const RunResult& r) : world_(w), scenario_(s), result_(r), graph_(w) {
+  Walker(const World& w, const Scenario& s, const RunResult& r)
+      : world_(w), scenario_(s), result_(r), graph_(w), health_(w) {
     const std::size_t n = w.kustomizations.size();
     passes_.resize(n);
     ready_.resize(n);
@@ -248,7 +223,7 @@ class Walker {
       if (ready_end && pe.health_started_at != kNever) {
         SimTime best = kNever;
         std::int32_t who = -1;
-        for (NodeId j : health_checked(world_, k)) {
+        for (std::size_t j : health_.kustomizations(k)) {
           SimTime t = last_ready_in(j, pe.health_started_at, end);
           if (t != kNever && (best == kNever || t > best)) {
             best = t;
@@ -324,7 +299,7 @@ class Walker {
   /// past its finalizer requeue) for at least half of that time; -1 when there is none.
   std::int32_t starved_child(NodeId k, SimTime from, SimTime to) const {
     if (to <= from) return -1;
-    for (NodeId j : health_checked(world_, k)) {
+    for (std::size_t j : health_.kustomizations(k)) {
       Duration queued{0};
       for (const PhaseSpan& s : timeline(result_, j)) {
         if (s.phase != Phase::Queued && s.phase != Phase::Startup) continue;
@@ -425,6 +400,7 @@ class Walker {
   const Scenario& scenario_;
   const RunResult& result_;
   DependencyGraph graph_;
+  flux::HealthCheckResolver health_;
   std::vector<std::vector<std::size_t>> passes_;  // per Kustomization: indexes into result.passes
   std::vector<std::vector<SimTime>> ready_;       // per Kustomization: Ready transitions, ascending
 };

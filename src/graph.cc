@@ -16,6 +16,8 @@
 #include <boost/graph/strong_components.hpp>
 #include <boost/graph/topological_sort.hpp>
 
+#include "flux/health.h"
+
 namespace fluxsim {
 namespace {
 
@@ -81,24 +83,11 @@ DependencyGraph::DependencyGraph(const World& world) {
   for (auto& list : out_)
     std::stable_sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) { return position_[edges_[a].to] < position_[edges_[b].to]; });
 
-  // What each health check waits for (flux-semantics.md §6.1): with wait: true every object of the
-  // apply set except skipped ones, else exactly spec.healthChecks; a Kustomization never waits for itself.
+  // The Kustomizations each health check waits for (src/flux/health.h).
+  const flux::HealthCheckResolver health(world);
   health_checked_.assign(n, {});
   for (NodeId i = 0; i < n; ++i) {
-    const Kustomization& k = world.kustomizations[i];
-    auto add = [&](const ObjectRef& ref) {
-      if (ref.kind != "Kustomization" || (!ref.group.empty() && ref.group != kKustomizeGroup)) return;
-      auto it = index.find({ref.ns, ref.name});
-      if (it == index.end() || it->second == i) return;
-      std::vector<NodeId>& list = health_checked_[i];
-      if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
-    };
-    if (k.wait) {
-      for (const Resource& r : k.objects)
-        if (!r.skipped) add(r.ref);
-    } else {
-      for (const ObjectRef& ref : k.health_checks) add(ref);
-    }
+    for (std::size_t c : health.kustomizations(i)) health_checked_[i].push_back(static_cast<NodeId>(c));
     std::sort(health_checked_[i].begin(), health_checked_[i].end(), [&](NodeId a, NodeId b) { return position_[a] < position_[b]; });
   }
   // The ordering links, backwards: applies(k) = k, ready(k) = n + k.
@@ -250,6 +239,37 @@ std::vector<NodeId> DependencyGraph::dependencies(NodeId n) const {
   for (const auto& [entry, d] : found)
     if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
   return out;
+}
+
+std::vector<NodeId> DependencyGraph::dependency_order() const {
+  const std::size_t n = size();
+  std::vector<int> state(n, 0);  // 0 unseen, 1 on the stack, 2 listed
+  std::vector<NodeId> order;
+  order.reserve(n);
+  std::vector<std::pair<NodeId, std::vector<NodeId>>> stack;  // node, its dependencies not yet visited (reversed)
+  auto push = [&](NodeId node) {
+    std::vector<NodeId> deps = dependencies(node);
+    std::reverse(deps.begin(), deps.end());
+    state[node] = 1;
+    stack.push_back({node, std::move(deps)});
+  };
+  for (NodeId root = 0; root < n; ++root) {
+    if (state[root]) continue;
+    push(root);
+    while (!stack.empty()) {
+      auto& [node, deps] = stack.back();
+      if (!deps.empty()) {
+        const NodeId d = deps.back();
+        deps.pop_back();
+        if (state[d] == 0) push(d);
+        continue;
+      }
+      state[node] = 2;
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return order;
 }
 
 std::vector<NodeId> DependencyGraph::dependents(NodeId n) const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "flux/defaults.h"
 #include "fluxsim/random.h"
 
 namespace fluxsim {
@@ -34,10 +35,9 @@ std::size_t ObjectRefHash::operator()(const ObjectRef& r) const noexcept {
   return static_cast<std::size_t>(stable_hash(r.name, h));
 }
 
-Duration Kustomization::timeout_or_default() const {
-  constexpr Duration kFloor{30'000};
-  Duration t = timeout ? *timeout : interval - kFloor;
-  return std::max(t, kFloor);
+Duration Kustomization::timeout_or_default() const { return flux::kustomization_timeout(timeout, interval); }
+Duration Kustomization::retry_interval_or_default() const {
+  return flux::kustomization_retry_interval(retry_interval, interval);
 }
 
 const Kustomization* World::find_kustomization(std::string_view ns, std::string_view name) const {
@@ -50,32 +50,6 @@ const Source* World::find_source(std::string_view kind, std::string_view ns, std
   for (const Source& s : sources)
     if (s.ref.kind == kind && s.ref.ns == ns && s.ref.name == name) return &s;
   return nullptr;
-}
-
-// fluxcd/pkg ssa/utils IsClusterDefinition (CRD, Namespace, ClusterRole since ssa v0.58) and the
-// "*Class" stage of ApplyAllStaged.
-ApplyStage apply_stage(const ObjectRef& ref) {
-  if ((ref.kind == "CustomResourceDefinition" && ref.group == "apiextensions.k8s.io") ||
-      (ref.kind == "Namespace" && ref.group.empty()) ||
-      (ref.kind == "ClusterRole" && ref.group == "rbac.authorization.k8s.io"))
-    return ApplyStage::ClusterDefinitions;
-  std::string_view kind = ref.kind;
-  if (kind.size() > 5 && kind.ends_with("Class")) return ApplyStage::Classes;
-  return ApplyStage::Rest;
-}
-
-// fluxcd/pkg ssa/sort.go: listed kinds first in this order, unknown kinds next, webhooks last.
-int apply_kind_order(std::string_view kind) {
-  static constexpr std::array<std::string_view, 19> kFirst = {
-      "CustomResourceDefinition", "Namespace", "ResourceQuota", "StorageClass", "ServiceAccount",
-      "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
-      "Secret", "Service", "LimitRange", "PriorityClass", "Deployment", "StatefulSet", "CronJob",
-      "PodDisruptionBudget"};
-  for (std::size_t i = 0; i < kFirst.size(); ++i)
-    if (kFirst[i] == kind) return -static_cast<int>(kFirst.size()) + static_cast<int>(i);
-  if (kind == "MutatingWebhookConfiguration") return 1;
-  if (kind == "ValidatingWebhookConfiguration") return 2;
-  return 0;
 }
 
 std::vector<std::string> display_names(const World& world) {

@@ -1,60 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fluxsim/readiness.h"
 
-#include <array>
+#include "flux/defaults.h"
+#include "flux/kinds.h"
 
 namespace fluxsim {
-namespace {
-
 using namespace std::chrono_literals;
-
-// API groups served by Kubernetes itself. Objects of these groups follow the per-kind rules of
-// kstatus; anything else is a custom resource.
-bool is_builtin_group(std::string_view g) {
-  static constexpr std::array<std::string_view, 22> kGroups = {
-      "", "apps", "batch", "autoscaling", "policy", "rbac.authorization.k8s.io", "networking.k8s.io",
-      "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io",
-      "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io", "apiregistration.k8s.io",
-      "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
-      "authentication.k8s.io", "authorization.k8s.io", "extensions"};
-  for (std::string_view b : kGroups)
-    if (b == g) return true;
-  return false;
-}
-
-// Custom kinds that carry no status conditions, so kstatus calls them Current as soon as they exist.
-bool is_statusless_custom_kind(std::string_view group, std::string_view kind) {
-  struct GK {
-    std::string_view group, kind;
-  };
-  static constexpr std::array<GK, 23> kKinds = {{
-      {"monitoring.coreos.com", "ServiceMonitor"}, {"monitoring.coreos.com", "PodMonitor"},
-      {"monitoring.coreos.com", "PrometheusRule"}, {"monitoring.coreos.com", "Probe"},
-      {"monitoring.coreos.com", "AlertmanagerConfig"}, {"monitoring.coreos.com", "ScrapeConfig"},
-      {"tekton.dev", "Task"}, {"tekton.dev", "ClusterTask"}, {"tekton.dev", "Pipeline"},
-      {"triggers.tekton.dev", "TriggerTemplate"}, {"triggers.tekton.dev", "TriggerBinding"},
-      {"triggers.tekton.dev", "ClusterTriggerBinding"}, {"triggers.tekton.dev", "Interceptor"},
-      {"traefik.io", "Middleware"}, {"traefik.io", "IngressRoute"}, {"traefik.containo.us", "Middleware"},
-      {"traefik.containo.us", "IngressRoute"}, {"notification.toolkit.fluxcd.io", "Alert"},
-      {"notification.toolkit.fluxcd.io", "Provider"}, {"snapshot.storage.k8s.io", "VolumeSnapshotClass"},
-      {"k8s.cni.cncf.io", "NetworkAttachmentDefinition"}, {"cilium.io", "CiliumNetworkPolicy"},
-      {"cilium.io", "CiliumClusterwideNetworkPolicy"},
-  }};
-  for (const GK& gk : kKinds)
-    if (gk.group == group && gk.kind == kind) return true;
-  return false;
-}
-
-}  // namespace
+using flux::is_kubernetes_group;
+using flux::is_statusless_custom_kind;
 
 ReadinessClass readiness_class(const ObjectRef& ref) {
   if (ref.group == kKustomizeGroup && ref.kind == "Kustomization") return ReadinessClass::Kustomization;
   if (ref.group == kHelmGroup && ref.kind == "HelmRelease") return ReadinessClass::HelmRelease;
-  if (ref.group == kSourceGroup &&
-      (ref.kind == "GitRepository" || ref.kind == "OCIRepository" || ref.kind == "Bucket" ||
-       ref.kind == "HelmRepository" || ref.kind == "HelmChart" || ref.kind == "ExternalArtifact"))
-    return ReadinessClass::Source;
-  if (is_builtin_group(ref.group)) {
+  if (ref.group == kSourceGroup && flux::is_source_kind(ref.kind)) return ReadinessClass::Source;
+  if (is_kubernetes_group(ref.group)) {
     std::string_view k = ref.kind;
     if (k == "Deployment" || k == "StatefulSet" || k == "DaemonSet" || k == "Job" ||
         k == "CustomResourceDefinition" || k == "PersistentVolumeClaim" || k == "Pod" || k == "ReplicaSet" ||
@@ -71,12 +30,12 @@ Distribution default_ready_after(const Resource& r) {
   auto fixed = [](Duration d) { return Distribution::fixed(d); };
   switch (readiness_class(ref)) {
     case ReadinessClass::Immediate: return fixed(0s);
-    case ReadinessClass::HelmRelease: return fixed(45s);
+    case ReadinessClass::HelmRelease: return fixed(flux::kHelmInstallTime);
     case ReadinessClass::Kustomization:
     case ReadinessClass::Source: return fixed(0s);
     case ReadinessClass::Timed: break;
   }
-  if (!is_builtin_group(ref.group)) return fixed(5s);
+  if (!is_kubernetes_group(ref.group)) return fixed(5s);
   std::string_view k = ref.kind;
   if (k == "Deployment" || k == "DaemonSet" || k == "Job" || k == "ReplicaSet") return fixed(30s);
   if (k == "StatefulSet") return fixed(60s);

@@ -70,8 +70,8 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
     std::string field;
     if (f.name == "concurrent") field = f.controller + ".concurrent";
     else if (f.name == "requeue-dependency" && f.controller != "source") field = f.controller + ".requeueDependency";
-    else if (f.name == "interval-jitter-percentage" && f.controller == "kustomize") field = "kustomize.intervalJitterPercent";
-    else if (f.name == "min-retry-delay" && f.controller == "kustomize") field = "kustomize.firstReconcileDelay";
+    else if (f.name == "interval-jitter-percentage" && f.controller != "source") field = f.controller + ".intervalJitterPercent";
+    else if (f.name == "min-retry-delay") field = f.controller + ".firstReconcileDelay";
     else if (f.name == "cpu-limit" && f.controller != "source") field = f.controller + ".cpu";
     else continue;
     if (is_set(field)) continue;
@@ -91,6 +91,7 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
         if (field == "kustomize.concurrent") c.kustomize.concurrent = static_cast<int>(v);
         else if (field == "helm.concurrent") c.helm.concurrent = static_cast<int>(v);
         else if (field == "source.concurrent") c.source.concurrent = static_cast<int>(v);
+        else if (field == "helm.intervalJitterPercent") c.helm.interval_jitter_percent = static_cast<int>(v);
         else c.kustomize.interval_jitter_percent = static_cast<int>(v);
       }
     } else {
@@ -99,6 +100,8 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
       if (ok) {
         if (field == "kustomize.requeueDependency") c.kustomize.requeue_dependency = *d.value;
         else if (field == "helm.requeueDependency") c.helm.requeue_dependency = *d.value;
+        else if (field == "helm.firstReconcileDelay") c.helm.first_reconcile_delay = *d.value;
+        else if (field == "source.firstReconcileDelay") c.source.first_reconcile_delay = *d.value;
         else c.kustomize.first_reconcile_delay = *d.value;
       }
     }

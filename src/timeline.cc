@@ -29,11 +29,8 @@ Phase after(PassOutcome o) {
     case PassOutcome::SourceNotFound:
     case PassOutcome::ArtifactNotReady: return Phase::WaitingForSource;
     case PassOutcome::DependencyNotReady: return Phase::WaitingForDependency;
-    case PassOutcome::BuildFailed:
-    case PassOutcome::ApplyFailed:
-    case PassOutcome::HealthCheckFailed: return Phase::Failed;
     case PassOutcome::Succeeded: return Phase::Ready;
-    default: return Phase::Idle;
+    default: return is_failure(o) ? Phase::Failed : Phase::Idle;
   }
 }
 

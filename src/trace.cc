@@ -25,12 +25,16 @@ const char* to_string(TraceType t) {
     case TraceType::ReconciliationSucceeded: return "ReconciliationSucceeded";
     case TraceType::ReconciliationFailed: return "ReconciliationFailed";
     case TraceType::Requeued: return "Requeued";
-    case TraceType::PassEnded: return "PassEnded";
     case TraceType::ArtifactStored: return "ArtifactStored";
     case TraceType::FetchFailed: return "FetchFailed";
     case TraceType::ControllerRestarted: return "ControllerRestarted";
   }
   return "?";
+}
+
+bool is_failure(PassOutcome o) {
+  return o == PassOutcome::BuildFailed || o == PassOutcome::ApplyFailed || o == PassOutcome::HealthCheckFailed ||
+         o == PassOutcome::InstallFailed;
 }
 
 const char* to_string(PassOutcome o) {
@@ -43,6 +47,7 @@ const char* to_string(PassOutcome o) {
     case PassOutcome::BuildFailed: return "BuildFailed";
     case PassOutcome::ApplyFailed: return "ApplyFailed";
     case PassOutcome::HealthCheckFailed: return "HealthCheckFailed";
+    case PassOutcome::InstallFailed: return "InstallFailed";
     case PassOutcome::Succeeded: return "Succeeded";
     case PassOutcome::Interrupted: return "Interrupted";
     case PassOutcome::Running: return "Running";

@@ -80,7 +80,7 @@ TEST_CASE("a failing Helm install with no retries stalls, and a waiting parent f
     RunResult r = simulate(w, s);
     // bad: created 3540, install at 4290 times out at 64290 -> Stalled (kstatus Failed). apps polls
     // from 3540 every 5s: the first tick after 64290 is 68540 -> fails fast, long before 9m30s.
-    CHECK(helm_passes(r, w, "bad") == "1@4290 HealthCheckFailed");
+    CHECK(helm_passes(r, w, "bad") == "1@4290 InstallFailed");
     bool fast = false;
     for (const PassRecord& p : r.passes)
       if (p.controller == Controller::Kustomize && p.outcome == PassOutcome::HealthCheckFailed && to_ms(p.ended_at) == 68540) {
@@ -95,7 +95,17 @@ TEST_CASE("a failing Helm install with no retries stalls, and a waiting parent f
     const_cast<World&>(w).helm_releases[0].install_retries = 2;
     RunResult r = simulate(w, s);
     // 4290 -> fails 64290; requeue 750ms: 65040 -> fails 125040; 1.5s: 126540 -> fails 186540: stalled.
-    CHECK(helm_passes(r, w, "bad") == "1@4290 HealthCheckFailed; 2@65040 HealthCheckFailed; 3@126540 HealthCheckFailed");
+    CHECK(helm_passes(r, w, "bad") == "1@4290 InstallFailed; 2@65040 InstallFailed; 3@126540 InstallFailed");
+  }
+  SUBCASE("retries -1: unlimited, never Stalled (flux-semantics.md §10, negative retries)") {
+    const_cast<World&>(w).helm_releases[0].install_retries = -1;
+    RunResult r = simulate(w, s);
+    // The same as retries 2 for the first three, then on: 186540 + 3s = 189540 -> fails 249540;
+    // + 6s = 255540 -> fails 315540; the rate limiter keeps doubling.
+    CHECK(helm_passes(r, w, "bad").starts_with(
+        "1@4290 InstallFailed; 2@65040 InstallFailed; 3@126540 InstallFailed; 4@189540 InstallFailed; 5@255540 InstallFailed"));
+    for (const PassRecord& p : r.passes)
+      if (p.controller == Controller::Helm) CHECK(p.reason != "RetriesExceeded");
   }
 }
 

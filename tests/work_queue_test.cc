@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "fluxsim/work_queue.h"
+#include "sim/work_queue.h"
 
 #include <doctest/doctest.h>
 
 using namespace fluxsim;
+using fluxsim::sim::WorkQueue;
 using namespace std::chrono_literals;
 
 TEST_CASE("the work queue serves immediate entries first, then by due time, priority and age") {

@@ -14,6 +14,10 @@
 
 namespace fluxsim {
 
+namespace sim {
+struct Plan;  // src/sim/plan.h
+}  // namespace sim
+
 struct EngineOptions {
   std::uint64_t run = 0;            ///< Monte Carlo run index: selects the random streams
   bool record = true;               ///< keep events and pass records (off for Monte Carlo)
@@ -36,11 +40,9 @@ class Simulation {
 
   RunResult run(const EngineOptions& options = {}) const;
 
-  struct Plan;
-
  private:
   Diagnostics diagnostics_;  // declared first: the Plan reports into it while it is built
-  std::unique_ptr<const Plan> plan_;
+  std::unique_ptr<const sim::Plan> plan_;
 };
 
 /// One run with default options.

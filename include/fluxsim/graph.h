@@ -121,6 +121,10 @@ class DependencyGraph {
   std::vector<std::vector<NodeId>> phases() const;
   /// All nodes by wave, then sorted-name order: a valid order when there is no cycle.
   std::vector<NodeId> topological_order() const;
+  /// Every node after the Kustomizations it dependsOn: a depth-first walk from each node in World order,
+  /// dependencies in spec order, each node listed once it has no unlisted dependency left (or closes a
+  /// cycle). The order source fan-out enqueues Kustomizations in (flux-semantics.md §3).
+  std::vector<NodeId> dependency_order() const;
 
   /// One Wait edge per dependsOn edge whose dependency's health check makes the dependent later than the
   /// dependsOn edge alone would: from the waited-for Kustomization with the largest wave (first by name)

@@ -81,13 +81,4 @@ struct EntryCandidate {
 /// Finds entry points as a person would (product.md §4), sorted by path.
 std::vector<EntryCandidate> discover_entries(const FileSource& files);
 
-/// Benchmark baseline: parses `text` with yaml-cpp's own document API (YAML::LoadAll), the "bare
-/// yaml-cpp parse" load times are compared to. Returns the number of documents, or -1 when the text
-/// does not parse. (yaml-cpp stays behind this header.)
-long yaml_cpp_parse_documents(std::string_view text);
-
-/// The loader's own YAML reader on `text` (what load_world does per file): number of documents, or
-/// -1 when the text does not parse.
-long loader_parse_documents(std::string_view text);
-
 }  // namespace fluxsim

@@ -118,8 +118,8 @@ struct Kustomization {
   /// Set when every build fails (broken YAML, missing file, unresolved variable, path not in artifact).
   std::optional<BuildFailure> build_failure;
 
-  Duration retry_interval_or_default() const { return retry_interval.value_or(interval); }
-  /// GetTimeout(): spec.timeout, else interval - 30s; never below 30s.
+  /// GetRetryInterval() and GetTimeout() (flux-semantics.md §9; the rules are in src/flux/defaults.cc).
+  Duration retry_interval_or_default() const;
   Duration timeout_or_default() const;
 };
 
@@ -197,7 +197,7 @@ enum class ApplyStage {
   Classes = 2,             ///< kinds whose name ends in "Class": applied, then waited on
   Rest = 4,                ///< everything else, child Kustomizations and HelmReleases included
 };
-ApplyStage apply_stage(const ObjectRef& ref);
+ApplyStage apply_stage(const ObjectRef& ref);  // defined with the rest of the rule in src/flux/apply.cc
 
 /// Position of a kind in the SSA apply order within a stage (fluxcd/pkg ssa sort.go); lower first.
 int apply_kind_order(std::string_view kind);

@@ -94,11 +94,14 @@ struct KustomizeControllerSettings {
 
 struct SourceControllerSettings {
   int concurrent = 2;
+  Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
 };
 
 struct HelmControllerSettings {
   int concurrent = 4;
-  Duration requeue_dependency{30'000};
+  Duration requeue_dependency{30'000};             ///< also the requeue while the chart is not ready
+  int interval_jitter_percent = 5;                 ///< --interval-jitter-percentage
+  Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
   double cpu_limit = 0;  ///< cpu: resources.limits.cpu in cores; 0 = no limit
 };
 

@@ -18,14 +18,16 @@ namespace fluxsim {
 enum class Controller : std::uint8_t { Kustomize, Source, Helm };
 
 /// What happened. Subjects are indexes into World::kustomizations, World::sources or
-/// World::helm_releases depending on `controller`.
+/// World::helm_releases depending on `controller`; a source-controller event about a HelmChart (which
+/// helm-controller creates, so the World has none) has `helm_chart` set and its HelmRelease's index.
 enum class TraceType : std::uint8_t {
   Created,                  ///< object created (other = parent Kustomization, -1 when created by bootstrap)
   FinalizerAdded,           ///< first reconcile only adds the finalizer; requeued after the min retry delay
   PassStarted,              ///< a worker took the object (worker, value = pass number from 1)
   Suspended,                ///< spec.suspend: the pass does nothing and nothing requeues it
   SourceNotFound,           ///< sourceRef names no existing source object (requeue retryInterval)
-  ArtifactNotReady,         ///< the source has no artifact yet (requeue --requeue-dependency)
+  ArtifactNotReady,         ///< the source has no artifact yet (requeue --requeue-dependency); other = the World
+                            ///< source (HelmRelease: the chart's OCIRepository or HelmRepository), -1 if none
   DependencyNotReady,       ///< other = the dependency (index, or -1 if it does not exist); message says which
   ApplyStarted,             ///< got past source and dependency checks; value = apply attempt number
   StageApplied,             ///< value = stage (1, 2, 4); other = objects written (new or changed)
@@ -35,7 +37,6 @@ enum class TraceType : std::uint8_t {
   ReconciliationSucceeded,  ///< Ready=True
   ReconciliationFailed,     ///< Ready=False; message = Flux-like reason text
   Requeued,                 ///< value = delay in milliseconds; message = why (interval, retryInterval, ...)
-  PassEnded,                ///< the worker is free again
   ArtifactStored,           ///< source: an artifact exists (value = revision)
   FetchFailed,              ///< source: fetch failed (outage); message says why
   ControllerRestarted,      ///< a controller restarted: passes in flight lost, everything enqueued again
@@ -52,6 +53,7 @@ struct TraceEvent {
   std::int64_t value = 0;     ///< see TraceType
   std::string reason;         ///< Flux condition reason where one applies ("DependencyNotReady")
   std::string message;        ///< Flux-like message; empty for routine events
+  bool helm_chart = false;    ///< Source events: the subject is the HelmChart of HelmRelease `subject`
 };
 
 /// How a reconcile pass ended.
@@ -64,6 +66,7 @@ enum class PassOutcome : std::uint8_t {
   BuildFailed,         ///< also ArtifactFailed for a path missing from the artifact
   ApplyFailed,         ///< a dry-run or apply error, or a stage wait that timed out
   HealthCheckFailed,
+  InstallFailed,       ///< helm-controller: the Helm install (with its wait) failed or timed out
   Succeeded,
   Interrupted,         ///< lost to a controller restart
   Running,             ///< still running at the horizon
@@ -136,6 +139,8 @@ struct RunResult {
 
 const char* to_string(TraceType t);
 const char* to_string(PassOutcome o);
+/// A pass that tried and failed (build, apply, health check, Helm install): the next try waits for a retry.
+bool is_failure(PassOutcome o);
 const char* to_string(Controller c);
 
 }  // namespace fluxsim

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "flux/health.h"
 #include "fluxsim/critical_path.h"
 #include "fluxsim/graph.h"
 #include "fluxsim/report.h"
@@ -19,9 +20,7 @@
 namespace fluxsim {
 namespace {
 
-bool failed(PassOutcome o) {
-  return o == PassOutcome::BuildFailed || o == PassOutcome::ApplyFailed || o == PassOutcome::HealthCheckFailed;
-}
+bool failed(PassOutcome o) { return is_failure(o); }
 
 bool waiting(PassOutcome o) {
   return o == PassOutcome::DependencyNotReady || o == PassOutcome::ArtifactNotReady || o == PassOutcome::SourceNotFound;
@@ -41,7 +40,7 @@ class Story {
  public:
   explicit Story(const RunReport& report)
       : report_(report), world_(report.world), r_(report.result), kc_(report.scenario.controllers.kustomize),
-        names_(display_names(report.world)) {
+        names_(display_names(report.world)), health_(report.world) {
     const std::size_t n = world_.kustomizations.size();
     passes_.resize(n);
     for (const PassRecord& p : r_.passes)
@@ -379,17 +378,7 @@ class Story {
   void health_started(const TraceEvent& e, std::size_t k) {
     const Kustomization& spec = world_.kustomizations[k];
     std::vector<std::string> kids;
-    if (spec.wait) {
-      for (const Resource& o : spec.objects)
-        if (!o.skipped && o.ref.kind == "Kustomization" && o.ref.group == kKustomizeGroup && o.ref != spec.ref)
-          for (std::size_t c = 0; c < world_.kustomizations.size(); ++c)
-            if (world_.kustomizations[c].ref == o.ref) kids.push_back(names_[c]);
-    } else {
-      for (const ObjectRef& h : spec.health_checks)
-        if (h.kind == "Kustomization")
-          for (std::size_t c = 0; c < world_.kustomizations.size(); ++c)
-            if (world_.kustomizations[c].ref.name == h.name && world_.kustomizations[c].ref.ns == h.ns) kids.push_back(names_[c]);
-    }
+    for (std::size_t c : health_.kustomizations(k)) kids.push_back(names_[c]);
     const std::string objects = plural(static_cast<std::size_t>(std::max(e.other, 0)), "object", "objects");
     std::string text =
         first_time("health")
@@ -411,7 +400,7 @@ class Story {
 
   // ----- source-controller --------------------------------------------------------------------------
   void source(const TraceEvent& e) {
-    if (e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.sources.size()) return;
+    if (e.helm_chart || e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.sources.size()) return;
     const Source& src = world_.sources[static_cast<std::size_t>(e.subject)];
     const std::string who = src.ref.kind + "/" + src.ref.name;
     if (e.type == TraceType::ArtifactStored && e.value == 1)
@@ -427,6 +416,7 @@ class Story {
   const RunResult& r_;
   const KustomizeControllerSettings& kc_;
   std::vector<std::string> names_;
+  flux::HealthCheckResolver health_;                    // which Kustomizations a health check waits on
   std::vector<std::vector<const PassRecord*>> passes_;  // per Kustomization, by pass number
   std::vector<const PassRecord*> current_;              // the pass in flight, per Kustomization
   std::vector<bool> quiet_;                             // the pass in flight is left out

@@ -25,7 +25,13 @@ std::string object_name(const World& world, const TraceEvent& e) {
   const auto i = static_cast<std::size_t>(e.subject);
   switch (e.controller) {
     case Controller::Kustomize: return i < world.kustomizations.size() ? named("Kustomization", world.kustomizations[i].ref) : "";
-    case Controller::Source: return i < world.sources.size() ? named(world.sources[i].ref.kind.c_str(), world.sources[i].ref) : "";
+    case Controller::Source:
+      if (e.helm_chart) {  // the HelmChart helm-controller creates for HelmRelease i: <namespace>-<name>
+        if (i >= world.helm_releases.size()) return "";
+        const ObjectRef& hr = world.helm_releases[i].ref;
+        return "HelmChart/" + hr.ns + "/" + hr.ns + "-" + hr.name;
+      }
+      return i < world.sources.size() ? named(world.sources[i].ref.kind.c_str(), world.sources[i].ref) : "";
     case Controller::Helm: return i < world.helm_releases.size() ? named("HelmRelease", world.helm_releases[i].ref) : "";
   }
   return {};

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "fluxsim/work_queue.h"
+#include "sim/work_queue.h"
 
-namespace fluxsim {
+namespace fluxsim::sim {
 
 // controller-runtime pkg/controller/priorityqueue `less`.
 bool WorkQueue::Less::operator()(const Entry& a, const Entry& b) const {
@@ -88,4 +88,4 @@ void WorkQueue::clear() {
   locked_.assign(locked_.size(), false);
 }
 
-}  // namespace fluxsim
+}  // namespace fluxsim::sim

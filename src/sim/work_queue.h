@@ -13,7 +13,7 @@
 
 #include "fluxsim/time.h"
 
-namespace fluxsim {
+namespace fluxsim::sim {
 
 class WorkQueue {
  public:
@@ -47,8 +47,8 @@ class WorkQueue {
 
  private:
   struct Entry {
-    bool immediate;     ///< ReadyAt == nil
-    SimTime ready_at;   ///< meaningful when !immediate
+    bool immediate;    ///< ReadyAt == nil
+    SimTime ready_at;  ///< meaningful when !immediate
     int priority;
     std::uint64_t added;
     Item item;
@@ -64,4 +64,4 @@ class WorkQueue {
   std::uint64_t added_counter_ = 0;
 };
 
-}  // namespace fluxsim
+}  // namespace fluxsim::sim

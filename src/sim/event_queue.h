@@ -10,7 +10,7 @@
 
 #include "fluxsim/time.h"
 
-namespace fluxsim {
+namespace fluxsim::sim {
 
 /// Order of simultaneous events: state changes first, then observations of that state, then timers
 /// that only wake a work queue. So a health poll at t sees a Kustomization that became Ready at t.
@@ -71,4 +71,4 @@ class EventQueue {
   std::uint64_t next_seq_ = 0;
 };
 
-}  // namespace fluxsim
+}  // namespace fluxsim::sim

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+// helm-controller (flux-semantics.md §10): the transitions of helm_controller.h, then the Run applying
+// them.
+#include "sim/helm_controller.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "flux/defaults.h"
+#include "flux/dependencies.h"
+#include "sim/run.h"
+
+namespace fluxsim::sim {
+
+namespace helm {
+
+Effect on_dequeue(const Dequeued& in, const Context& ctx) {
+  if (!in.finalized) return Effect{Step::AddFinalizer, PassOutcome::Running, ctx.settings.first_reconcile_delay};
+  if (in.suspended || in.stalled) return Effect{Step::Suspended, PassOutcome::Suspended};
+  if (in.unready_dependency >= 0)
+    return Effect{Step::DependencyNotReady, PassOutcome::DependencyNotReady, ctx.settings.requeue_dependency};
+  if (!in.chart_ready) return Effect{Step::ChartNotReady, PassOutcome::ArtifactNotReady, ctx.settings.requeue_dependency, true};
+  if (in.installed) return Effect{Step::UpToDate, PassOutcome::Succeeded, ctx.interval, true};
+  return Effect{Step::Install};
+}
+
+InstallOutcome install_outcome(SimTime started, SimTime done, SimTime failed, Duration timeout) {
+  const SimTime deadline = started + timeout;
+  if (failed < done && failed < deadline) return {InstallEnd::FailedEarly, failed};
+  if (done <= deadline) return {InstallEnd::Succeeded, done};
+  return {InstallEnd::TimedOut, deadline};
+}
+
+Effect on_install_finished(bool success, int failures, const Context& ctx) {
+  if (success) return Effect{Step::Installed, PassOutcome::Succeeded, ctx.interval, true};
+  // RetryOnFailure: no remediation, retry every retryInterval (jittered) for ever.
+  if (ctx.retry_on_failure) return Effect{Step::RetryOnFailure, PassOutcome::InstallFailed, ctx.retry_interval, true};
+  // Remediation (uninstall), then Requeue: true through the rate limiter; negative retries: unlimited.
+  if (ctx.retries < 0 || failures <= ctx.retries)
+    return Effect{Step::Remediate, PassOutcome::InstallFailed, Duration{0}, false, true};
+  // Retries exhausted: Stalled=True RetriesExceeded, Reconciling removed; nothing retries it.
+  return Effect{Step::Stalled, PassOutcome::InstallFailed};
+}
+
+}  // namespace helm
+
+// ----- the Run applying them -------------------------------------------------------------------------
+
+helm::Context Run::helm_context(std::size_t h) const {
+  const Plan::Hr& plan = plan_.hrs[h];
+  helm::Context ctx{scenario_.controllers.helm};
+  ctx.interval = plan.interval;
+  ctx.timeout = plan.timeout;
+  ctx.retry_interval = plan.retry_interval;
+  ctx.retries = plan.retries;
+  ctx.retry_on_failure = plan.retry_on_failure;
+  return ctx;
+}
+
+Duration Run::helm_requeue(std::size_t h, const helm::Effect& effect) {
+  if (!effect.jitter) return effect.requeue;
+  return flux::jittered(effect.requeue, scenario_.controllers.helm.interval_jitter_percent, hr_[h].jitter_rng.uniform01());
+}
+
+void Run::create_helm_release(std::size_t h, SimTime now, std::int32_t parent) {
+  HrState& st = hr_[h];
+  if (st.exists) return;
+  st.exists = true;
+  st.created_at = now;
+  create_object(static_cast<ObjId>(plan_.hrs[h].obj), now, nullptr, parent);
+  trace(event(now, TraceType::Created, Controller::Helm, static_cast<std::int32_t>(h), parent));
+  enqueue(hpool_, static_cast<std::uint32_t>(h), now);
+}
+
+bool Run::helm_release_ready(std::int32_t h) const {
+  if (h == kNone) return false;
+  const HrState& d = hr_[static_cast<std::size_t>(h)];
+  flux::DependencyView view;
+  view.exists = d.exists;
+  view.has_conditions = d.ready != Ready::None;
+  view.observed = d.observed;
+  view.ready = d.ready == Ready::True;
+  return flux::helm_release_dependency_ready(view);
+}
+
+void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTime due) {
+  HrState& st = hr_[h];
+  const Plan::Hr& plan = plan_.hrs[h];
+  const HelmRelease& spec = world_.helm_releases[h];
+  const auto id = static_cast<std::int32_t>(h);
+  st.in_pass = true;
+  st.worker = worker;
+  ++st.token;
+  helm::Dequeued in;
+  in.finalized = st.finalized;
+  in.suspended = spec.suspend;
+  in.stalled = st.stalled;
+  for (std::size_t i = 0; i < plan.deps.size() && in.unready_dependency < 0; ++i)
+    if (!helm_release_ready(plan.deps[i])) in.unready_dependency = static_cast<int>(i);
+  in.chart_ready = plan.chart == kNone || src_[static_cast<std::size_t>(plan.chart)].artifact;
+  in.installed = st.ready_at != kNever && st.ready == Ready::True;
+  const helm::Effect effect = helm::on_dequeue(in, helm_context(h));
+  if (effect.step == helm::Step::AddFinalizer) {
+    st.finalized = true;
+    trace(event(now, TraceType::FinalizerAdded, Controller::Helm, id, kNone, worker));
+    st.in_pass = false;
+    hpool_.release(now, worker);
+    hpool_.queue.done(static_cast<std::uint32_t>(h));
+    enqueue(hpool_, static_cast<std::uint32_t>(h), now, effect.requeue);
+    return;
+  }
+  ++st.passes;
+  st.pass = PassRecord{};
+  st.pass.controller = Controller::Helm;
+  st.pass.subject = id;
+  st.pass.number = st.passes;
+  st.pass.worker = worker;
+  st.pass.queued_at = due;
+  st.pass.started_at = now;
+  trace(event(now, TraceType::PassStarted, Controller::Helm, id, kNone, worker, st.passes));
+  if (effect.step == helm::Step::Suspended) {
+    end_helm_pass(h, now, effect);
+    return;
+  }
+  // Prerequisites: the HelmChart (created on the first pass), dependsOn, then the chart's artifact.
+  if (plan.chart != kNone && plan_.sources[static_cast<std::size_t>(plan.chart)].chart_of == id && !st.chart_requested) {
+    st.chart_requested = true;
+    create_source(static_cast<std::size_t>(plan.chart), now);
+  }
+  st.reconciling = true;
+  switch (effect.step) {
+    case helm::Step::DependencyNotReady: {
+      const Reference& d = spec.depends_on[static_cast<std::size_t>(in.unready_dependency)];
+      const std::int32_t dep = plan.deps[static_cast<std::size_t>(in.unready_dependency)];
+      st.ready = Ready::False;
+      st.reason = "DependencyNotReady";
+      st.message = fmt::format("dependency '{}/{}' is not ready", d.ns, d.name);
+      st.pass.blocked_by = dep;
+      trace(event(now, TraceType::DependencyNotReady, Controller::Helm, id, dep, worker, 0, st.reason, st.message));
+      break;
+    }
+    case helm::Step::ChartNotReady:
+      // The chart's watch re-triggers it earlier when the artifact appears.
+      st.ready = Ready::False;
+      st.reason = "SourceNotReady";
+      st.message = fmt::format("{} is not ready", plan_.sources[static_cast<std::size_t>(plan.chart)].name);
+      trace(event(now, TraceType::ArtifactNotReady, Controller::Helm, id, world_source_of_chart(plan.chart), worker, 0, st.reason,
+                  st.message));
+      break;
+    case helm::Step::UpToDate:
+      // Installed and in sync (a single revision is simulated): no Helm action, Ready stays True.
+      st.reconciling = false;
+      break;
+    default: start_install(h, now); return;
+  }
+  end_helm_pass(h, now, effect);
+}
+
+// The Helm install, with its wait (kstatus poller, fail fast), bounded by spec.timeout.
+void Run::start_install(std::size_t h, SimTime now) {
+  HrState& st = hr_[h];
+  const Plan::Hr& plan = plan_.hrs[h];
+  const HelmRelease& spec = world_.helm_releases[h];
+  ++st.installs;
+  st.pass.attempt = st.installs;
+  st.pass.built_at = now;
+  st.ready = Ready::Unknown;
+  st.reason = "Progressing";
+  st.message = fmt::format("Running 'install' action with timeout of {}", format_duration(plan.timeout));
+  trace(event(now, TraceType::ApplyStarted, Controller::Helm, static_cast<std::int32_t>(h), kNone, st.worker, st.installs));
+  const Plan::Obj& o = plan_.objects[static_cast<std::size_t>(plan.obj)];
+  // Capacity model (capacity.h): helm-controller's CPU budget shared by the installs at work now.
+  const double factor = stretch_factor(scenario_.timing.capacity,
+                                       ControllerLoad{scenario_.controllers.helm.cpu_limit, hpool_.busy_count, 0});
+  SimTime done = now + stretch_work(plan.install->sample(st.install_rng), scenario_.timing.build.median(), factor);
+  if (o.never_ready)
+    done = kNever;
+  else
+    done = max_time(done, o.not_before);
+  const SimTime failed = o.failed_at == kNever ? kNever : max_time(now, o.failed_at);
+  const helm::InstallOutcome outcome = helm::install_outcome(now, done, failed, plan.timeout);
+  if (outcome.end == helm::InstallEnd::FailedEarly)
+    st.failure = fmt::format("Helm install failed for release {}/{}: failed early due to stalled resources", spec.ref.ns,
+                             spec.target_namespace.empty() ? spec.ref.name : spec.target_namespace + "-" + spec.ref.name);
+  else if (outcome.end == helm::InstallEnd::TimedOut)
+    st.failure = fmt::format("Helm install failed for release {}/{}: context deadline exceeded (timeout {})", spec.ref.ns,
+                             spec.ref.name, format_duration(plan.timeout));
+  schedule(outcome.at, EventPriority::StateChange,
+           Event{Ev::HrStep, static_cast<std::uint32_t>(h), outcome.end == helm::InstallEnd::Succeeded ? 1 : 0, st.token});
+}
+
+void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
+  HrState& st = hr_[h];
+  const Plan::Hr& plan = plan_.hrs[h];
+  const HelmRelease& spec = world_.helm_releases[h];
+  const auto id = static_cast<std::int32_t>(h);
+  if (success) {
+    st.ready = Ready::True;
+    st.reconciling = false;
+    st.observed = true;
+    st.failures = 0;
+    st.reason = "InstallSucceeded";
+    st.message = fmt::format("Helm install succeeded for release {}/{}", spec.ref.ns, spec.ref.name);
+    trace(event(now, TraceType::ReconciliationSucceeded, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
+    if (st.ready_at == kNever) {
+      st.ready_at = now;
+      for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+      count_ready(now);
+    }
+  } else {
+    ++st.failures;
+    st.ready = Ready::False;
+    st.reason = "InstallFailed";
+    st.message = st.failure;
+    trace(event(now, TraceType::ReconciliationFailed, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
+  }
+  const helm::Effect effect = helm::on_install_finished(success, st.failures, helm_context(h));
+  if (effect.step == helm::Step::Stalled) {
+    st.stalled = true;
+    st.reconciling = false;
+    st.reason = "RetriesExceeded";
+    st.message = fmt::format("{} (install retries exhausted: {})", st.failure, plan.retries);
+  }
+  end_helm_pass(h, now, effect);
+}
+
+void Run::end_helm_pass(std::size_t h, SimTime now, const helm::Effect& effect) {
+  HrState& st = hr_[h];
+  Duration requeue = helm_requeue(h, effect);
+  st.pass.ended_at = now;
+  st.pass.outcome = effect.outcome;
+  st.pass.reason = st.reason;
+  st.pass.message = st.message;
+  if (effect.rate_limited) {
+    requeue = flux::rate_limited_delay(st.rate_limited);
+    ++st.rate_limited;
+  } else {
+    st.rate_limited = 0;  // Forget
+  }
+  st.pass.requeue_after = requeue;
+  if (options_.record) result_.passes.push_back(st.pass);
+  st.in_pass = false;
+  ++st.token;
+  hpool_.release(now, st.worker);
+  hpool_.queue.done(static_cast<std::uint32_t>(h));
+  st.worker = kNone;
+  if (requeue.count() > 0) enqueue(hpool_, static_cast<std::uint32_t>(h), now, requeue);
+}
+
+}  // namespace fluxsim::sim

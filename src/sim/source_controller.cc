@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// source-controller (flux-semantics.md §11): the transitions of source_controller.h, then the Run
+// applying them.
+#include "sim/source_controller.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "flux/defaults.h"
+#include "flux/dependencies.h"
+#include "sim/run.h"
+
+namespace fluxsim::sim {
+
+namespace source {
+
+Effect on_dequeue(const Dequeued& in, const SourceControllerSettings& settings) {
+  if (!in.finalized) return Effect{Step::AddFinalizer, settings.first_reconcile_delay};
+  // A HelmChart cannot be pulled before its repository has an artifact; the repository's watch enqueues
+  // it when it does.
+  if (!in.repository_artifact) return Effect{Step::WaitRepository};
+  return Effect{Step::Fetch};
+}
+
+Effect on_fetched(const Fetched& in) {
+  // Errors go through the rate limiter: 750ms doubling per consecutive failure, at most 15m.
+  if (in.failed) return Effect{Step::FetchFailed, flux::rate_limited_delay(in.failures - 1)};
+  return Effect{Step::Stored, in.interval, !in.had_artifact};
+}
+
+}  // namespace source
+
+// ----- the Run applying them -------------------------------------------------------------------------
+
+bool Run::in_outage(std::size_t s, SimTime t) const {
+  for (const Fault* f : plan_.sources[s].outages)
+    if (f->from <= t && t < f->until) return true;
+  return false;
+}
+
+void Run::create_source(std::size_t s, SimTime now) {
+  SourceState& st = src_[s];
+  if (st.exists) return;
+  st.exists = true;
+  const Plan::Src& plan = plan_.sources[s];
+  if (plan.obj != kNone) create_object(static_cast<ObjId>(plan.obj), now, nullptr, kNone);
+  trace(source_event(now, TraceType::Created, s, 0, "", plan.name));
+  enqueue(spools_[static_cast<std::size_t>(plan.pool)], static_cast<std::uint32_t>(s), now);
+}
+
+void Run::start_fetch(std::size_t s, std::int32_t worker, SimTime now) {
+  SourceState& st = src_[s];
+  const Plan::Src& plan = plan_.sources[s];
+  Pool& pool = spools_[static_cast<std::size_t>(plan.pool)];
+  source::Dequeued in;
+  in.finalized = st.finalized;
+  in.repository_artifact = plan.repo == kNone || src_[static_cast<std::size_t>(plan.repo)].artifact;
+  const source::Effect effect = source::on_dequeue(in, scenario_.controllers.source);
+  if (effect.step != source::Step::Fetch) {
+    st.finalized = true;
+    pool.release(now, worker);
+    pool.queue.done(static_cast<std::uint32_t>(s));
+    if (effect.step == source::Step::AddFinalizer) enqueue(pool, static_cast<std::uint32_t>(s), now, effect.requeue);
+    return;
+  }
+  st.in_pass = true;
+  st.worker = worker;
+  ++st.token;
+  st.fetch_started = now;
+  const Duration fetch = plan.fetch->sample(st.fetch_rng);
+  schedule(now + fetch, EventPriority::StateChange, Event{Ev::SourceStep, static_cast<std::uint32_t>(s), kNone, st.token});
+}
+
+void Run::finish_fetch(std::size_t s, SimTime now) {
+  SourceState& st = src_[s];
+  const Plan::Src& plan = plan_.sources[s];
+  Pool& pool = spools_[static_cast<std::size_t>(plan.pool)];
+  source::Fetched in;
+  for (const Fault* f : plan.outages) in.failed |= source::outage_overlaps(f->from, f->until, st.fetch_started, now);
+  st.failures = in.failed ? st.failures + 1 : 0;
+  in.failures = st.failures;
+  in.had_artifact = st.artifact;
+  in.interval = plan.interval;
+  const source::Effect effect = source::on_fetched(in);
+  st.in_pass = false;
+  pool.release(now, st.worker);
+  pool.queue.done(static_cast<std::uint32_t>(s));
+  st.worker = kNone;
+  if (effect.step == source::Step::FetchFailed) {
+    const std::string url = s < world_.sources.size() && !world_.sources[s].url.empty() ? world_.sources[s].url : plan.name;
+    trace(source_event(now, TraceType::FetchFailed, s, effect.requeue.count(), "FetchFailed",
+                       fmt::format("failed to fetch {}: source unavailable (injected outage); retrying in {}", url,
+                                   format_duration(effect.requeue))));
+    enqueue(pool, static_cast<std::uint32_t>(s), now, effect.requeue);
+    return;
+  }
+  if (effect.first_artifact) store_first_artifact(s, now);
+  enqueue(pool, static_cast<std::uint32_t>(s), now, effect.requeue);
+}
+
+void Run::store_first_artifact(std::size_t s, SimTime now) {
+  SourceState& st = src_[s];
+  const Plan::Src& plan = plan_.sources[s];
+  st.artifact = true;
+  st.revision = 1;
+  st.first_artifact = now;
+  trace(source_event(now, TraceType::ArtifactStored, s, st.revision, "Succeeded",
+                     fmt::format("{}: stored artifact for revision '{}'", plan.name, kRevision)));
+  // Fan-out: every Kustomization of this source, in dependency order, except those that already
+  // attempted this revision and are Ready or Reconciling.
+  for (std::int32_t k : plan.kustomizations) {
+    const KsState& ks = ks_[static_cast<std::size_t>(k)];
+    if (!ks.exists) continue;
+    if (ks.last_attempted == st.revision && (ks.ready == Ready::True || ks.reconciling)) continue;
+    enqueue(kpool_, static_cast<std::uint32_t>(k), now);
+  }
+  // HelmCharts waiting for this repository, and HelmReleases watching this chart.
+  for (std::int32_t c : plan.charts)
+    if (src_[static_cast<std::size_t>(c)].exists)
+      enqueue(spools_[static_cast<std::size_t>(plan_.sources[static_cast<std::size_t>(c)].pool)], static_cast<std::uint32_t>(c),
+              now);
+  for (std::int32_t h : plan.helm_releases)
+    if (hr_[static_cast<std::size_t>(h)].exists && !hr_[static_cast<std::size_t>(h)].stalled)
+      enqueue(hpool_, static_cast<std::uint32_t>(h), now);
+}
+
+}  // namespace fluxsim::sim
