@@ -25,7 +25,9 @@
 
 #include "app/pipeline.h"
 #include "fluxsim/analysis.h"
+#include "fluxsim/calibrate.h"
 #include "fluxsim/check.h"
+#include "fluxsim/compare.h"
 #include "fluxsim/diff.h"
 #include "fluxsim/engine.h"
 #include "fluxsim/graph.h"
@@ -61,6 +63,7 @@ struct InputOptions {
   std::string entry;                  ///< --entry
   std::vector<std::string> sets;      ///< --set key=value
   bool strict_offline = false;        ///< --strict-offline
+  std::string timing;                 ///< --timing FILE: a timing overlay (fluxsim calibrate writes one)
 };
 
 void add_input_options(po::options_description& desc, InputOptions& in) {
@@ -71,7 +74,9 @@ void add_input_options(po::options_description& desc, InputOptions& in) {
        "override a scenario field below spec, e.g. --set controllers.kustomize.concurrent=8 (repeatable)")
       ("strict-offline", po::bool_switch(&in.strict_offline),
        "fail sources and bases the checkout cannot provide (ArtifactFailed) instead of assuming them reachable "
-       "(same as spec.offline: strict)");
+       "(same as spec.offline: strict)")
+      ("timing", po::value(&in.timing)->value_name("FILE"),
+       "a timing overlay (what `fluxsim calibrate` writes): its timing and controllers fields apply before --set");
 }
 
 std::vector<ScenarioOverride> parse_sets(const std::vector<std::string>& sets) {
@@ -85,7 +90,9 @@ std::vector<ScenarioOverride> parse_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
-app::Input input_of(const InputOptions& in) { return app::Input{in.input, in.entry, in.strict_offline}; }
+app::Input input_of(const InputOptions& in) {
+  return app::Input{in.input, in.entry, in.strict_offline, in.timing};
+}
 
 /// The scenario named on the command line (or a repository's defaults), its --set applied.
 Scenario load_input_scenario(const InputOptions& in) { return app::load_scenario(input_of(in), parse_sets(in.sets)); }
@@ -612,6 +619,97 @@ ExitCode cmd_explain(const std::vector<std::string>& args, Io io) {
   return ExitCode::Ok;
 }
 
+// ----- calibration: fluxsim calibrate, fluxsim compare ---------------------------------------------------
+
+const char* kObservedHelp =
+    "OBSERVED is what kubectl prints for the Flux objects (Flux >= 2.6 keeps status.history):\n"
+    "  kubectl get kustomizations,helmreleases,gitrepositories,ocirepositories,helmcharts -A -o json > observed.json\n"
+    "  kubectl get events -A -o json > events.json        # optional: --events events.json\n";
+
+Observed load_observed_input(const std::string& path, const std::string& events) {
+  if (path.empty()) throw BadInput("missing OBSERVED.json argument (kubectl get kustomizations,helmreleases,... -A -o json)");
+  ObservedLoad load = read_observed(path, events);
+  if (load.diagnostics.has_errors()) throw_diagnostics(load.diagnostics);
+  return std::move(load.observed);
+}
+
+ExitCode cmd_calibrate(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string repo, out_path, events;
+  std::vector<std::string> positionals;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("repo", po::value(&repo)->value_name("DIR|SCENARIO"),
+       "the repository (or a scenario) the cluster runs: the fit is refined by simulating it")
+      ("events", po::value(&events)->value_name("FILE"), "kubectl get events -A -o json: pass durations history lacks")
+      ("out", po::value(&out_path)->value_name("FILE"), "write the overlay to FILE (whole, or not at all) instead of stdout");
+  const std::string more = std::string(kObservedHelp) +
+      "\nThe overlay is a Scenario whose spec holds only timing: give it to run, diff, compare or --sweep with\n"
+      "--timing FILE. How each value is fitted is written in the overlay's comments.\n"
+      "\nExit codes: 0 ok; 2 bad input; 3 internal error.\n";
+  if (!parse_args(args, desc, "fluxsim calibrate OBSERVED.json [--repo DIR|SCENARIO] [--events FILE] [--out FILE]",
+                  "Fit timings (build and apply cost, per-kind readiness, source fetch, Helm install) to what a cluster\n"
+                  "reported, and write them as a timing overlay.",
+                  nullptr, io, more.c_str(), &positionals))
+    return ExitCode::Ok;
+  if (positionals.size() > 1) throw BadInput(fmt::format("unexpected argument '{}'", positionals[1]));
+  const Observed observed = load_observed_input(positionals.empty() ? "" : positionals[0], events);
+  Calibration fitted;
+  if (!repo.empty()) {
+    in.input = repo;
+    Scenario scenario = load_input_scenario(in);
+    const World world = app::load_repository(scenario, nullptr);
+    fitted = calibrate(observed, &world, scenario);
+  } else {
+    fitted = calibrate(observed, nullptr, Scenario{});
+  }
+  emit(write_timing_overlay(fitted, observed.file), out_path, io);
+  return ExitCode::Ok;
+}
+
+ExitCode cmd_compare(const std::vector<std::string>& args, Io io) {
+  InputOptions in;
+  std::string format = "table", out_path, events;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> positionals;
+  po::options_description desc("Options");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("output,o", po::value(&format)->value_name("FORMAT"), "table (default) or json")
+      ("events", po::value(&events)->value_name("FILE"), "kubectl get events -A -o json (optional)")
+      ("seed", po::value<std::uint64_t>()->value_name("N")->notifier([&](std::uint64_t v) { seed = v; }),
+       "random seed (default: the scenario's, else 1)")
+      ("out", po::value(&out_path)->value_name("FILE"), "write to FILE (whole, or not at all) instead of stdout");
+  const std::string more = std::string(kObservedHelp) +
+      "\nBoth sides are timed from the first creation among the objects they share; objects are matched by kind,\n"
+      "namespace and name. The error is predicted minus observed.\n"
+      "\nExit codes: 0 ok; 2 bad input; 3 internal error.\n";
+  if (!parse_args(args, desc, "fluxsim compare OBSERVED.json SCENARIO|REPO [--timing FILE] [-o table|json]",
+                  "Observed vs predicted: when each Kustomization and HelmRelease became Ready on the cluster and in the\n"
+                  "simulation, and the time to full readiness, with the error.",
+                  nullptr, io, more.c_str(), &positionals))
+    return ExitCode::Ok;
+  if (format != "table" && format != "json") throw BadInput(fmt::format("-o {}: unknown format (table, json)", format));
+  if (positionals.size() != 2)
+    throw BadInput(positionals.size() < 2 ? "compare needs OBSERVED.json and a SCENARIO or REPO"
+                                          : fmt::format("unexpected argument '{}'", positionals[2]));
+  const Observed observed = load_observed_input(positionals[0], events);
+  in.input = positionals[1];
+  Scenario scenario = load_input_scenario(in);
+  if (seed) scenario.seed = *seed;
+  const auto input = app::prepare(std::move(scenario), &io.err);
+  EngineOptions options;
+  options.record = false;
+  const RunResult result = input->simulation().run(options);
+  const Comparison c = compare_with_observed(observed, input->world(), result);
+  std::ostringstream text;
+  if (format == "json") write_comparison_json(c, observed.file, input->scenario().name, text);
+  else write_comparison_table(c, observed.file, input->scenario().name, text);
+  emit(text.str(), out_path, io);
+  return ExitCode::Ok;
+}
+
 // ----- the table -------------------------------------------------------------------------------------
 
 const std::vector<Command>& commands() {
@@ -628,6 +726,10 @@ const std::vector<Command>& commands() {
        "the run told as a story, one line per decision, naming the Flux rule behind it", cmd_explain},
       {"diff", "fluxsim diff BASE HEAD [--base-repo DIR --head-repo DIR] [-o table|markdown|json] [--runs N] [--max-slowdown D|P%]",
        "compare two rollouts (a pull request's base and head): time to ready, order, failures, critical path", cmd_diff},
+      {"calibrate", "fluxsim calibrate OBSERVED.json [--repo DIR|SCENARIO] [--events FILE] [--out FILE]",
+       "fit timings to a cluster's kubectl export; write them as a timing overlay (--timing FILE)", cmd_calibrate},
+      {"compare", "fluxsim compare OBSERVED.json SCENARIO|REPO [--timing FILE] [-o table|json]",
+       "observed vs predicted Ready times per Kustomization/HelmRelease and overall, with the error", cmd_compare},
   };
   return kCommands;
 }

@@ -113,7 +113,7 @@ MonteCarloResult run_monte_carlo(const Simulation& sim, const World& world, cons
         const std::size_t run = next.fetch_add(1, std::memory_order_relaxed);
         if (run >= runs) break;
         const bool recorded = options.record || run == 0;
-        RunResult r = sim.run(EngineOptions{run, recorded, options.stop_when_all_ready});
+        RunResult r = sim.run(EngineOptions{run, recorded, options.stop_when_all_ready, {}, true});
         digests[run] = digest(world, scenario, r, options.record);
         std::lock_guard lock(progress_mutex);
         if (run == 0) out.first_run = std::move(r);
@@ -224,7 +224,7 @@ MonteCarloResult run_monte_carlo(const Simulation& sim, const World& world, cons
         it = replays
                  .emplace(ks.first_not_ready_run,
                           sim.run(EngineOptions{static_cast<std::uint64_t>(ks.first_not_ready_run), false,
-                                                options.stop_when_all_ready}))
+                                                options.stop_when_all_ready, {}, true}))
                  .first;
       r = &it->second;
     }

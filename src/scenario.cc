@@ -61,11 +61,11 @@ Scenario default_scenario_for_repo(const std::string& repo_dir) {
   return s;
 }
 
-const Distribution& RemoteFetch::of(std::string_view kind) const {
-  if (kind == "OCIRepository") return oci_repository;
-  if (kind == "Bucket") return bucket;
-  if (kind == "HelmRepository") return helm_repository;
-  return git_repository;
+Distribution remote_fetch_time(const Timing& timing, std::string_view kind) {
+  for (const auto& [k, d] : timing.fetch)
+    if (k == kind) return d;
+  if (kind == "OCIRepository" || kind == "Bucket") return Distribution::fixed(Duration{2'000});
+  return Distribution::fixed(Duration{3'000});  // GitRepository, HelmRepository, other kinds
 }
 
 void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics& warnings) {
@@ -79,10 +79,16 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
     else if (f.name == "requeue-dependency" && f.controller != "source") field = f.controller + ".requeueDependency";
     else if (f.name == "interval-jitter-percentage" && f.controller != "source") field = f.controller + ".intervalJitterPercent";
     else if (f.name == "min-retry-delay") field = f.controller + ".firstReconcileDelay";
+    else if (f.name == "cpu-limit" && f.controller != "source") field = f.controller + ".cpu";
     else continue;
     if (is_set(field)) continue;
     bool ok = true;
-    if (f.name == "concurrent" || f.name == "interval-jitter-percentage") {
+    if (f.name == "cpu-limit") {
+      // resources.limits.cpu: the capacity model's budget (capacity.h).
+      std::optional<double> cores = parse_cpu_quantity(f.value);
+      ok = cores.has_value();
+      if (ok) (f.controller == "kustomize" ? c.kustomize.cpu_limit : c.helm.cpu_limit) = *cores;
+    } else if (f.name == "concurrent" || f.name == "interval-jitter-percentage") {
       char* end = nullptr;
       long v = std::strtol(f.value.c_str(), &end, 10);
       const long max = f.name == "concurrent" ? 10'000 : 99;
@@ -105,6 +111,21 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
         else if (field == "source.firstReconcileDelay") c.source.first_reconcile_delay = *d.value;
         else c.kustomize.first_reconcile_delay = *d.value;
       }
+    }
+    if (f.name == "cpu-limit") {
+      if (!ok) {
+        warnings.warning(f.where, "resources.limits.cpu: " + f.value + " on " + f.controller + "-controller: not a CPU quantity; ignored");
+        continue;
+      }
+      auto& from = c.from_repository;
+      const std::string suffix = " on " + f.controller + "-controller";
+      from.erase(std::remove_if(from.begin(), from.end(),
+                                [&](const std::string& l) { return l.starts_with("resources.limits.cpu=") && l.find(suffix) != std::string::npos; }),
+                 from.end());
+      std::string line = "resources.limits.cpu=" + f.value + suffix;
+      if (std::string loc = to_string(f.where); !loc.empty()) line += " (" + loc + ")";
+      from.push_back(line);
+      continue;
     }
     if (!ok) {
       warnings.warning(f.where, "--" + f.name + "=" + f.value + " on " + f.controller + "-controller: value not understood; ignored");

@@ -205,7 +205,7 @@ TEST_CASE("runs that never become Ready count against readyProbability and stay 
   std::size_t within = 0;
   Simulation sim(w, s);
   for (std::uint64_t run = 0; run < 600; ++run) {
-    RunResult r = sim.run({run, false, true});
+    RunResult r = sim.run({run, false, true, {}, true});
     within += r.all_ready && r.time_to_ready <= at_ms(30000) ? 1 : 0;
   }
   REQUIRE(mc.expectations.size() == 1);

@@ -117,7 +117,7 @@ TEST_CASE("a remote OCI source under a wait parent: assumed reachable, its Kusto
 
   SUBCASE("timing.fetch and a ready rule for the placeholder change it") {
     Scenario s;
-    s.timing.fetch.oci_repository = Distribution::fixed(10s);
+    s.timing.fetch.emplace_back("OCIRepository", Distribution::fixed(10s));
     ReadyRule rule;
     rule.match.group = "fluxsim.dev";
     rule.match.kind = "UnknownObjects";

@@ -795,7 +795,7 @@ spec:
 )yaml");
   CHECK(messages(l) == std::vector<std::string>{
                            "s.yaml:5:14: error: sources[0].kind: 'GitRepo' is not a Flux source kind (one of "
-                           "GitRepository, OCIRepository, Bucket, HelmRepository or ExternalArtifact)",
+                           "GitRepository, OCIRepository, Bucket, HelmRepository, ExternalArtifact or HelmChart)",
                            "s.yaml:7:7: error: sources[2]: GitRepository flux-system/b is already mapped at line 6",
                            "s.yaml:8:7: error: sources[3]: missing required field 'name'",
                        });

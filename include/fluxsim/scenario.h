@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "fluxsim/capacity.h"
 #include "fluxsim/diagnostics.h"
 #include "fluxsim/distribution.h"
 #include "fluxsim/model.h"
@@ -76,6 +77,7 @@ struct SourceMapping {
   std::string ns = "flux-system";
   std::string path = ".";                    ///< relative to the repository
   Distribution fetch = Distribution::fixed(Duration{0});  ///< time until the first artifact exists
+  bool fetch_given = false;  ///< `fetch` was written: it wins over timing.fetch for the kind
   SourceLocation where;
   /// Added by apply_world_assumptions for an assumed-remote source (its fetch time only; the loader
   /// never reads a directory for it).
@@ -91,6 +93,7 @@ struct KustomizeControllerSettings {
   Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
   Duration stage_wait_timeout{60'000};             ///< CRD/Namespace and *Class stage waits
   Duration stage_poll_interval{2'000};             ///< poll of those waits (fixed in Flux)
+  double cpu_limit = 0;                            ///< cpu: resources.limits.cpu in cores; 0 = no limit
 };
 
 struct SourceControllerSettings {
@@ -103,6 +106,7 @@ struct HelmControllerSettings {
   Duration requeue_dependency{30'000};             ///< also the requeue while the chart is not ready
   int interval_jitter_percent = 5;                 ///< --interval-jitter-percentage
   Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
+  double cpu_limit = 0;  ///< cpu: resources.limits.cpu in cores; 0 = no limit
 };
 
 struct Controllers {
@@ -118,24 +122,21 @@ struct Controllers {
 
 /// timing: how long things take. `ready` holds only the scenario's own rules (first match wins);
 /// the built-in defaults (readiness.h) apply to objects no rule matches.
-/// timing.fetch: how long source-controller takes to store the first artifact of a source the
-/// checkout cannot provide (assumed reachable), per kind: a shallow clone, an OCI pull, a bucket
-/// listing, a chart index download.
-struct RemoteFetch {
-  Distribution git_repository = Distribution::fixed(Duration{3'000});
-  Distribution oci_repository = Distribution::fixed(Duration{2'000});
-  Distribution bucket = Distribution::fixed(Duration{2'000});
-  Distribution helm_repository = Distribution::fixed(Duration{3'000});
-  /// The time for a source kind ("GitRepository", ...); other kinds take the GitRepository time.
-  const Distribution& of(std::string_view kind) const;
-};
-
 struct Timing {
   Distribution build = Distribution::fixed(Duration{1'000});         ///< per apply attempt: fetch + build + dry-run
   Distribution apply_per_object = Distribution::fixed(Duration{20});  ///< per object written
   std::vector<ReadyRule> ready;
-  RemoteFetch fetch;
+  /// timing.fetch: time until a source's first artifact, per source kind (HelmChart included), for
+  /// sources whose spec.sources mapping does not set `fetch`; a kind not listed fetches at once.
+  std::vector<std::pair<std::string, Distribution>> fetch;
+  CapacityParams capacity;  ///< timing.capacity: the capacity model (capacity.h)
 };
+
+/// How long source-controller takes to store the first artifact of a source the checkout cannot
+/// provide (assumed reachable), per kind: the timing.fetch entry for `kind` when there is one, else
+/// a shallow clone (GitRepository 3s), an OCI pull (OCIRepository 2s), a bucket listing (Bucket 2s),
+/// a chart index download (HelmRepository 3s); other kinds take the GitRepository time.
+Distribution remote_fetch_time(const Timing& timing, std::string_view kind);
 
 /// expect: checked after the run; any miss makes `fluxsim run` exit 1.
 struct Expectations {
@@ -181,11 +182,11 @@ struct Scenario {
 /// decoder takes each bound from here, so a value is accepted or refused the same way in a file, in
 /// `--set`, in `--sweep` and (runs) in `--runs`. README "Limits" prints this table.
 struct ScenarioSetting {
-  enum class Type { String, Integer, Seed, Boolean, Duration, Distribution };
+  enum class Type { String, Integer, Seed, Boolean, Duration, Distribution, Number };
   std::string_view path;
   Type type = Type::String;
-  std::int64_t min = 0;  ///< Integer: the smallest value; Duration: the shortest, in milliseconds
-  std::int64_t max = 0;  ///< Integer: the largest value; Duration: the longest, in milliseconds
+  std::int64_t min = 0;  ///< Integer, Number: the smallest value; Duration: the shortest, in milliseconds
+  std::int64_t max = 0;  ///< Integer, Number: the largest value; Duration: the longest, in milliseconds
   std::string_view default_value;
   std::string_view doc;
 };

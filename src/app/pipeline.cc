@@ -2,10 +2,12 @@
 #include "app/pipeline.h"
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
 
+#include "fluxsim/calibrate.h"
 #include "fluxsim/load.h"
 
 namespace fluxsim::app {
@@ -22,8 +24,16 @@ void throw_diagnostics(const Diagnostics& diags) {
   throw BadInput(lines);
 }
 
-ScenarioLoad read_scenario(const Input& in, const std::vector<ScenarioOverride>& overrides) {
+ScenarioLoad read_scenario(const Input& in, const std::vector<ScenarioOverride>& given) {
   if (in.path.empty()) throw BadInput("missing SCENARIO or REPO argument");
+  // --timing FILE: the overlay's fields go in first, so the command line's --set (and --sweep) win.
+  std::optional<TimingOverlay> overlay;
+  std::vector<ScenarioOverride> overrides = given;
+  if (!in.timing.empty()) {
+    overlay = load_timing_overlay(in.timing);
+    if (overlay->diagnostics.has_errors()) throw_diagnostics(overlay->diagnostics);
+    overrides.insert(overrides.begin(), overlay->overrides.begin(), overlay->overrides.end());
+  }
   std::error_code ec;
   const fs::file_status st = fs::status(in.path, ec);
   if (ec || !fs::exists(st)) throw BadInput(fmt::format("{}: no such file or directory", in.path));
@@ -45,6 +55,7 @@ ScenarioLoad read_scenario(const Input& in, const std::vector<ScenarioOverride>&
   }
   if (!in.entry.empty()) load.scenario.entry = in.entry;
   if (in.strict_offline) load.scenario.strict_offline = true;
+  if (overlay) apply_timing_overlay(*overlay, load.scenario);
   return load;
 }
 

@@ -31,6 +31,7 @@ struct Input {
   std::string path;             ///< SCENARIO file or REPO directory
   std::string entry;            ///< --entry
   bool strict_offline = false;  ///< --strict-offline
+  std::string timing;           ///< --timing FILE: a timing overlay (fluxsim calibrate writes one)
 };
 
 /// The scenario `in` names (a repository directory: every default) with `overrides` applied; problems

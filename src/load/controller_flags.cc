@@ -43,6 +43,35 @@ void scan_args(std::string_view text, const std::vector<std::string>& controller
   }
 }
 
+// A CPU limit in a patch's text: a JSON6902 operation on .../resources/limits/cpu (its `value:` within the
+// next lines), or a strategic-merge patch's `limits:` block with a `cpu:` entry. Recorded as the
+// pseudo-flag "cpu-limit" (the capacity model's budget, capacity.h).
+void scan_cpu_limit(std::string_view text, const std::vector<std::string>& controllers, const std::string& file,
+                    int line, std::vector<ControllerFlag>& out) {
+  auto value_after = [&](std::size_t pos, std::string_view key) -> std::pair<std::string, std::size_t> {
+    // The first `key` within the next three lines after pos.
+    std::size_t limit = pos;
+    for (int i = 0; i < 4 && limit != std::string_view::npos; ++i) limit = text.find('\n', limit + 1);
+    std::size_t at = text.find(key, pos);
+    if (at == std::string_view::npos || (limit != std::string_view::npos && at > limit)) return {"", 0};
+    std::size_t b = at + key.size();
+    while (b < text.size() && (text[b] == ' ' || text[b] == '"' || text[b] == '\'')) ++b;
+    std::size_t e = b;
+    while (e < text.size() && text[e] != '\n' && text[e] != ' ' && text[e] != '"' && text[e] != '\'' && text[e] != ',' &&
+           text[e] != '}')
+      ++e;
+    return {std::string(text.substr(b, e - b)), at};
+  };
+  std::pair<std::string, std::size_t> found;
+  if (std::size_t p = text.find("/resources/limits/cpu"); p != std::string_view::npos) found = value_after(p, "value:");
+  else if (std::size_t q = text.find("limits:"); q != std::string_view::npos) found = value_after(q, "cpu:");
+  if (found.first.empty()) return;
+  int at = line;
+  if (line > 0 && text.find('\n') + 1 < text.size())
+    at = line + 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(found.second), '\n'));
+  for (const std::string& c : controllers) out.push_back({c, "cpu-limit", found.first, {file, at, 0}});
+}
+
 // The controllers a kustomize target name (an anchored regular expression) selects.
 std::vector<std::string> targeted(const std::string& pattern) {
   std::vector<std::string> out;
@@ -76,6 +105,7 @@ void walk(const Node& n, const std::string& file, std::vector<ControllerFlag>& o
         std::string text;
         scalars(*patch, text);
         scan_args(text, controllers, file, patch->line, out);
+        scan_cpu_limit(text, controllers, file, patch->line, out);
       }
     }
     // A controller Deployment itself (a document of its own).
@@ -85,10 +115,13 @@ void walk(const Node& n, const std::string& file, std::vector<ControllerFlag>& o
       for (std::string_view c : kControllers)
         if (name == std::string(c) + "-controller")
           if (const Node* containers = n.at({"spec", "template", "spec", "containers"}))
-            for (const Node& container : containers->items)
+            for (const Node& container : containers->items) {
               if (const Node* args = container.get("args"))
                 for (const Node& arg : args->items)
                   if (arg.is_scalar()) scan_args(arg.value, {std::string(c)}, file, arg.line, out);
+              if (const Node* cpu = container.at({"resources", "limits", "cpu"}); cpu && cpu->is_scalar())
+                out.push_back({std::string(c), "cpu-limit", cpu->value, {file, cpu->line, 0}});
+            }
     }
     for (const Field& f : n.fields) walk(f.value, file, out, depth + 1);
   } else if (n.is_seq()) {

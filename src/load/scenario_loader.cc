@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -45,6 +46,9 @@ constexpr std::int64_t kMaxConcurrent = 10'000;
 constexpr std::int64_t kMaxRuns = 1'000'000;
 constexpr std::int64_t kMaxDurationMs = 30LL * 24 * 3'600'000;  // 30 days
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+/// No controller pod has more cores than a large node; contention past 100x load is a typo.
+constexpr std::int64_t kMaxCpu = 1'000;
+constexpr std::int64_t kMaxContention = 100;
 
 using T = ScenarioSetting::Type;
 constexpr ScenarioSetting kSettings[] = {
@@ -63,13 +67,18 @@ constexpr ScenarioSetting kSettings[] = {
     {"controllers.kustomize.healthPollInterval", T::Duration, 1, kMaxDurationMs, "5s", "health check poll"},
     {"controllers.kustomize.firstReconcileDelay", T::Duration, 0, kMaxDurationMs, "750ms", "--min-retry-delay"},
     {"controllers.kustomize.stageWaitTimeout", T::Duration, 1, kMaxDurationMs, "60s", "CRD/Namespace stage wait"},
+    {"controllers.kustomize.cpu", T::Number, 0, kMaxCpu, "0", "resources.limits.cpu (2, 1.5, 500m; 0: no limit)"},
     {"controllers.source.concurrent", T::Integer, 1, kMaxConcurrent, "2", "--concurrent"},
     {"controllers.helm.concurrent", T::Integer, 1, kMaxConcurrent, "4", "--concurrent"},
     {"controllers.helm.requeueDependency", T::Duration, 1, kMaxDurationMs, "30s", "--requeue-dependency"},
+    {"controllers.helm.cpu", T::Number, 0, kMaxCpu, "0", "resources.limits.cpu (2, 1.5, 500m; 0: no limit)"},
     {"timing.build", T::Distribution, 0, kMaxDurationMs, "1s", "per apply attempt"},
     {"timing.applyPerObject", T::Distribution, 0, kMaxDurationMs, "20ms", "per object written"},
-    {"timing.fetch.<Kind>", T::Distribution, 0, kMaxDurationMs, "Git 3s, OCI 2s, Bucket 2s, Helm 3s",
-     "fetch time of a source the checkout cannot provide (assumed remote)"},
+    {"timing.fetch.<Kind>", T::Distribution, 0, kMaxDurationMs, "none (assumed remote: Git 3s, OCI 2s, Bucket 2s, Helm 3s)",
+     "time until a source's first artifact, per source kind"},
+    {"timing.capacity.passCpu", T::Number, 0, kMaxCpu, "0.25", "cores one working pass wants"},
+    {"timing.capacity.pollCpu", T::Number, 0, kMaxCpu, "0.02", "cores one health-check wait wants"},
+    {"timing.capacity.contention", T::Number, 0, kMaxContention, "1.3", "extra work per unit of load over the budget"},
     {"timing.ready[].after", T::Distribution, 0, kMaxDurationMs, "", "time until matched objects are Current"},
     {"faults[].readyAt", T::Duration, 0, kMaxDurationMs, "", ""},
     {"faults[].neverReady", T::Boolean, 0, 0, "", ""},
@@ -416,6 +425,42 @@ class Decoder {
     return false;
   }
 
+  /// A number within the setting's bounds (timing.capacity parameters).
+  bool real(const Node* n, std::string_view path, const ScenarioSetting& setting, double& out) {
+    if (!n || n->is_null()) return false;
+    double v = 0;
+    const std::string& s = n->is_scalar() ? n->value : std::string();
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (!n->is_scalar() || s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
+      error(where_of(*n), fmt::format("{}: expected a number, got {}", path, describe(*n)));
+      return false;
+    }
+    if (!(v >= static_cast<double>(setting.min)) || v > static_cast<double>(setting.max)) {
+      error(where_of(*n), fmt::format("{} must be between {} and {}, got {}", path, setting.min, setting.max, n->value));
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
+  /// A CPU quantity as Kubernetes writes it: cores ("2", "1.5") or millicores ("500m"); 0 = no limit.
+  bool cpu_quantity(const Node* n, std::string_view path, const ScenarioSetting& setting, double& out) {
+    if (!n || n->is_null()) return false;
+    std::optional<double> v = n->is_scalar() ? parse_cpu_quantity(n->value) : std::nullopt;
+    if (!v) {
+      error(where_of(*n), fmt::format("{}: expected CPU cores such as 2, 1.5 or 500m (0: no limit), got {}", path,
+                                      describe(*n)));
+      return false;
+    }
+    if (*v < static_cast<double>(setting.min) || *v > static_cast<double>(setting.max)) {
+      error(where_of(*n), fmt::format("{} must be between {} and {} cores, got {}", path, setting.min, setting.max,
+                                      n->value));
+      return false;
+    }
+    out = *v;
+    return true;
+  }
+
   /// A fixed Go duration ("90s", "1m30s").
   bool duration(const Node* n, std::string_view path, const ScenarioSetting& setting, Duration& out) {
     if (!n) return false;
@@ -679,7 +724,7 @@ void Decoder::root(const Node* n, std::string_view path, RootSettings& r) {
 }
 
 constexpr std::string_view kSourceKinds[] = {"GitRepository", "OCIRepository", "Bucket", "HelmRepository",
-                                             "ExternalArtifact"};
+                                             "ExternalArtifact", "HelmChart"};
 
 bool source_kind(Decoder& dec, const Node* n, std::string_view path, std::string& out) {
   std::string kind;
@@ -721,7 +766,7 @@ void Decoder::sources(const Node* n, std::string_view path, std::vector<SourceMa
                                    "leading ..)",
                                    m.path("path"), dir));
     }
-    distribution(m.get("fetch"), m.path("fetch"), setting("sources[].fetch"), s.fetch);
+    s.fetch_given = distribution(m.get("fetch"), m.path("fetch"), setting("sources[].fetch"), s.fetch) && m.get("fetch");
     for (const SourceMapping& other : out) {
       if (other.kind == s.kind && other.ns == s.ns && other.name == s.name && !s.name.empty()) {
         error(where_of(it), fmt::format("{}: {} {}/{} is already mapped{}", p, s.kind, s.ns, s.name,
@@ -739,7 +784,7 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
   {
     MapReader k(*this, m.get("kustomize"), m.path("kustomize"),
                 {"concurrent", "requeueDependency", "intervalJitterPercent", "healthPollInterval",
-                 "firstReconcileDelay", "stageWaitTimeout"});
+                 "firstReconcileDelay", "stageWaitTimeout", "cpu"});
     KustomizeControllerSettings& s = c.kustomize;
     auto mark = [&](const Node* v, const char* field) {
       if (v && !v->is_null()) c.set_in_scenario.emplace_back(field);
@@ -748,6 +793,8 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
     mark(k.get("requeueDependency"), "kustomize.requeueDependency");
     mark(k.get("intervalJitterPercent"), "kustomize.intervalJitterPercent");
     mark(k.get("firstReconcileDelay"), "kustomize.firstReconcileDelay");
+    mark(k.get("cpu"), "kustomize.cpu");
+    cpu_quantity(k.get("cpu"), k.path("cpu"), setting("controllers.kustomize.cpu"), s.cpu_limit);
     integer(k.get("concurrent"), k.path("concurrent"), setting("controllers.kustomize.concurrent"), s.concurrent);
     duration(k.get("requeueDependency"), k.path("requeueDependency"), setting("controllers.kustomize.requeueDependency"),
              s.requeue_dependency);
@@ -767,7 +814,9 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
     integer(src.get("concurrent"), src.path("concurrent"), setting("controllers.source.concurrent"), c.source.concurrent);
   }
   {
-    MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency"});
+    MapReader h(*this, m.get("helm"), m.path("helm"), {"concurrent", "requeueDependency", "cpu"});
+    if (const Node* v = h.get("cpu"); v && !v->is_null()) c.set_in_scenario.emplace_back("helm.cpu");
+    cpu_quantity(h.get("cpu"), h.path("cpu"), setting("controllers.helm.cpu"), c.helm.cpu_limit);
     if (const Node* v = h.get("concurrent"); v && !v->is_null()) c.set_in_scenario.emplace_back("helm.concurrent");
     if (const Node* v = h.get("requeueDependency"); v && !v->is_null())
       c.set_in_scenario.emplace_back("helm.requeueDependency");
@@ -778,16 +827,24 @@ void Decoder::controllers(const Node* n, std::string_view path, Controllers& c) 
 }
 
 void Decoder::timing(const Node* n, std::string_view path, Timing& t) {
-  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready", "fetch"});
+  MapReader m(*this, n, std::string(path), {"build", "applyPerObject", "ready", "fetch", "capacity"});
   distribution(m.get("build"), m.path("build"), setting("timing.build"), t.build);
   distribution(m.get("applyPerObject"), m.path("applyPerObject"), setting("timing.applyPerObject"), t.apply_per_object);
-  if (const Node* f = m.get("fetch")) {
-    MapReader fr(*this, f, m.path("fetch"), {"GitRepository", "OCIRepository", "Bucket", "HelmRepository"});
+  {
+    // timing.fetch: {OCIRepository: 2s, HelmChart: 3s, ...}
+    MapReader f(*this, m.get("fetch"), m.path("fetch"),
+                {"GitRepository", "OCIRepository", "Bucket", "HelmRepository", "ExternalArtifact", "HelmChart"});
     const ScenarioSetting& fetch = setting("timing.fetch.<Kind>");
-    distribution(fr.get("GitRepository"), fr.path("GitRepository"), fetch, t.fetch.git_repository);
-    distribution(fr.get("OCIRepository"), fr.path("OCIRepository"), fetch, t.fetch.oci_repository);
-    distribution(fr.get("Bucket"), fr.path("Bucket"), fetch, t.fetch.bucket);
-    distribution(fr.get("HelmRepository"), fr.path("HelmRepository"), fetch, t.fetch.helm_repository);
+    for (std::string_view kind : kSourceKinds) {
+      Distribution d;
+      if (f.get(kind) && distribution(f.get(kind), f.path(kind), fetch, d)) t.fetch.emplace_back(std::string(kind), std::move(d));
+    }
+  }
+  {
+    MapReader c(*this, m.get("capacity"), m.path("capacity"), {"passCpu", "pollCpu", "contention"});
+    real(c.get("passCpu"), c.path("passCpu"), setting("timing.capacity.passCpu"), t.capacity.pass_cpu);
+    real(c.get("pollCpu"), c.path("pollCpu"), setting("timing.capacity.pollCpu"), t.capacity.poll_cpu);
+    real(c.get("contention"), c.path("contention"), setting("timing.capacity.contention"), t.capacity.contention);
   }
   const std::vector<Node>* rules = list(m.get("ready"), m.path("ready"));
   if (!rules) return;

@@ -952,7 +952,8 @@ void apply_world_assumptions(Scenario& scenario, const World& world) {
     m.name = src.ref.name;
     m.ns = src.ref.ns;
     m.path.clear();
-    m.fetch = scenario.timing.fetch.of(src.ref.kind);
+    m.fetch = remote_fetch_time(scenario.timing, src.ref.kind);
+    m.fetch_given = true;  // compile.cc's fetch_of: an explicit fetch wins over timing.fetch
     m.where = src.origin;
     m.assumed = true;
     scenario.sources.push_back(std::move(m));

@@ -208,6 +208,13 @@ class Compiler {
     return static_cast<std::int32_t>(it - p_.source_pools.begin());
   }
 
+  // A source's fetch time: its kind's timing.fetch entry, else at once (a spec.sources `fetch` wins).
+  const Distribution* fetch_of(std::string_view kind) const {
+    for (const auto& [k, d] : s_.timing.fetch)
+      if (k == kind) return &d;
+    return &p_.zero;
+  }
+
   void compile_sources() {
     p_.sources.resize(w_.sources.size());
     for (std::size_t i = 0; i < w_.sources.size(); ++i) {
@@ -216,10 +223,10 @@ class Compiler {
       plan.obj = static_cast<std::int32_t>(p_.object_ids.at(src.ref));
       plan.pool = pool_of(src.ref.kind);
       plan.key = ObjectRefHash{}(src.ref);
-      plan.fetch = &p_.zero;
+      plan.fetch = fetch_of(src.ref.kind);
       for (const SourceMapping& m : s_.sources)
         if (m.kind == src.ref.kind && m.name == src.ref.name && m.ns == src.ref.ns) {
-          plan.fetch = &m.fetch;
+          if (m.fetch_given) plan.fetch = &m.fetch;
           break;
         }
       plan.name = to_string(src.ref);
@@ -260,10 +267,11 @@ class Compiler {
     chart.repo = repo;
     chart.name = fmt::format("HelmChart/{}/{}-{}", hr.ref.ns, hr.ref.ns, hr.ref.name);
     chart.key = stable_hash(chart.name);
-    chart.fetch = &p_.zero;
+    chart.fetch = fetch_of("HelmChart");
     chart.interval = hr.interval;
     for (const SourceMapping& m : s_.sources)
-      if (m.kind == "HelmChart" && m.ns == hr.ref.ns && m.name == hr.ref.ns + "-" + hr.ref.name) chart.fetch = &m.fetch;
+      if (m.kind == "HelmChart" && m.ns == hr.ref.ns && m.name == hr.ref.ns + "-" + hr.ref.name && m.fetch_given)
+        chart.fetch = &m.fetch;
     chart.helm_releases.push_back(static_cast<std::int32_t>(i));
     plan.chart = static_cast<std::int32_t>(p_.sources.size());
     if (repo != kNone) p_.sources[static_cast<std::size_t>(repo)].charts.push_back(plan.chart);

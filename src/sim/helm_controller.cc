@@ -170,7 +170,10 @@ void Run::start_install(std::size_t h, SimTime now) {
   st.message = fmt::format("Running 'install' action with timeout of {}", format_duration(plan.timeout));
   trace(event(now, TraceType::ApplyStarted, Controller::Helm, static_cast<std::int32_t>(h), kNone, st.worker, st.installs));
   const Plan::Obj& o = plan_.objects[static_cast<std::size_t>(plan.obj)];
-  SimTime done = now + plan.install->sample(st.install_rng);
+  // Capacity model (capacity.h): helm-controller's CPU budget shared by the installs at work now.
+  const double factor =
+      stretch_factor(scenario_.timing.capacity, ControllerLoad{scenario_.controllers.helm.cpu_limit, hpool_.busy_count, 0});
+  SimTime done = now + stretch_work(plan.install->sample(st.install_rng), scenario_.timing.build.median(), factor);
   if (o.never_ready)
     done = kNever;
   else
@@ -203,6 +206,7 @@ void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
     if (st.ready_at == kNever) {
       st.ready_at = now;
       for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+      count_ready(now);
     }
   } else {
     ++st.failures;

@@ -196,7 +196,15 @@ void Run::start_build(std::size_t k, SimTime now) {
             fmt::format("Fetching manifests for revision {} with a timeout of {}", kRevision, format_duration(plan.timeout)));
   trace(event(now, TraceType::ApplyStarted, Controller::Kustomize, static_cast<std::int32_t>(k), kNone, st.worker, st.attempts));
   st.phase = Phase::Building;
-  schedule(now + scenario_.timing.build.sample(st.build_rng), EventPriority::StateChange,
+  // Capacity model (capacity.h): the controller's CPU budget shared by the passes at work now.
+  st.stretch = 1.0;
+  if (kc_.cpu_limit > 0) {
+    ControllerLoad load{kc_.cpu_limit, 0, 0};
+    for (const KsState& o : ks_)
+      if (o.in_pass) ++(o.phase == Phase::Health || o.phase == Phase::StageWait ? load.waiting : load.working);
+    st.stretch = stretch_factor(scenario_.timing.capacity, load);
+  }
+  schedule(now + stretch(scenario_.timing.build.sample(st.build_rng), st.stretch), EventPriority::StateChange,
            Event{Ev::KsStep, static_cast<std::uint32_t>(k), kNone, st.token});
 }
 
@@ -276,7 +284,7 @@ void Run::run_stage(std::size_t k, int stage, SimTime now) {
   std::int64_t written = 0;
   for (const Plan::KsObj& o : objects) {
     if (objs_[o.obj].created_at <= t) continue;
-    t += scenario_.timing.apply_per_object.sample(st.apply_rng);
+    t += stretch(scenario_.timing.apply_per_object.sample(st.apply_rng), st.stretch);
     ++written;
     create_object(o.obj, t, o.ready, static_cast<std::int32_t>(k));
     const Plan::Obj& info = plan_.objects[o.obj];
@@ -451,10 +459,8 @@ void Run::succeed(std::size_t k, SimTime now, const kustomize::Effect& effect) {
   if (st.summary.ready_at == kNever) {
     st.summary.ready_at = now;
     st.attempts_at_ready = st.attempts;
-    ++ready_count_;
     for (std::int32_t kid : plan.provides) serve_kind(kid, now);
-    if (ready_count_ == ks_.size()) snapshot_usage(result_.workers_until_ready, now);
-    if (options_.stop_when_all_ready && ready_count_ == ks_.size()) stop_ = true;
+    count_ready(now);
   }
   // Success requeue: interval with ±jitter (uniform), as fluxcd/pkg runtime/jitter does.
   const Duration requeue =

@@ -369,16 +369,20 @@ void Run::finish(SimTime end) {
     else
       last_ready = max_time(last_ready, st.summary.ready_at);
   }
-  result_.all_ready = all_ready;
-  result_.time_to_ready = all_ready ? last_ready : kNever;
   result_.helm_ready_at.assign(world_.helm_releases.size(), kNever);
   for (std::size_t h = 0; h < hr_.size(); ++h) {
     result_.helm_ready_at[h] = hr_[h].ready_at;
+    if (hr_[h].ready_at == kNever)
+      all_ready = false;
+    else
+      last_ready = max_time(last_ready, hr_[h].ready_at);
     if (hr_[h].in_pass && options_.record) {
       hr_[h].pass.outcome = PassOutcome::Running;
       result_.passes.push_back(hr_[h].pass);
     }
   }
+  result_.all_ready = all_ready;
+  result_.time_to_ready = all_ready ? last_ready : kNever;
   result_.source_ready_at.resize(world_.sources.size());
   for (std::size_t s = 0; s < world_.sources.size(); ++s) result_.source_ready_at[s] = src_[s].first_artifact;
   if (options_.record) {

@@ -120,7 +120,15 @@ class Run {
   Pool hpool_;
   std::vector<Pool> spools_;
   std::vector<HrState> hr_;
-  std::size_t ready_count_ = 0;
+  std::size_t ready_count_ = 0;  // Kustomizations and HelmReleases Ready at least once
+  // Called when a Kustomization or HelmRelease is Ready for the first time: the headline (time to full
+  // readiness) is the last of every Kustomization and HelmRelease becoming Ready.
+  void count_ready(SimTime now) {
+    ++ready_count_;
+    if (ready_count_ != ks_.size() + hr_.size()) return;
+    snapshot_usage(result_.workers_until_ready, now);
+    if (options_.stop_when_all_ready) stop_ = true;
+  }
   bool stop_ = false;
   RunResult result_;
 };

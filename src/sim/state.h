@@ -84,6 +84,7 @@ struct KsState {
   int fail_applies_left = 0;
   KustomizationSummary summary;
   Rng build_rng{0}, apply_rng{0}, jitter_rng{0};
+  double stretch = 1.0;  // capacity model: how much longer this pass's build and apply work takes
 };
 
 struct SourceState {

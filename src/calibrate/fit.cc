@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fitting timings to what a cluster reported (README "How accurate is it?", "Calibrating on your cluster").
+//
+// 1. Direct estimates, from each object's own record:
+//    - a Kustomization's first pass (status.history lastReconciledDuration) is its work (fetch, build,
+//      dry-run, apply) plus, with wait: true, whole health-check polls: the poller looks at once and then
+//      every healthPollInterval P, so a pass of d ms holds m = floor(d / P) polls and d - m*P of work.
+//      The work, over the default work for the same objects, scales timing.build and applyPerObject
+//      together (one export cannot split fixed from per-object cost unless its passes differ in size).
+//      The m polls say the slowest kind it waited on (by the default timings) became Current within
+//      ((m-1)*P, m*P]: its ready time is the middle, (m - 1/2) * P, or 0 when m = 0.
+//    - a source kind's fetch time is the 10th percentile of its objects' creation-to-Ready latency (the
+//      rest of them waited for a source-controller worker).
+//    - a HelmRelease's install is its Ready time minus the oldest Helm snapshot's firstDeployed (its
+//      median); without history, the 10th percentile of creation-to-Ready.
+// 2. With a repository, the estimates are refined against the whole rollout: the world is simulated and
+//    each fitted value's scale is searched (golden section on its logarithm, within 1/5x..5x) for the
+//    smallest mean absolute error of the Ready times, one value at a time, twice over. This is what
+//    accounts for queueing behind busy workers, sources that arrive late and the capacity model.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "fluxsim/calibrate.h"
+#include "fluxsim/compare.h"
+#include "fluxsim/engine.h"
+#include "fluxsim/readiness.h"
+
+namespace fluxsim {
+namespace {
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+Duration ms(double v) { return Duration{static_cast<std::int64_t>(std::llround(std::max(v, 0.0)))}; }
+
+// The kind among `kinds` that the default timings make slowest to become Current (simulated kinds and
+// kinds Current at apply left out); "" when none waits.
+std::string slowest_kind(const std::vector<std::string>& kinds) {
+  std::string best;
+  Duration best_after{0};
+  for (const std::string& k : kinds) {
+    if (k == "Kustomization" || k == "HelmRelease") continue;
+    Resource r;
+    r.ref.kind = k;
+    const Duration after = default_ready_after(r).median();
+    if (after > best_after) {
+      best_after = after;
+      best = k;
+    }
+  }
+  return best;
+}
+
+// One fitted value the refinement may scale.
+struct Knob {
+  enum class What { Work, Ready, Fetch } what;
+  std::string kind;
+  double value = 0;  // ms (Work: scale of the base build/apply)
+};
+
+Scenario with_knobs(const Scenario& base, const std::vector<Knob>& knobs) {
+  Scenario s = base;
+  std::vector<ReadyRule> fitted;
+  for (const Knob& k : knobs) {
+    switch (k.what) {
+      case Knob::What::Work:
+        s.timing.build = Distribution::fixed(ms(static_cast<double>(base.timing.build.median().count()) * k.value));
+        s.timing.apply_per_object =
+            Distribution::fixed(ms(static_cast<double>(base.timing.apply_per_object.median().count()) * k.value));
+        break;
+      case Knob::What::Ready: {
+        ReadyRule r;
+        r.match.kind = k.kind;
+        r.after = Distribution::fixed(ms(k.value));
+        fitted.push_back(std::move(r));
+        break;
+      }
+      case Knob::What::Fetch: {
+        auto it = std::find_if(s.timing.fetch.begin(), s.timing.fetch.end(), [&](const auto& p) { return p.first == k.kind; });
+        if (it == s.timing.fetch.end()) s.timing.fetch.emplace_back(k.kind, Distribution::fixed(ms(k.value)));
+        else it->second = Distribution::fixed(ms(k.value));
+        break;
+      }
+    }
+  }
+  fitted.insert(fitted.end(), s.timing.ready.begin(), s.timing.ready.end());
+  s.timing.ready = std::move(fitted);
+  return s;
+}
+
+double error_of(const Observed& obs, const World& world, const Scenario& s) {
+  Simulation sim(world, s);
+  if (sim.diagnostics().has_errors()) return std::numeric_limits<double>::infinity();
+  EngineOptions options;
+  options.record = false;
+  options.stop_when_all_ready = true;
+  const RunResult r = sim.run(options);
+  const Comparison c = compare_with_observed(obs, world, r);
+  if (c.matched == 0) return std::numeric_limits<double>::infinity();
+  // The headline counts as much as all the objects together: a fit that matches every object on
+  // average but not the time to full readiness would extrapolate the wrong pace.
+  if (!c.predicted_total_ms) return std::numeric_limits<double>::infinity();
+  const double total = c.observed_total_ms ? std::abs(static_cast<double>(*c.predicted_total_ms - *c.observed_total_ms)) : 0.0;
+  return c.mean_abs_error_ms + total;
+}
+
+}  // namespace
+
+Calibration calibrate(const Observed& obs, const World* world, const Scenario& base) {
+  Calibration out;
+  const double poll = static_cast<double>(base.controllers.kustomize.health_poll_interval.count());
+  const double base_build = static_cast<double>(base.timing.build.median().count());
+  const double base_apply = static_cast<double>(base.timing.apply_per_object.median().count());
+
+  // Kustomizations: work and health-poll rounds.
+  std::vector<double> work, default_work;
+  std::map<std::string, std::vector<double>> ready_by_kind;
+  for (const ObservedObject& o : obs.objects) {
+    if (o.kind != "Kustomization" || !o.pass_ms) continue;
+    bool wait = o.wait;
+    std::size_t n = o.inventory_kinds.size();
+    std::vector<std::string> kinds = o.inventory_kinds;
+    if (world)
+      if (const Kustomization* k = world->find_kustomization(o.ns, o.name)) {
+        wait = k->wait || !k->health_checks.empty();
+        n = k->objects.size();
+        kinds.clear();
+        for (const Resource& r : k->objects) kinds.push_back(r.ref.kind);
+      }
+    const double d = static_cast<double>(*o.pass_ms);
+    double m = 0;
+    const std::string slow = wait ? slowest_kind(kinds) : std::string();
+    if (!slow.empty()) m = std::floor(d / poll);
+    work.push_back(d - m * poll);
+    default_work.push_back(base_build + base_apply * static_cast<double>(n));
+    if (!slow.empty()) ready_by_kind[slow].push_back(m > 0 ? (m - 0.5) * poll : 0.0);
+  }
+  std::vector<Knob> knobs;
+  if (!work.empty()) {
+    const double scale = quantile(work, 0.5) / std::max(1.0, quantile(default_work, 0.5));
+    knobs.push_back({Knob::What::Work, "", scale});
+    out.notes.push_back(fmt::format("build, applyPerObject: {} Kustomization first passes (status.history lastReconciledDuration), "
+                                    "minus whole health-check polls, give a median work of {} against the defaults' {} (x{:.3f})",
+                                    work.size(), format_duration(ms(quantile(work, 0.5))), format_duration(ms(quantile(default_work, 0.5))),
+                                    scale));
+  }
+  for (const auto& [kind, v] : ready_by_kind) {
+    knobs.push_back({Knob::What::Ready, kind, quantile(v, 0.5)});
+    out.notes.push_back(fmt::format("ready {}: the slowest kind of {} wait: true Kustomizations; their health checks took a median "
+                                    "of {} polls of {}", kind, v.size(), quantile(v, 0.5) / poll + 0.5, format_duration(ms(poll))));
+  }
+  // Sources and HelmReleases.
+  std::map<std::string, std::vector<double>> latency;
+  std::vector<double> installs, hr_latency;
+  for (const ObservedObject& o : obs.objects) {
+    if (!o.ready_ms || !o.created_ms) continue;
+    const double l = static_cast<double>(*o.ready_ms - *o.created_ms);
+    if (o.kind == "HelmRelease") {
+      if (o.pass_ms) installs.push_back(static_cast<double>(*o.pass_ms));
+      hr_latency.push_back(l);
+    } else if (o.kind != "Kustomization") {
+      latency[o.kind].push_back(l);
+    }
+  }
+  for (const auto& [kind, v] : latency) {
+    knobs.push_back({Knob::What::Fetch, kind, quantile(v, 0.1)});
+    out.notes.push_back(fmt::format("fetch {}: 10th percentile of {} creation-to-Ready latencies", kind, v.size()));
+  }
+  if (!installs.empty() || !hr_latency.empty()) {
+    const bool history = !installs.empty();
+    knobs.push_back({Knob::What::Ready, "HelmRelease", history ? quantile(installs, 0.5) : quantile(hr_latency, 0.1)});
+    out.notes.push_back(history ? fmt::format("ready HelmRelease (its Helm install): median of {} Ready times minus firstDeployed", installs.size())
+                                : fmt::format("ready HelmRelease (its Helm install): 10th percentile of {} creation-to-Ready latencies", hr_latency.size()));
+  }
+
+  // Refinement against the whole rollout.
+  if (world && !knobs.empty()) {
+    double best = error_of(obs, *world, with_knobs(base, knobs));
+    out.error_before = best / 1000.0;
+    if (std::isfinite(best)) {
+      for (int round = 0; round < 2; ++round)
+        for (Knob& k : knobs) {
+          const double v0 = k.value > 0 ? k.value : (k.what == Knob::What::Work ? 1.0 : 100.0);
+          auto eval = [&](double log_f) {
+            Knob saved = k;
+            k.value = v0 * std::exp(log_f);
+            const double e = error_of(obs, *world, with_knobs(base, knobs));
+            k = saved;
+            return e;
+          };
+          // Golden-section search of log(scale) in [-ln 5, ln 5].
+          const double g = (std::sqrt(5.0) - 1) / 2;
+          double a = -std::log(5.0), b = std::log(5.0);
+          double c = b - g * (b - a), d = a + g * (b - a);
+          double fc = eval(c), fd = eval(d);
+          for (int i = 0; i < 14; ++i) {
+            if (fc < fd) {
+              b = d;
+              d = c;
+              fd = fc;
+              c = b - g * (b - a);
+              fc = eval(c);
+            } else {
+              a = c;
+              c = d;
+              fc = fd;
+              d = a + g * (b - a);
+              fd = eval(d);
+            }
+          }
+          const double x = fc < fd ? c : d;
+          const double fx = std::min(fc, fd);
+          if (fx < best) {
+            best = fx;
+            k.value = v0 * std::exp(x);
+          }
+        }
+      out.error_after = best / 1000.0;
+      out.notes.push_back(fmt::format("refined by simulating {} against the export: mean Ready-time error plus time-to-full-readiness error {:.1f}s -> {:.1f}s",
+                                      world->repo_root, out.error_before, out.error_after));
+    }
+  }
+  for (const Knob& k : knobs) {
+    switch (k.what) {
+      case Knob::What::Work:
+        out.build = ms(base_build * k.value);
+        out.apply_per_object = ms(base_apply * k.value);
+        break;
+      case Knob::What::Ready: out.ready.emplace_back(k.kind, ms(k.value)); break;
+      case Knob::What::Fetch: out.fetch.emplace_back(k.kind, ms(k.value)); break;
+    }
+  }
+  return out;
+}
+
+}  // namespace fluxsim

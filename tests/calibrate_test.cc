@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// fluxsim calibrate: reading a kubectl export, and fitting back timings known in advance (an export
+// generated from a fluxsim run with those timings, in the shape kubectl prints).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "cli_runner.h"
+#include "fluxsim/calibrate.h"
+#include "fluxsim/compare.h"
+#include "fluxsim/engine.h"
+#include "fluxsim/load.h"
+#include "world_builder.h"
+
+using namespace fluxsim;
+using namespace fluxsim::test;
+
+namespace {
+
+const std::string kFixtures = std::string(FLUXSIM_SOURCE_DIR) + "/tests/fixtures/observed/";
+
+// 2026-01-01T00:00:00Z plus `ms`, as Kubernetes prints times (with milliseconds, which it accepts).
+std::string stamp(std::int64_t ms) {
+  const std::int64_t s = ms / 1000;
+  return fmt::format("2026-01-01T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s / 60 % 60, s % 60, ms % 1000);
+}
+
+// The export a cluster that behaved exactly like `result` would give: every Kustomization with its
+// creation, Ready transition and first successful pass in status.history, and every HelmRelease with
+// its install in a Helm snapshot.
+std::string export_of(const World& w, const RunResult& r) {
+  std::string items;
+  for (std::size_t k = 0; k < w.kustomizations.size(); ++k) {
+    const KustomizationSummary& s = r.kustomizations[k];
+    const Kustomization& ks = w.kustomizations[k];
+    std::int64_t duration = 0, started = 0;
+    for (const PassRecord& p : r.passes)
+      if (p.controller == Controller::Kustomize && p.subject == static_cast<int>(k) && p.outcome == PassOutcome::Succeeded) {
+        duration = to_ms(p.ended_at) - to_ms(p.started_at);
+        started = to_ms(p.started_at);
+        break;
+      }
+    std::string inventory;
+    for (const Resource& o : ks.objects)
+      inventory += fmt::format("{}{{\"id\": \"{}_{}_{}_{}\", \"v\": \"v1\"}}", inventory.empty() ? "" : ", ", o.ref.ns,
+                               o.ref.name, o.ref.group, o.ref.kind);
+    items += fmt::format(R"({}{{"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+  "metadata": {{"name": "{}", "namespace": "{}", "creationTimestamp": "{}"}},
+  "spec": {{"wait": {}, "interval": "10m"}},
+  "status": {{"conditions": [{{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "lastTransitionTime": "{}"}}],
+    "inventory": {{"entries": [{}]}},
+    "history": [{{"firstReconciled": "{}", "lastReconciled": "{}", "lastReconciledDuration": "{}ms", "totalReconciliations": 1}}]}}}})",
+                         items.empty() ? "" : ",\n", ks.ref.name, ks.ref.ns, stamp(to_ms(s.created_at)), ks.wait ? "true" : "false",
+                         stamp(to_ms(s.ready_at)), inventory, stamp(started), stamp(to_ms(s.ready_at)), duration);
+  }
+  return "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n" + items + "\n]}\n";
+}
+
+// 16 wait: true Kustomizations with a Service and a Deployment each, 4 workers.
+World sixteen_apps() {
+  WorldBuilder b;
+  for (int i = 0; i < 16; ++i) {
+    const std::string name = "app-" + std::to_string(i);
+    b.kustomization(name).wait = true;
+    b.object(name, "v1", "Service", "default", name);
+    b.object(name, "apps/v1", "Deployment", "default", name);
+  }
+  return b.world();
+}
+
+Scenario known_timings() {
+  Scenario s = quiet_scenario("truth");
+  s.timing.build = Distribution::fixed(Duration{300});
+  s.timing.apply_per_object = Distribution::fixed(Duration{10});
+  ReadyRule r;
+  r.match.kind = "Deployment";
+  r.after = Distribution::fixed(Duration{7000});  // found Current by the third poll: 0s, 5s, 10s
+  s.timing.ready.push_back(r);
+  return s;
+}
+
+// The percentage of "Time to full readiness: observed X, predicted Y, error +Z%".
+double total_error(const std::string& out) {
+  const std::size_t line = out.find("Time to full readiness:");
+  const std::size_t at = out.find("error ", line);
+  if (line == std::string::npos || at == std::string::npos || out.compare(at + 6, 3, "n/a") == 0) return 1e9;
+  return std::stod(out.substr(at + 6));
+}
+
+}  // namespace
+
+TEST_CASE("calibrate: RFC 3339 times") {
+  CHECK(parse_rfc3339("1970-01-01T00:00:00Z") == 0);
+  CHECK(parse_rfc3339("2025-06-01T10:00:07.500+00:00") == parse_rfc3339("2025-06-01T10:00:07Z").value() + 500);
+  CHECK(parse_rfc3339("2025-06-01T12:00:00+02:00") == parse_rfc3339("2025-06-01T10:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2025-06-01 10:00").has_value());
+  CHECK_FALSE(parse_rfc3339("2025-13-01T10:00:00Z").has_value());
+}
+
+TEST_CASE("calibrate: reads kubectl's List shape, history, inventory, Helm snapshots and events") {
+  ObservedLoad load = read_observed(kFixtures + "cluster.json", kFixtures + "events.json");
+  REQUIRE_FALSE(load.diagnostics.has_errors());
+  const Observed& o = load.observed;
+  REQUIRE(o.objects.size() == 5);
+  const ObservedObject* apps = o.find("Kustomization", "flux-system", "apps");
+  REQUIRE(apps);
+  CHECK(apps->created_ms == 3000);   // 10:00:03 from the earliest creation, 10:00:00
+  CHECK(apps->ready_ms == 15250);
+  CHECK(apps->pass_ms == 11200);     // lastReconciledDuration 11.2s
+  CHECK(apps->wait);
+  CHECK(apps->inventory_kinds == std::vector<std::string>{"Service", "Deployment"});
+  const ObservedObject* hr = o.find("HelmRelease", "flux-system", "podinfo");
+  REQUIRE(hr);
+  CHECK(hr->pass_ms == 32000);       // Ready 10:00:40 - firstDeployed 10:00:08
+  const ObservedObject* chart = o.find("HelmChart", "flux-system", "flux-system-podinfo");
+  REQUIRE(chart);
+  CHECK(chart->ready_ms == 7500);
+  // history wins over the event for the root (1.52s, not the event's 1.4s).
+  CHECK(o.find("Kustomization", "flux-system", "flux-system")->pass_ms == 1520);
+}
+
+TEST_CASE("calibrate: bad exports are one error naming the file and line") {
+  TempDir dir("fluxsim-calibrate-bad");
+  const std::string broken = dir.write("broken.json", "{\n  \"kind\": \"List\",\n  \"items\": [\n    {\"kind\": \n");
+  CliResult r = run_fluxsim({"calibrate", broken});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("broken.json:") != std::string::npos);
+  const std::string bad_time = dir.write("time.json", R"({"kind": "List", "items": [
+  {"kind": "Kustomization", "metadata": {"name": "a", "namespace": "x", "creationTimestamp": "yesterday"}}
+]})");
+  r = run_fluxsim({"calibrate", bad_time});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(r.err.find("time.json:2") != std::string::npos);
+  CHECK(r.err.find("not an RFC 3339 time") != std::string::npos);
+  r = run_fluxsim({"calibrate", dir.path("missing.json")});
+  CHECK(r.code == ExitCode::BadInput);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+TEST_CASE("calibrate: fits back the timings an export was generated with") {
+  const World w = sixteen_apps();
+  const Scenario truth = known_timings();
+  const RunResult r = simulate(w, truth);
+  REQUIRE(r.all_ready);
+  ObservedLoad load = parse_observed(export_of(w, r), "generated.json");
+  REQUIRE_FALSE(load.diagnostics.has_errors());
+
+  // Directly from the records (no simulation): a pass of 300 + 2 x 10 + 10 000 (two polls after the
+  // first) = 10 320 ms holds 2 whole polls and 320 ms of work, against the defaults' 1 000 + 2 x 20 =
+  // 1 040 ms: scale 0.3077, build 308 ms, applyPerObject 6 ms. Deployment: Current within (5 s, 10 s],
+  // fitted at the middle, 7.5 s.
+  const Calibration direct = calibrate(load.observed, nullptr, quiet_scenario());
+  REQUIRE(direct.build);
+  CHECK(direct.build->count() == doctest::Approx(300).epsilon(0.05));
+  REQUIRE(direct.ready.size() == 1);
+  CHECK(direct.ready[0].first == "Deployment");
+  CHECK(direct.ready[0].second == Duration{7500});
+
+  // Refined against the world, the overlay reproduces the rollout.
+  const Calibration refined = calibrate(load.observed, &w, quiet_scenario());
+  CHECK(refined.error_after <= refined.error_before);
+  Scenario fitted = quiet_scenario("fitted");
+  fitted.timing.build = Distribution::fixed(*refined.build);
+  fitted.timing.apply_per_object = Distribution::fixed(*refined.apply_per_object);
+  for (const auto& [kind, d] : refined.ready) {
+    ReadyRule rule;
+    rule.match.kind = kind;
+    rule.after = Distribution::fixed(d);
+    fitted.timing.ready.push_back(rule);
+  }
+  const RunResult again = simulate(w, fitted);
+  REQUIRE(again.all_ready);
+  CHECK(to_ms(again.time_to_ready) == doctest::Approx(to_ms(r.time_to_ready)).epsilon(0.02));
+}
+
+TEST_CASE("calibrate: the overlay it writes is what run and compare read with --timing") {
+  TempDir dir("fluxsim-calibrate-cli");
+  write_app_repo(dir);
+  // The truth: the Deployment is Current 12 s after apply (found by the poll at 15 s).
+  const std::string truth = write_app_scenario(dir, "truth.yaml", "12s");
+  const CliResult run = run_fluxsim({"run", truth, "-o", "json"});
+  REQUIRE(run.code == ExitCode::Ok);
+  // Export of that run, built from the engine directly.
+  Scenario s = load_scenario(truth).scenario;
+  WorldLoad wl = load_world(s);
+  REQUIRE_FALSE(wl.diagnostics.has_errors());
+  const RunResult r = simulate(wl.world, s);
+  const std::string observed = dir.write("observed.json", export_of(wl.world, r));
+
+  const std::string overlay = dir.path("timing.yaml");
+  CliResult cal = run_fluxsim({"calibrate", observed, "--repo", dir.path("repo"), "--entry", "clusters/test", "--out", overlay});
+  REQUIRE(cal.code == ExitCode::Ok);
+  CliResult cmp = run_fluxsim({"compare", observed, dir.path("repo"), "--entry", "clusters/test", "--timing", overlay});
+  REQUIRE(cmp.code == ExitCode::Ok);
+  CHECK(cmp.out.find("Kustomization/flux-system/apps") != std::string::npos);
+  CHECK(std::abs(total_error(cmp.out)) < 2.0);
+  // Without the overlay the defaults (Deployment 30 s) are far off, and compare says by how much.
+  CliResult raw = run_fluxsim({"compare", observed, dir.path("repo"), "--entry", "clusters/test"});
+  REQUIRE(raw.code == ExitCode::Ok);
+  CHECK(total_error(raw.out) > 20.0);
+  // --set still wins over the overlay, and a broken overlay names its file and line.
+  const std::string bad = dir.write("bad-timing.yaml", "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n"
+                                                       "  timing:\n    build: soon\n");
+  CliResult b = run_fluxsim({"run", dir.path("repo"), "--entry", "clusters/test", "--timing", bad});
+  CHECK(b.code == ExitCode::BadInput);
+  CHECK(b.err.find("bad-timing.yaml:6") != std::string::npos);
+  const std::string other = dir.write("other.yaml", "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n"
+                                                    "  horizon: 1h\n");
+  b = run_fluxsim({"run", dir.path("repo"), "--entry", "clusters/test", "--timing", other});
+  CHECK(b.code == ExitCode::BadInput);
+  CHECK(b.err.find("other.yaml:5") != std::string::npos);
+}
