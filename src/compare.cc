@@ -106,10 +106,12 @@ void write_comparison_table(const Comparison& c, const std::string& observed_fil
   for (const ComparedObject& r : c.rows) width = std::max(width, r.kind.size() + r.ns.size() + r.name.size() + 2);
   out << fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}  {:>8}\n", "object", width, "observed", "predicted", "error", "error%");
   for (const ComparedObject& r : c.rows) {
-    std::string diff = r.observed_ms && r.predicted_ms ? (*r.predicted_ms >= *r.observed_ms ? "+" : "-") +
-                                                             format_duration(Duration{std::abs(*r.predicted_ms - *r.observed_ms)})
-                                                       : "n/a";
-    out << fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}  {:>8}\n", r.kind + "/" + r.ns + "/" + r.name, width,
+    std::string diff = "n/a";
+    if (r.observed_ms && r.predicted_ms)
+      diff = fmt::format("{}{}", *r.predicted_ms >= *r.observed_ms ? "+" : "-",
+                         format_duration(Duration{std::abs(*r.predicted_ms - *r.observed_ms)}));
+    const std::string object = fmt::format("{}/{}/{}", r.kind, r.ns, r.name);
+    out << fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}  {:>8}\n", object, width,
                        seconds(r.observed_ms), seconds(r.predicted_ms), diff, percent_error(r.observed_ms, r.predicted_ms));
   }
   out << '\n';
