@@ -7,39 +7,17 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "flux/kinds.h"
 #include "load/kustomize.h"
 #include "load/limits.h"
 
 namespace fluxsim::load {
 
+// Strategic merge applies to the Kubernetes API types: the one list of their groups (src/flux/kinds.h).
 bool is_builtin_api(const std::string& api_version) {
-  static constexpr std::array<std::string_view, 22> kGroups = {
-      "",
-      "apps",
-      "batch",
-      "autoscaling",
-      "policy",
-      "extensions",
-      "networking.k8s.io",
-      "rbac.authorization.k8s.io",
-      "storage.k8s.io",
-      "scheduling.k8s.io",
-      "node.k8s.io",
-      "coordination.k8s.io",
-      "discovery.k8s.io",
-      "events.k8s.io",
-      "certificates.k8s.io",
-      "admissionregistration.k8s.io",
-      "apiextensions.k8s.io",
-      "apiregistration.k8s.io",
-      "flowcontrol.apiserver.k8s.io",
-      "authentication.k8s.io",
-      "authorization.k8s.io",
-      "resource.k8s.io",
-  };
   std::size_t slash = api_version.find('/');
   std::string_view group = slash == std::string::npos ? std::string_view{} : std::string_view(api_version).substr(0, slash);
-  return std::find(kGroups.begin(), kGroups.end(), group) != kGroups.end();
+  return flux::is_kubernetes_group(group);
 }
 
 namespace {
