@@ -115,7 +115,8 @@ std::string skip_reason(const std::string& kubectl_output) {
   if (kubectl_output.find("--enable-helm") != std::string::npos || kubectl_output.find("helm") != std::string::npos)
     return "helmCharts";
   if (kubectl_output.find("exit status 128") != std::string::npos || kubectl_output.find("://") != std::string::npos ||
-      kubectl_output.find("git@") != std::string::npos)
+      kubectl_output.find("git@") != std::string::npos ||
+      kubectl_output.find("no 'git' program") != std::string::npos)  // a remote base on a machine without git
     return "remote resources";
   if (kubectl_output.find("no such file") != std::string::npos || kubectl_output.find("not found") != std::string::npos ||
       kubectl_output.find("evalsymlink") != std::string::npos)
