@@ -177,6 +177,52 @@ TEST_CASE("calibrate: fits back the timings an export was generated with") {
   CHECK(to_ms(again.time_to_ready) == doctest::Approx(to_ms(r.time_to_ready)).epsilon(0.02));
 }
 
+TEST_CASE("calibrate: under a CPU limit it fits the capacity model's contention too") {
+  // On 1 CPU with 8 workers: 3 "base" Kustomizations of 8 objects run alone (3 x 0.25 = 0.75 cores, within
+  // the budget: their passes show the unstretched work), then the 40 "app" ones that dependsOn them keep
+  // 8 workers busy (8 x 0.25 = 2 cores, load 2, stretched by 2 x (1 + c x (2 - 1)), capacity.h). The
+  // truth has contention 3; calibration starts from 1.3. (The root, flux-system, runs alone first.)
+  WorldBuilder b;
+  for (int i = 0; i < 43; ++i) {
+    const std::string name = (i < 3 ? "base-" : "app-") + std::to_string(i);
+    b.kustomization(name);
+    for (int j = 0; j < 8; ++j) b.object(name, "v1", "ConfigMap", "default", name + "-" + std::to_string(j));
+    if (i >= 3)
+      for (int d = 0; d < 3; ++d) b.depends_on(name, "base-" + std::to_string(d));
+  }
+  const World w = b.world();
+  auto on_one_cpu = [](double contention) {
+    Scenario s = quiet_scenario("one-cpu");
+    s.controllers.kustomize.concurrent = 8;
+    s.controllers.kustomize.cpu_limit = 1.0;
+    s.timing.capacity.contention = contention;
+    return s;
+  };
+  const RunResult r = simulate(w, on_one_cpu(3.0));
+  REQUIRE(r.all_ready);
+  ObservedLoad load = parse_observed(export_of(w, r), "generated.json");
+  REQUIRE_FALSE(load.diagnostics.has_errors());
+
+  const Calibration fitted = calibrate(load.observed, &w, on_one_cpu(1.3));
+  REQUIRE(fitted.contention);
+  CHECK(*fitted.contention > 2.0);  // moved from 1.3 toward the truth
+  CHECK(*fitted.contention < 4.5);
+  CHECK(std::any_of(fitted.notes.begin(), fitted.notes.end(), [](const std::string& n) { return n.starts_with("capacity contention:"); }));
+  Scenario again_s = on_one_cpu(*fitted.contention);
+  again_s.timing.build = Distribution::fixed(*fitted.build);
+  again_s.timing.apply_per_object = Distribution::fixed(*fitted.apply_per_object);
+  const RunResult again = simulate(w, again_s);
+  REQUIRE(again.all_ready);
+  CHECK(to_ms(again.time_to_ready) == doctest::Approx(to_ms(r.time_to_ready)).epsilon(0.03));
+  // The overlay carries it, leaf by leaf.
+  CHECK(write_timing_overlay(fitted, "generated.json").find("    capacity:\n      contention: ") != std::string::npos);
+
+  // Without a CPU limit the model is off, and calibrate does not pretend to have fitted it.
+  const RunResult free = simulate(w, quiet_scenario("free"));
+  const Calibration unlimited = calibrate(parse_observed(export_of(w, free), "free.json").observed, &w, quiet_scenario());
+  CHECK_FALSE(unlimited.contention);
+}
+
 TEST_CASE("calibrate: the overlay it writes is what run and compare read with --timing") {
   TempDir dir("fluxsim-calibrate-cli");
   write_app_repo(dir);

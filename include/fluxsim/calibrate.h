@@ -64,6 +64,7 @@ struct Calibration {
   std::optional<Duration> apply_per_object;  ///< timing.applyPerObject
   std::vector<std::pair<std::string, Duration>> ready;  ///< timing.ready per kind (HelmRelease: its install)
   std::vector<std::pair<std::string, Duration>> fetch;  ///< timing.fetch per source kind
+  std::optional<double> contention;          ///< timing.capacity.contention, when a CPU limit let the export show it
   std::vector<std::string> notes;            ///< one line per fitted value: from what, how many objects
   double error_before = -1, error_after = -1;  ///< the refinement's objective (s): mean absolute Ready-time error plus the time-to-full-readiness error
 };

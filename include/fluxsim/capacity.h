@@ -26,6 +26,9 @@
 
 namespace fluxsim {
 
+/// timing.capacity.contention's upper bound (the scenario decoder's and calibrate's).
+inline constexpr int kMaxContention = 100;
+
 /// timing.capacity: the model's parameters (defaults and their sources in the README).
 struct CapacityParams {
   double pass_cpu = 0.25;    ///< cores one working pass wants (passCpu)

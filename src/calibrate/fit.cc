@@ -17,10 +17,17 @@
 //    each fitted value's scale is searched (golden section on its logarithm, within 1/5x..5x) for the
 //    smallest mean absolute error of the Ready times, one value at a time, twice over. This is what
 //    accounts for queueing behind busy workers, sources that arrive late and the capacity model.
+// 3. When kustomize-controller runs under a CPU limit (the repository's resources.limits.cpu, or the
+//    scenario's controllers.kustomize.cpu), the capacity model's `contention` is estimated from the
+//    passes' overlap (estimate_capacity: passes within the budget give the unstretched work, passes over
+//    it how much slower they got) and then refined like the rest. passCpu and pollCpu keep their values:
+//    one rollout cannot tell a pass's CPU share from the growth past the budget. An export without passes
+//    on both sides of the budget leaves contention as it was, and the overlay says so.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -63,9 +70,9 @@ std::string slowest_kind(const std::vector<std::string>& kinds) {
 
 // One fitted value the refinement may scale.
 struct Knob {
-  enum class What { Work, Ready, Fetch } what;
+  enum class What { Work, Ready, Fetch, Contention } what;
   std::string kind;
-  double value = 0;  // ms (Work: scale of the base build/apply)
+  double value = 0;  // ms (Work: scale of the base build/apply; Contention: timing.capacity.contention)
 };
 
 Scenario with_knobs(const Scenario& base, const std::vector<Knob>& knobs) {
@@ -91,11 +98,74 @@ Scenario with_knobs(const Scenario& base, const std::vector<Knob>& knobs) {
         else it->second = Distribution::fixed(ms(k.value));
         break;
       }
+      case Knob::What::Contention: s.timing.capacity.contention = k.value; break;
     }
   }
   fitted.insert(fitted.end(), s.timing.ready.begin(), s.timing.ready.end());
   s.timing.ready = std::move(fitted);
   return s;
+}
+
+// A Kustomization's first pass as the export shows it (ms): its working part, then its health-check wait.
+struct ObservedPass {
+  double start, work_end, end;
+  double ratio;  // its work over the default work for the same objects
+};
+
+// What the passes' overlap says about the capacity model (3. above).
+struct CapacityEstimate {
+  double work_scale;      // median ratio of the passes within the budget
+  double contention;      // median of the passes over it
+  double median_load, median_stretch;
+  std::size_t within, over;
+};
+
+// The load each pass started under, as the capacity model computes it (passes at work x passCpu plus
+// passes in a health wait x pollCpu, over the budget), from the export's own overlap; then the work of
+// the passes within the budget (load <= 1) is the unstretched work, and each pass over it, taking
+// f = its work / that, gives contention = (f / load - 1) / (load - 1). Nothing when the export lacks
+// either kind of pass (the two cannot be told apart then).
+std::optional<CapacityEstimate> estimate_capacity(const std::vector<ObservedPass>& passes, const CapacityParams& params, double cpu_limit) {
+  std::vector<std::pair<double, double>> loaded;  // (load, ratio)
+  std::vector<double> within;
+  // At a pass's start t: at work are the passes started by t whose work has not ended, waiting those
+  // whose work has ended but not their wait (binary searches in the sorted times: O(n log n)).
+  std::vector<double> starts, work_ends, ends;
+  for (const ObservedPass& p : passes) {
+    starts.push_back(p.start);
+    work_ends.push_back(p.work_end);
+    ends.push_back(p.end);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::sort(work_ends.begin(), work_ends.end());
+  std::sort(ends.begin(), ends.end());
+  auto at_or_before = [](const std::vector<double>& v, double t) {
+    return static_cast<long>(std::upper_bound(v.begin(), v.end(), t) - v.begin());
+  };
+  for (const ObservedPass& p : passes) {
+    const double t = p.start;
+    const long working = std::max(1L, at_or_before(starts, t) - at_or_before(work_ends, t));
+    const long waiting = std::max(0L, at_or_before(work_ends, t) - at_or_before(ends, t));
+    const double load = (static_cast<double>(working) * params.pass_cpu + static_cast<double>(waiting) * params.poll_cpu) / cpu_limit;
+    if (load <= 1.0) within.push_back(p.ratio);
+    else if (load > 1.1) loaded.emplace_back(load, p.ratio);
+  }
+  if (within.empty() || loaded.empty()) return std::nullopt;
+  CapacityEstimate e{};
+  e.work_scale = quantile(within, 0.5);
+  std::vector<double> c, loads, stretches;
+  for (const auto& [load, ratio] : loaded) {
+    const double f = ratio / std::max(1e-9, e.work_scale);
+    c.push_back(std::clamp((f / load - 1.0) / (load - 1.0), 0.0, static_cast<double>(kMaxContention)));
+    loads.push_back(load);
+    stretches.push_back(f);
+  }
+  e.contention = quantile(c, 0.5);
+  e.median_load = quantile(loads, 0.5);
+  e.median_stretch = quantile(stretches, 0.5);
+  e.within = within.size();
+  e.over = loaded.size();
+  return e;
 }
 
 double error_of(const Observed& obs, const World& world, const Scenario& s) {
@@ -124,6 +194,7 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
 
   // Kustomizations: work and health-poll rounds.
   std::vector<double> work, default_work;
+  std::vector<ObservedPass> passes;
   std::map<std::string, std::vector<double>> ready_by_kind;
   for (const ObservedObject& o : obs.objects) {
     if (o.kind != "Kustomization" || !o.pass_ms) continue;
@@ -143,10 +214,22 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
     if (!slow.empty()) m = std::floor(d / poll);
     work.push_back(d - m * poll);
     default_work.push_back(base_build + base_apply * static_cast<double>(n));
+    if (o.ready_ms) {
+      const double end = static_cast<double>(*o.ready_ms);
+      passes.push_back({end - d, end - m * poll, end, work.back() / std::max(1.0, default_work.back())});
+    }
     if (!slow.empty()) ready_by_kind[slow].push_back(m > 0 ? (m - 0.5) * poll : 0.0);
   }
   std::vector<Knob> knobs;
-  if (!work.empty()) {
+  const double cpu_limit = std::max(base.controllers.kustomize.cpu_limit, base.controllers.helm.cpu_limit);
+  const std::optional<CapacityEstimate> capacity =
+      base.controllers.kustomize.cpu_limit > 0 ? estimate_capacity(passes, base.timing.capacity, base.controllers.kustomize.cpu_limit) : std::nullopt;
+  if (capacity) {
+    knobs.push_back({Knob::What::Work, "", capacity->work_scale});
+    out.notes.push_back(fmt::format("build, applyPerObject: {} Kustomization first passes that ran within the CPU budget (load <= 1) give "
+                                    "a median work of x{:.3f} the defaults'; {} passes over the budget were left out of this",
+                                    capacity->within, capacity->work_scale, capacity->over));
+  } else if (!work.empty()) {
     const double scale = quantile(work, 0.5) / std::max(1.0, quantile(default_work, 0.5));
     knobs.push_back({Knob::What::Work, "", scale});
     out.notes.push_back(fmt::format("build, applyPerObject: {} Kustomization first passes (status.history lastReconciledDuration), "
@@ -183,6 +266,21 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
                                 : fmt::format("ready HelmRelease (its Helm install): 10th percentile of {} creation-to-Ready latencies", hr_latency.size()));
   }
 
+  // The capacity model's contention, when a budget makes the model matter (3. above).
+  const std::size_t contention_knob = knobs.size();
+  if (capacity) {
+    knobs.push_back({Knob::What::Contention, "", capacity->contention});
+    out.notes.push_back(fmt::format("capacity contention: {} passes over the budget (median load {:.2f}) took x{:.2f} the work of those within "
+                                    "it: contention {:.3f} by load x (1 + contention x (load - 1))",
+                                    capacity->over, capacity->median_load, capacity->median_stretch, capacity->contention));
+  } else if (cpu_limit > 0) {
+    // Searching it anyway would only trade it against the work scale: many pairs explain one rollout
+    // equally well and extrapolate differently (the flux-benchmark reproduction moved by 8 % that way).
+    out.notes.push_back(fmt::format("capacity contention: kept at {:.3f}: the export has no Kustomization passes both within and over "
+                                    "the CPU budget of {} cores, so it cannot tell contention from the work itself",
+                                    base.timing.capacity.contention, cpu_limit));
+  }
+
   // Refinement against the whole rollout.
   if (world && !knobs.empty()) {
     double best = error_of(obs, *world, with_knobs(base, knobs));
@@ -190,7 +288,7 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
     if (std::isfinite(best)) {
       for (int round = 0; round < 2; ++round)
         for (Knob& k : knobs) {
-          const double v0 = k.value > 0 ? k.value : (k.what == Knob::What::Work ? 1.0 : 100.0);
+          const double v0 = k.value > 0 ? k.value : (k.what == Knob::What::Work || k.what == Knob::What::Contention ? 1.0 : 100.0);
           auto eval = [&](double log_f) {
             Knob saved = k;
             k.value = v0 * std::exp(log_f);
@@ -238,6 +336,15 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
         break;
       case Knob::What::Ready: out.ready.emplace_back(k.kind, ms(k.value)); break;
       case Knob::What::Fetch: out.fetch.emplace_back(k.kind, ms(k.value)); break;
+      case Knob::What::Contention: break;
+    }
+  }
+  if (contention_knob < knobs.size()) {
+    const double fitted = std::min(knobs[contention_knob].value, static_cast<double>(kMaxContention));
+    if (std::abs(fitted - base.timing.capacity.contention) > 1e-9) {
+      out.contention = std::round(fitted * 1000.0) / 1000.0;
+      out.notes.push_back(fmt::format("capacity contention: {:.3f} (was {:.3f}) under the export's CPU limit of {} cores; passCpu and pollCpu kept",
+                                      *out.contention, base.timing.capacity.contention, cpu_limit));
     }
   }
   return out;

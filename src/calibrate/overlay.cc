@@ -29,6 +29,7 @@ std::string write_timing_overlay(const Calibration& c, const std::string& observ
     for (const auto& [kind, d] : c.ready)
       out += "      - match: {kind: " + kind + "}\n        after: " + format_duration(d) + "\n";
   }
+  if (c.contention) out += fmt::format("    capacity:\n      contention: {}\n", *c.contention);
   return out;
 }
 
@@ -60,8 +61,14 @@ TimingOverlay load_timing_overlay(const std::string& path) {
   for (const load::Field& f : spec->fields) {
     if (f.key == "timing") {
       if (!f.value.is_map()) continue;
-      for (const load::Field& t : f.value.fields)
-        if (t.key != "ready") o.overrides.push_back({"timing." + t.key, load::to_yaml(t.value)});
+      for (const load::Field& t : f.value.fields) {
+        if (t.key == "ready") continue;
+        if (t.key == "capacity" && t.value.is_map()) {  // leaf by leaf: the scenario's other capacity parameters stay
+          for (const load::Field& c : t.value.fields) o.overrides.push_back({"timing.capacity." + c.key, load::to_yaml(c.value)});
+          continue;
+        }
+        o.overrides.push_back({"timing." + t.key, load::to_yaml(t.value)});
+      }
     } else if (f.key == "controllers") {
       if (!f.value.is_map()) continue;
       for (const load::Field& c : f.value.fields)

@@ -46,9 +46,8 @@ constexpr std::int64_t kMaxConcurrent = 10'000;
 constexpr std::int64_t kMaxRuns = 1'000'000;
 constexpr std::int64_t kMaxDurationMs = 30LL * 24 * 3'600'000;  // 30 days
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
-/// No controller pod has more cores than a large node; contention past 100x load is a typo.
+/// No controller pod has more cores than a large node (contention is bounded by kMaxContention, capacity.h).
 constexpr std::int64_t kMaxCpu = 1'000;
-constexpr std::int64_t kMaxContention = 100;
 
 using T = ScenarioSetting::Type;
 constexpr ScenarioSetting kSettings[] = {
