@@ -219,7 +219,9 @@ RunAnalysis analyse_run(const World& world, const Scenario& scenario, const RunR
   std::stable_sort(a.failures.begin(), a.failures.end(), [](const FailureGroup& x, const FailureGroup& y) { return x.first < y.first; });
   if (rollout == SimTime{}) rollout = r.ended_at;
   const Duration span = rollout.time_since_epoch();
-  a.frame_end = std::min(SimTime{span + std::max(Duration{1'000}, span / 25)}, std::max(r.ended_at, SimTime{Duration{1'000}}));
+  // A settled run (RunResult::settled) is known to stay as it ended until the horizon.
+  const SimTime known_until = r.settled ? r.horizon : r.ended_at;
+  a.frame_end = std::min(SimTime{span + std::max(Duration{1'000}, span / 25)}, std::max(known_until, SimTime{Duration{1'000}}));
 
   a.phases = parallel_phases(r, r.all_ready ? r.time_to_ready + Duration{1} : a.frame_end);
 

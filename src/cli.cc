@@ -483,6 +483,7 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   };
   RunResult result = input->simulation().run(options);
   if (!keep_all) result.events = std::move(kept);
+  if (events.is_open()) write_run_end_line(result, events);
   if (events.is_open() && !events.flush()) throw BadInput(fmt::format("--events {}: write failed", events_path));
   RunReport report{scenario, world, result, check_expectations(scenario, world, result)};
   std::ostringstream text;

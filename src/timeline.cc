@@ -40,7 +40,8 @@ std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k) {
   std::vector<PhaseSpan> spans;
   if (k >= result.kustomizations.size()) return spans;
   const SimTime created = result.kustomizations[k].created_at;
-  const SimTime end = result.ended_at;
+  // A settled run stays as it ended until the horizon (RunResult::settled): its last phase runs on to it.
+  const SimTime end = result.settled ? result.horizon : result.ended_at;
   if (created == kNever || created >= end) return spans;
   auto add = [&](Phase phase, SimTime from, SimTime to, std::int32_t pass) {
     from = std::max(from, created);

@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fluxsim/trace.h"
 
+#include <fmt/format.h>
+
 namespace fluxsim {
 
 double WorkerUsage::utilisation() const {
   const double window = static_cast<double>(workers) * static_cast<double>(end.time_since_epoch().count());
   return window > 0 ? static_cast<double>(busy.count()) / window : 0.0;
+}
+
+std::string coverage(const RunResult& r) {
+  if (r.settled)
+    return fmt::format("simulated until {}, when nothing could change any more; horizon {}", format_time(r.ended_at),
+                       format_time(r.horizon));
+  if (r.ended_at < r.horizon)
+    return fmt::format("simulated until every Kustomization was Ready ({}); horizon {}", format_time(r.ended_at),
+                       format_time(r.horizon));
+  return fmt::format("horizon {}", format_time(r.horizon));
 }
 
 const char* to_string(TraceType t) {

@@ -63,7 +63,10 @@ struct Fixture {
     f.match.name = "flaky";
     f.count = 1;
     scenario.faults.push_back(f);
-    result = simulate(builder.world(), scenario);
+    // To the horizon: the reports must leave the steady state after the rollout out of their frame.
+    EngineOptions to_horizon;
+    to_horizon.run_to_horizon = true;
+    result = simulate(builder.world(), scenario, to_horizon);
   }
   RunReport report() const { return RunReport{scenario, builder.world(), result, {}}; }
 };
@@ -438,6 +441,7 @@ TEST_CASE("a run can stream its events instead of keeping them") {
   Fixture f;
   EngineOptions options;
   std::vector<TraceEvent> seen;
+  options.run_to_horizon = true;  // as the fixture ran
   options.keep_events = false;
   options.on_event = [&](const TraceEvent& e) { seen.push_back(e); };
   Simulation sim(f.builder.world(), f.scenario);

@@ -27,6 +27,9 @@ struct EngineOptions {
   /// in RunResult::events only when `keep_events` (so `--events FILE` streams without holding them all).
   std::function<void(const TraceEvent&)> on_event = {};
   bool keep_events = true;
+  /// Keep simulating steady state until the horizon even once nothing can change (RunResult::settled):
+  /// only pass counts, worker usage over the run and events differ (tests compare the two).
+  bool run_to_horizon = false;
 };
 
 /// A World compiled against a Scenario: object ids, apply stages, matched timing rules, faults and

@@ -47,6 +47,9 @@ void write_json(const RunReport& report, std::ostream& out);
 /// ("Kustomization/ns/name"), type, and worker, reason and message when set. Written as the engine
 /// produces events, so a run's events are never all in memory.
 void write_event_line(const World& world, const TraceEvent& event, std::ostream& out);
+/// The last line of `--events`: type RunEnded at RunResult::ended_at, reason Settled (nothing could change
+/// any more), AllReady or Horizon, and what the events cover as its message (coverage()).
+void write_run_end_line(const RunResult& result, std::ostream& out);
 
 /// The trace events a report of a run draws (kinds becoming served, controller restarts): all a run keeps
 /// in memory when it streams its events (EngineOptions::keep_events false).

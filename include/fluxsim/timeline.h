@@ -53,7 +53,7 @@ struct ParallelPhase {
 std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime until = kNever);
 
 /// The spans of Kustomization `k` (index in World::kustomizations), contiguous and in time order, from its
-/// creation to RunResult::ended_at. Zero-length spans are left out; empty when it was never created or
+/// creation to RunResult::ended_at (the horizon for a settled run). Zero-length spans are left out; empty when it was never created or
 /// the run was not recorded.
 std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k);
 

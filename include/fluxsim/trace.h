@@ -69,7 +69,7 @@ enum class PassOutcome : std::uint8_t {
   InstallFailed,       ///< helm-controller: the Helm install (with its wait) failed or timed out
   Succeeded,
   Interrupted,         ///< lost to a controller restart
-  Running,             ///< still running at the horizon
+  Running,             ///< still running at the end of the run (the horizon)
 };
 
 /// One reconcile pass of one object: the timeline a Gantt chart or critical path is drawn from.
@@ -102,8 +102,8 @@ struct KustomizationSummary {
   std::int32_t attempts = 0;          ///< apply attempts up to the first Ready (all of them if never Ready)
   std::int32_t passes = 0;            ///< every pass within the horizon (finalizer passes excluded)
   std::int32_t parent = -1;           ///< the Kustomization that created it at run time (-1: bootstrap)
-  std::string status = "Unknown";     ///< Ready condition status at the horizon: True, False, Unknown
-  std::string reason;                 ///< Ready reason at the horizon ("" when it never existed)
+  std::string status = "Unknown";     ///< Ready condition status at the end of the run (ended_at): True, False, Unknown
+  std::string reason;                 ///< Ready reason at the end of the run ("" when it never existed)
   std::string message;
 };
 
@@ -125,6 +125,12 @@ struct RunResult {
   std::uint64_t run = 0;
   SimTime horizon{};
   SimTime ended_at{};                 ///< last simulated instant (horizon, or earlier if stopped)
+  /// The run ended before the horizon because nothing could change any reported figure any more: every
+  /// Kustomization and HelmRelease Ready with no pass in flight, every source stored, and no fault,
+  /// restart, outage or object status change ahead (README "How fluxsim models Flux"). What follows would
+  /// only repeat steady-state passes, so the figures that grow with time (pass counts, worker usage over
+  /// the run, events, passes) cover [0, ended_at); every other figure is what the horizon would show.
+  bool settled = false;
   bool all_ready = false;
   SimTime time_to_ready = kNever;     ///< the instant the last Kustomization first became Ready
   std::vector<KustomizationSummary> kustomizations;  ///< parallel to World::kustomizations
@@ -136,6 +142,11 @@ struct RunResult {
   std::vector<PassRecord> passes;                    ///< in start order; empty unless recording
   std::uint64_t simulated_events = 0;                ///< engine events processed (for benchmarks)
 };
+
+/// What a run's time-dependent figures cover, for reports: "simulated until 3m12s, when nothing could
+/// change any more; horizon 24h", "simulated until every Kustomization was Ready (3m12s); horizon 24h" or
+/// "horizon 24h" (simulated to the horizon).
+std::string coverage(const RunResult& r);
 
 const char* to_string(TraceType t);
 const char* to_string(PassOutcome o);

@@ -250,7 +250,9 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
                       {"scenario", report.scenario.name},
                       {"seed", r.seed},
                       {"frameMs", to_ms(analysis.frame_end)},
-                      {"runEndedMs", to_ms(r.ended_at)}};
+                      {"runEndedMs", to_ms(r.ended_at)},
+                      {"settled", r.settled},
+                      {"coverage", coverage(r)}};
   doc["traceEvents"] = std::move(events);
   os << json_text(doc, -1) << '\n';
 }

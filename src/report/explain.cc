@@ -101,9 +101,15 @@ class Story {
     for (std::size_t i = 0; i < lines_.size(); ++i) out_ += fmt::format("{:>{}}. {}\n", i + 1, width, lines_[i]);
     out_ += '\n';
     if (r_.all_ready) {
-      out_ += fmt::format("All {} Kustomizations were Ready after {}. After that each one only re-runs every spec.interval; "
-                          "those {} later passes change nothing and are left out.\n",
-                          world_.kustomizations.size(), format_time(r_.time_to_ready), later_passes());
+      const std::string covered = r_.ended_at < r_.horizon ? " (" + coverage(r_) + ")" : "";
+      if (const std::size_t later = later_passes(); later > 0)
+        out_ += fmt::format("All {} Kustomizations were Ready after {}. After that each one only re-runs every spec.interval; "
+                            "those {} later passes change nothing and are left out{}.\n",
+                            world_.kustomizations.size(), format_time(r_.time_to_ready), later, covered);
+      else
+        out_ += fmt::format("All {} Kustomizations were Ready after {}. After that each one only re-runs every spec.interval, "
+                            "which changes nothing{}.\n",
+                            world_.kustomizations.size(), format_time(r_.time_to_ready), covered);
     } else {
       std::size_t ready = 0;
       for (const KustomizationSummary& s : r_.kustomizations) ready += s.ready_at != kNever ? 1 : 0;

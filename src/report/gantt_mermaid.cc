@@ -67,6 +67,7 @@ void write_mermaid_gantt(const RunReport& report, std::ostream& os) {
   else
     out += fmt::format("  title {}: {} of {} Kustomizations Ready within {} (seed {})\n", task_name(report.scenario.name), analysis.ready,
                        world.kustomizations.size(), format_time(r.ended_at), r.seed);
+  out += fmt::format("  %% {}\n", coverage(r));
   out += "  dateFormat YYYY-MM-DD HH:mm:ss.SSS\n";
   out += fmt::format("  axisFormat {}\n", frame >= SimTime{std::chrono::hours(1)} ? "%Hh%Mm" : "%Mm%Ss");
   out += "  todayMarker off\n";

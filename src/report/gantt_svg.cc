@@ -130,6 +130,7 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
                                            world.kustomizations.size(), format_time(r.ended_at),
                                            analysis.last_ready == kNever ? std::string("-") : format_time(analysis.last_ready));
   if (chart_end < r.ended_at) subtitle += fmt::format(" (chart: 0 → {} of the {} run)", format_time(chart_end), format_time(r.ended_at));
+  if (r.ended_at < r.horizon) subtitle += "; " + coverage(r);
   if (!cp.steps.empty()) {
     std::string chain;
     for (const CriticalStep& s : cp.steps) chain += (chain.empty() ? "" : " → ") + graph.name(s.kustomization);

@@ -80,7 +80,7 @@ void summary(const RunReport& report, const RunAnalysis& a, std::string& out) {
     out += fmt::format("<p class=\"summary bad\">{} of {} Kustomizations became Ready within {}{}.</p>\n", a.ready, total,
                        format_time(r.ended_at),
                        a.last_ready == kNever ? std::string() : ", the last at " + format_time(a.last_ready));
-  out += fmt::format("<p>Seed {}, horizon {}; {} failed attempt{}.</p>\n", r.seed, format_time(r.horizon), a.failed_attempts,
+  out += fmt::format("<p>Seed {}, {}; {} failed attempt{}.</p>\n", r.seed, html(coverage(r)), a.failed_attempts,
                      a.failed_attempts == 1 ? "" : "s");
   out += "</section>\n";
 }

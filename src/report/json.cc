@@ -95,6 +95,16 @@ void write_event_line(const World& world, const TraceEvent& e, std::ostream& os)
   os << json_text(j, -1) << '\n';
 }
 
+void write_run_end_line(const RunResult& r, std::ostream& os) {
+  Json j;
+  j["atMs"] = to_ms(r.ended_at);
+  j["object"] = "";
+  j["type"] = "RunEnded";
+  j["reason"] = r.settled ? "Settled" : r.ended_at < r.horizon ? "AllReady" : "Horizon";
+  j["message"] = coverage(r);
+  os << json_text(j, -1) << '\n';
+}
+
 void write_json(const RunReport& report, std::ostream& os) {
   const World& world = report.world;
   const RunResult& r = report.result;
@@ -104,6 +114,10 @@ void write_json(const RunReport& report, std::ostream& os) {
   doc["seed"] = r.seed;
   doc["runs"] = 1;
   doc["horizonMs"] = to_ms(r.horizon);
+  // What the figures that grow with time (passes, events) cover: [0, endedMs).
+  doc["endedMs"] = to_ms(r.ended_at);
+  doc["settled"] = r.settled;
+  doc["coverage"] = coverage(r);
   doc["controllerFlagsFromRepository"] = report.scenario.controllers.from_repository;
   doc["allReady"] = r.all_ready;
   doc["timeToReadyMs"] = r.all_ready ? ms(r.time_to_ready) : Json(nullptr);

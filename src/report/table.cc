@@ -118,8 +118,7 @@ void write_table(const RunReport& report, std::ostream& os) {
   const World& world = report.world;
   const RunResult& r = report.result;
   std::string out;
-  out += fmt::format("fluxsim {} — scenario {} (seed {}, horizon {})\n", kVersion, report.scenario.name, r.seed,
-                     format_time(r.horizon));
+  out += fmt::format("fluxsim {} — scenario {} (seed {}, {})\n", kVersion, report.scenario.name, r.seed, coverage(r));
   if (!report.scenario.description.empty()) out += report.scenario.description + "\n";
   for (const std::string& flag : report.scenario.controllers.from_repository)
     out += "Controller flag from the repository: " + flag + "\n";

@@ -57,6 +57,17 @@ Run::Run(const Plan& plan, const EngineOptions& options)
     pool.busy.assign(static_cast<std::size_t>(std::max(1, scenario_.controllers.source.concurrent)), false);
     spools_.push_back(std::move(pool));
   }
+  // Every scheduled input of the scenario is a time before which the run cannot settle.
+  for (const Fault& f : scenario_.faults) {
+    switch (f.type) {
+      case Fault::Type::ReadyAt:
+      case Fault::Type::FailedAt:
+      case Fault::Type::ControllerRestart: input_at(f.at); break;
+      case Fault::Type::SourceUnavailable: input_at(max_time(f.from, f.until)); break;
+      case Fault::Type::NeverReady:
+      case Fault::Type::FailApplies: break;
+    }
+  }
   result_.seed = seed;
   result_.run = options_.run;
   result_.horizon = horizon_;
@@ -174,6 +185,9 @@ void Run::create_object(ObjId id, SimTime at, const Distribution* rule, std::int
     SimTime& ns = ns_at_[static_cast<std::size_t>(o.defines_namespace)];
     ns = min_time(ns, at);
   }
+  // A status change ahead (Current, or Failed) can flip a health check or register a kind.
+  input_at(st.current_at);
+  input_at(st.failed_at);
   if (st.current_at != kNever) {
     if (o.defines_kind != kNone) serve_kind(o.defines_kind, st.current_at);
     for (std::int32_t kid : o.provides) serve_kind(kid, st.current_at);
@@ -263,6 +277,7 @@ void Run::restart(const Fault& fault, SimTime now) {
 // ----- the loop --------------------------------------------------------------------------------------
 
 void Run::handle(const Event& e, SimTime now) {
+  if (e.type == Ev::KsCreate || e.type == Ev::SourceCreate || e.type == Ev::HrCreate) --pending_creates_;
   switch (e.type) {
     case Ev::KsStep:
       if (ks_[e.id].in_pass && ks_[e.id].token == e.token) continue_pass(e.id, now);
@@ -328,9 +343,34 @@ RunResult Run::execute() {
       handle(e, now);
     }
     dispatch(now);
+    if (!stop_ && !options_.run_to_horizon && settled(now)) {
+      result_.settled = true;
+      stop_ = true;
+    }
   }
   finish(stop_ ? now : horizon_);
   return std::move(result_);
+}
+
+bool Run::settled(SimTime now) const {
+  if (now < quiet_from_ || pending_creates_ > 0 || ks_.empty() || ready_count_ != ks_.size() + hr_.size()) return false;
+  if (kpool_.busy_count > 0 || hpool_.busy_count > 0) return false;
+  for (const Pool& pool : spools_)
+    if (pool.busy_count > 0) return false;
+  // Each Kustomization's next passes re-apply what is there and find it Current: Ready stays True.
+  for (std::size_t k = 0; k < ks_.size(); ++k) {
+    const KsState& st = ks_[k];
+    if (!st.exists || st.ready != Ready::True || !st.observed || st.reconciling || st.in_pass || st.fail_applies_left > 0)
+      return false;
+    const std::int32_t src = plan_.ks[k].source;
+    if (src != kNone && st.last_applied != src_[static_cast<std::size_t>(src)].revision) return false;
+  }
+  for (const HrState& st : hr_)
+    if (!st.exists || st.ready != Ready::True || !st.observed || st.reconciling || st.stalled || st.in_pass) return false;
+  // A source still without an artifact could store its first one later (RunResult::source_ready_at).
+  for (const SourceState& st : src_)
+    if (st.exists && (!st.artifact || st.in_pass)) return false;
+  return true;
 }
 
 void Run::finish(SimTime end) {

@@ -35,6 +35,7 @@ class Run {
   // --- mechanics ------------------------------------------------------------------------------------
   void schedule(SimTime at, EventPriority prio, Event e) {
     if (at > horizon_) return;
+    if (e.type == Ev::KsCreate || e.type == Ev::SourceCreate || e.type == Ev::HrCreate) ++pending_creates_;
     calendar_.push(at, prio, e);
   }
   void trace(TraceEvent e) {
@@ -103,6 +104,19 @@ class Run {
   }
 
   void restart(const Fault& fault, SimTime now);
+
+  // --- the end of the run ---------------------------------------------------------------------------
+  // True when nothing later can change a reported figure (RunResult::settled): every Kustomization and
+  // HelmRelease Ready with no pass in flight, every existing source stored, no worker busy, no creation
+  // pending, and now at or past quiet_from_ (no fault, restart, outage or object status change ahead).
+  bool settled(SimTime now) const;
+  // Note a time at which an input changes something (a fault's instant, an object becoming Current or
+  // Failed): the run cannot settle before it.
+  void input_at(SimTime t) {
+    if (t != kNever && quiet_from_ < t) quiet_from_ = t;
+  }
+  SimTime quiet_from_{};
+  std::size_t pending_creates_ = 0;  // KsCreate/SourceCreate/HrCreate events in the calendar
 
   const Plan& plan_;
   const World& world_;
