@@ -156,9 +156,10 @@ void Run::store_first_artifact(std::size_t s, SimTime now) {
     if (ks.last_attempted == st.revision && (ks.ready == Ready::True || ks.reconciling)) continue;
     listed.push_back(k);
   }
-  const source::FanOut fan = source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
-    return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
-  });
+  const source::FanOut fan = listed.empty() ? source::FanOut{}
+                                            : source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
+                                                return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
+                                              });
   auto name = [&](std::int32_t k) {
     const ObjectRef& ref = world_.kustomizations[static_cast<std::size_t>(k)].ref;
     return ref.ns + "/" + ref.name;
