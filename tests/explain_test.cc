@@ -126,3 +126,18 @@ TEST_CASE("explain folds endless repeats and says what never became Ready") {
   CHECK(contains(lines, "Critical path to the last that became Ready: flux-system"));
   CHECK(contains(lines, "not every Kustomization became Ready within 6h (app, slow); up to the last that did (flux-system at 1.79s): "));
 }
+
+TEST_CASE("explain tells a crash restart and the leader lease the new process waits for (flux-semantics.md §11)") {
+  WorldBuilder b;
+  Scenario s = quiet_scenario("crash");
+  Fault crash;
+  crash.type = Fault::Type::ControllerRestart;
+  crash.controller = "source";
+  crash.at = SimTime{500ms};
+  s.faults.push_back(crash);
+  const auto story = steps(story_lines(b.world(), s));
+  // Crash at 500ms; the lease taken over 35s later (fidelity_test.cc has the timeline).
+  CHECK(contains(story, "t=500ms source-controller: crashes (fault): fetches in flight are lost; the new process waits 35s for "
+                        "the old leader's lease to expire (--leader-election-lease-duration)"));
+  CHECK(contains(story, "t=35.5s source-controller: acquires the leader lease → every source is listed and enqueued again"));
+}

@@ -412,6 +412,16 @@ class Story {
 
   // ----- source-controller --------------------------------------------------------------------------
   void source(const TraceEvent& e) {
+    if (e.type == TraceType::ControllerRestarted) {  // leader election (flux-semantics.md §11)
+      line(e.at, "source-controller",
+           e.reason == "Crash" ? fmt::format("crashes (fault): fetches in flight are lost; the new process waits {} for the old "
+                                             "leader's lease to expire (--leader-election-lease-duration)",
+                                             format_duration(Duration{e.value}))
+           : e.reason == "LeaderElected" ? std::string("acquires the leader lease → every source is listed and enqueued again")
+                                         : std::string("restarts (fault): the lease is released on shutdown, so every source "
+                                                       "is listed and enqueued again at once"));
+      return;
+    }
     if (e.helm_chart || e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.sources.size()) return;
     const Source& src = world_.sources[static_cast<std::size_t>(e.subject)];
     const std::string who = src.ref.kind + "/" + src.ref.name;
