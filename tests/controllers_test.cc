@@ -119,10 +119,11 @@ TEST_CASE("a source outage during bootstrap delays the first artifact by the fet
   f.until = SimTime{3min};
   s.faults.push_back(f);
   RunResult r = simulate(b.world(), s);
-  // Fetches at 0, 0.75s, 2.25s, 5.25s, 11.25s, 23.25s, 47.25s, 95.25s fail (backoff 750ms doubling);
-  // the one at 95.25s + 96s = 191.25s succeeds and enqueues the root, which applies at once.
-  CHECK(to_ms(r.source_ready_at[0]) == 191250);
-  CHECK(ks_ready_ms(r, b.world(), "flux-system") == 192250);
+  // The bootstrap GitRepository's first reconcile only adds its finalizer (750ms, flux-semantics.md §11).
+  // Fetches at 0.75s, 1.5s, 3s, 6s, 12s, 24s, 48s, 96s fail (backoff 750ms doubling); the one at
+  // 96s + 96s = 192s succeeds and enqueues the root, which applies at once.
+  CHECK(to_ms(r.source_ready_at[0]) == 192000);
+  CHECK(ks_ready_ms(r, b.world(), "flux-system") == 193000);
 }
 
 TEST_CASE("a kustomize-controller restart loses the passes in flight and lists everything again") {
@@ -138,8 +139,9 @@ TEST_CASE("a kustomize-controller restart loses the passes in flight and lists e
   s.faults.push_back(f);
   RunResult r = simulate(b.world(), s);
   // slow: pass at 2520, Deployment written 3540 (Current at 123540), health check lost at 60000.
-  // Relisted at 60000: build 61000, nothing to write, polls from 61000: first tick >= 123540 is
-  // 61000 + 13*5s = 126000.
+  // A crash (the default mode): the new process takes the lease over 35s later (flux-semantics.md §11)
+  // and lists everything at 95000: build 96000, nothing to write, polls from 96000: first tick >= 123540
+  // is 96000 + 6*5s = 126000.
   CHECK(ks_ready_ms(r, b.world(), "slow") == 126000);
   int interrupted = 0;
   for (const PassRecord& p : r.passes) interrupted += p.outcome == PassOutcome::Interrupted;

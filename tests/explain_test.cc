@@ -50,9 +50,13 @@ TEST_CASE("explain tells the dependsOn chain of three as a story of polls") {
   const auto story = steps(lines);
   REQUIRE(story.size() > 10);
   CHECK(lines[0] == "fluxsim 0.1.0 explains scenario chain (seed 1)");
-  CHECK(story[0] == "t=0s GitRepository/flux-system: artifact ready at bootstrap → Kustomizations using it can fetch it");
-  CHECK(story[1] == "t=0s flux-system: created by flux bootstrap → its first reconcile only adds the finalizer; the real pass "
+  CHECK(story[0] == "t=0s flux-system: created by flux bootstrap → its first reconcile only adds the finalizer; the real pass "
                     "follows 750ms later (--min-retry-delay)");
+  // The bootstrap GitRepository adds its finalizer first too: its artifact comes just after the root's
+  // first pass, whose fan-out re-enqueues it (flux-semantics.md §3).
+  CHECK(story[1] == "t=750ms flux-system: source GitRepository/flux-system has no artifact yet → next check in 30s (--requeue-dependency)");
+  CHECK(story[2] == "t=750ms GitRepository/flux-system: first artifact stored → enqueues 1 Kustomization in dependency order "
+                    "(source fan-out over spec.sourceRef and dependsOn)");
   CHECK(contains(story, "t=2.54s b: dependency a not Ready → next check in 30s (--requeue-dependency)"));
   // The near miss: b's second check comes 1s before a turns Ready, so b waits another 30s.
   CHECK(contains(story, "t=32.54s b: dependency a still not Ready → next check in 30s (--requeue-dependency); a becomes Ready at "
@@ -91,7 +95,9 @@ TEST_CASE("explain says when a pass waited for a worker") {
   s.controllers.kustomize.concurrent = 2;
   const auto story = steps(story_lines(b.world(), s));
   // w3 due at 2.56s; w1 frees its worker at 33.54s.
-  CHECK(contains(story, "t=33.54s w3: waited 30.98s for a free worker (all 2 busy: --concurrent) → apply attempt 1"));
+  // The first wait also says the queue's order (controller-runtime v0.24 priority queue, lessReady).
+  CHECK(contains(story, "t=33.54s w3: waited 30.98s for a free worker (all 2 busy: --concurrent; due entries are served by "
+                        "priority, then in the order they became due) → apply attempt 1"));
 }
 
 TEST_CASE("explain folds endless repeats and says what never became Ready") {
@@ -119,4 +125,19 @@ TEST_CASE("explain folds endless repeats and says what never became Ready") {
   CHECK(contains(lines, "Only 1 of 3 Kustomizations became Ready within 6h."));
   CHECK(contains(lines, "Critical path to the last that became Ready: flux-system"));
   CHECK(contains(lines, "not every Kustomization became Ready within 6h (app, slow); up to the last that did (flux-system at 1.79s): "));
+}
+
+TEST_CASE("explain tells a crash restart and the leader lease the new process waits for (flux-semantics.md §11)") {
+  WorldBuilder b;
+  Scenario s = quiet_scenario("crash");
+  Fault crash;
+  crash.type = Fault::Type::ControllerRestart;
+  crash.controller = "source";
+  crash.at = SimTime{500ms};
+  s.faults.push_back(crash);
+  const auto story = steps(story_lines(b.world(), s));
+  // Crash at 500ms; the lease taken over 35s later (fidelity_test.cc has the timeline).
+  CHECK(contains(story, "t=500ms source-controller: crashes (fault): fetches in flight are lost; the new process waits 35s for "
+                        "the old leader's lease to expire (--leader-election-lease-duration)"));
+  CHECK(contains(story, "t=35.5s source-controller: acquires the leader lease → every source is listed and enqueued again"));
 }

@@ -208,14 +208,16 @@ TEST_CASE("helm-controller and source-controller read their own flags (flux-sema
   s.controllers.source.first_reconcile_delay = 1s;
   RunResult r = simulate(b.world(), s);
   const World& w = b.world();
-  // apps: pass 2520, build 3520, writes HelmRelease db at 3540 and HelmRepository podinfo at 3560.
-  // podinfo: finalizer at 3560, its own 1s later (4560) the first fetch (0s): artifact at 4560.
+  // GitRepository flux-system (created by bootstrap): finalizer at 0, source-controller's 1s later its
+  // fetch: artifact at 1000; the root's pass at 750 found none, the fan-out re-enqueues it at 1000.
+  // apps: pass 2770, build 3770, writes HelmRelease db at 3790 and HelmRepository podinfo at 3810.
+  // podinfo: finalizer at 3810, its own 1s later (4810) the first fetch (0s): artifact at 4810.
   REQUIRE(w.sources[1].ref.name == "podinfo");
-  CHECK(to_ms(r.source_ready_at[1]) == 4'560);
-  // db: finalizer at 3540, helm-controller's own 2s later its first pass, 5540: it creates the HelmChart,
+  CHECK(to_ms(r.source_ready_at[1]) == 4'810);
+  // db: finalizer at 3790, helm-controller's own 2s later its first pass, 5790: it creates the HelmChart,
   // whose artifact does not exist yet → SourceNotReady, requeue --requeue-dependency 10s with no jitter.
-  // The HelmChart's finalizer pass runs at the next dispatch (15540), its fetch 1s later (16540); db's pass
-  // at 15540 still finds no artifact; the chart's watch re-triggers it at 16540: install 45s → 61540, and
+  // The HelmChart's finalizer pass runs at the next dispatch (15790), its fetch 1s later (16790); db's pass
+  // at 15790 still finds no artifact; the chart's watch re-triggers it at 16790: install 45s → 61790, and
   // the success requeue is exactly spec.interval (10m).
   std::vector<std::string> passes;
   std::vector<std::int64_t> requeues;
@@ -225,10 +227,10 @@ TEST_CASE("helm-controller and source-controller read their own flags (flux-sema
       requeues.push_back(p.requeue_after.count());
     }
   REQUIRE(passes.size() >= 3);
-  CHECK(passes[0] == "1@5540 ArtifactNotReady");
-  CHECK(passes[1] == "2@15540 ArtifactNotReady");
-  CHECK(passes[2] == "3@16540 Succeeded");
+  CHECK(passes[0] == "1@5790 ArtifactNotReady");
+  CHECK(passes[1] == "2@15790 ArtifactNotReady");
+  CHECK(passes[2] == "3@16790 Succeeded");
   CHECK(requeues[0] == 10'000);
   CHECK(requeues[2] == 600'000);
-  CHECK(to_ms(r.helm_ready_at[0]) == 61'540);
+  CHECK(to_ms(r.helm_ready_at[0]) == 61'790);
 }

@@ -1322,3 +1322,38 @@ spec:
   CHECK(l.scenario.controllers.kustomize.concurrent == 8);
   CHECK(l.scenario.controllers.helm.concurrent == 8);
 }
+
+TEST_CASE("a restart fault says crash (the default) or graceful: whether the new process waits for the lease") {
+  ScenarioLoad l = parse(R"yaml(apiVersion: fluxsim/v1alpha1
+kind: Scenario
+spec:
+  faults:
+    - {controller: kustomize, restartAt: 2m}
+    - {controller: kustomize, restartAt: 3m, mode: crash}
+    - {controller: helm, restartAt: 4m, mode: graceful}
+    - {controller: source, restartAt: 5m, mode: ~}
+)yaml");
+  REQUIRE_CLEAN(l);
+  const std::vector<Fault>& f = l.scenario.faults;
+  REQUIRE(f.size() == 4);
+  CHECK_FALSE(f[0].graceful);
+  CHECK_FALSE(f[1].graceful);
+  CHECK(f[2].graceful);
+  CHECK_FALSE(f[3].graceful);
+  ScenarioLoad bad = parse(R"yaml(apiVersion: fluxsim/v1alpha1
+kind: Scenario
+spec:
+  faults:
+    - {controller: kustomize, restartAt: 2m, mode: sigkill}
+    - {match: {kind: Deployment}, readyAt: 1m, mode: graceful}
+    - {controller: helm, restartAt: 1m, mode: [crash]}
+)yaml");
+  CHECK(messages(bad) ==
+        std::vector<std::string>{
+            "s.yaml:5:52: error: faults[0].mode: unknown restart mode 'sigkill' (crash: the lease expires first; graceful: "
+            "it is released)",
+            "s.yaml:6:48: error: faults[1]: 'mode' goes only with restartAt (crash or graceful)",
+            "s.yaml:7:47: error: faults[2].mode: expected a string, got a list",
+        });
+  CHECK(bad.scenario.faults.empty());
+}

@@ -7,7 +7,7 @@ using namespace fluxsim;
 using fluxsim::sim::WorkQueue;
 using namespace std::chrono_literals;
 
-TEST_CASE("the work queue serves immediate entries first, then by due time, priority and age") {
+TEST_CASE("the work queue serves due entries by priority, then in the order they became due") {
   WorkQueue q;
   const SimTime t0{};
   q.add(1, t0, 10s);
@@ -43,4 +43,68 @@ TEST_CASE("an object being processed is never handed to a second worker") {
   CHECK_FALSE(q.pop_ready(t0).has_value());
   q.done(5);
   CHECK(q.pop_ready(t0)->item == 5);
+}
+
+// flux-semantics.md §3 "Queue type": controller-runtime v0.24's priority queue serves due items by
+// priority, then in the order they became due (`lessReady`); a delayed item takes its FIFO place when
+// its delay runs out (`handleWaitingItems`), not when it was added.
+TEST_CASE("one worker: an item due since a requeue is served before an event that arrives later") {
+  WorkQueue q;
+  const SimTime t0{};
+  // t=0: the only worker takes `busy` (say a 10s apply); `requeued` ends a pass and asks for 5s.
+  q.add(1, t0);
+  REQUIRE(q.pop_ready(t0)->item == 1);
+  q.add(2, t0, 5s);  // due at 5s
+  // t=8s: a watch event adds `fresh` without delay while the worker is still busy.
+  q.add(3, t0 + 8s);
+  CHECK(q.depth(t0 + 8s) == 2);
+  // t=10s: the worker is free. `requeued` became due at 5s, `fresh` at 8s: 5s < 8s, so `requeued`
+  // goes first and has waited 10s - 5s = 5s for the worker; `fresh` waits 10s - 8s = 2s more.
+  q.done(1);
+  auto first = q.pop_ready(t0 + 10s);
+  REQUIRE(first);
+  CHECK(first->item == 2);
+  CHECK(first->due == t0 + 5s);
+  auto second = q.pop_ready(t0 + 10s);
+  REQUIRE(second);
+  CHECK(second->item == 3);
+  CHECK(second->due == t0 + 8s);
+}
+
+TEST_CASE("one worker: priority still comes before the order of becoming due") {
+  WorkQueue q;
+  const SimTime t0{};
+  // A start-up list entry (priority -100) due at 0 and an ordinary event at 3s: the event goes first.
+  q.add(1, t0, Duration{0}, WorkQueue::kLowPriority);
+  q.add(2, t0 + 3s);
+  CHECK(q.pop_ready(t0 + 3s)->item == 2);
+  CHECK(q.pop_ready(t0 + 3s)->item == 1);
+}
+
+TEST_CASE("a delayed item re-added without delay keeps its FIFO place; a raised priority takes a new one") {
+  WorkQueue q;
+  const SimTime t0{};
+  q.add(1, t0, 30s);  // FIFO place 0, waiting
+  q.add(2, t0 + 1s);  // place 1, due
+  q.add(1, t0 + 2s);  // due now, keeps place 0 (controller-runtime moves it without a new AddedCounter)
+  CHECK(q.pop_ready(t0 + 2s)->item == 1);
+  CHECK(q.pop_ready(t0 + 2s)->item == 2);
+  q.add(3, t0 + 3s, Duration{0}, WorkQueue::kLowPriority);  // place 2, priority -100
+  q.add(4, t0 + 3s);                                        // place 3, priority 0
+  q.add(3, t0 + 4s);  // raised to 0: a fresh place 4, so now behind 4 (same priority, later place)
+  CHECK(q.pop_ready(t0 + 4s)->item == 4);
+  CHECK(q.pop_ready(t0 + 4s)->item == 3);
+}
+
+TEST_CASE("entries falling due at one instant become due by ready time, then priority, then FIFO") {
+  WorkQueue q;
+  const SimTime t0{};
+  q.add(1, t0, 9s);
+  q.add(2, t0, 7s);
+  q.add(3, t0 + 2s, 7s);  // due at 9s too, added after 1
+  // Nothing is popped until 20s: they fell due at 7s (2), then 9s (1 before 3: same time, FIFO).
+  CHECK(q.pop_ready(t0 + 20s)->item == 2);
+  CHECK(q.pop_ready(t0 + 20s)->item == 1);
+  CHECK(q.pop_ready(t0 + 20s)->item == 3);
+  CHECK(q.next_ready_after(t0 + 20s) == kNever);
 }

@@ -92,6 +92,18 @@ class WorldBuilder {
     return world_.sources.back();
   }
 
+  /// Adds a GitRepository applied by `ks`; its fetch time comes from the scenario (timing.fetch, sources[]).
+  Source& git_repository(const std::string& ks, const std::string& name) {
+    object(ks, "source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", name);
+    Source src;
+    src.ref = {std::string(kSourceGroup), "GitRepository", "flux-system", name};
+    src.api_version = "source.toolkit.fluxcd.io/v1";
+    src.url = "https://example.com/" + name + ".git";
+    src.directory.emplace(".");  // mapped to the checkout: its Kustomizations build what the test gives them
+    world_.sources.push_back(src);
+    return world_.sources.back();
+  }
+
   void depends_on(const std::string& ks, const std::string& dep) {
     get(ks).depends_on.push_back({"Kustomization", "flux-system", dep, {}, false});
   }

@@ -67,6 +67,7 @@ struct Fault {
   SimTime at{};                   ///< ReadyAt, FailedAt, ControllerRestart
   SimTime from{}, until{};        ///< SourceUnavailable window [from, until)
   int count = 0;                  ///< FailApplies
+  bool graceful = false;          ///< ControllerRestart: `mode: graceful` (lease released) rather than a crash
   SourceLocation where;
 };
 

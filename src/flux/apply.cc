@@ -12,28 +12,34 @@ ApplyStage apply_stage(const ObjectRef& ref) {
   if ((ref.kind == "CustomResourceDefinition" && ref.group == "apiextensions.k8s.io") ||
       (ref.kind == "Namespace" && ref.group.empty()) || (ref.kind == "ClusterRole" && ref.group == "rbac.authorization.k8s.io"))
     return ApplyStage::ClusterDefinitions;
-  std::string_view kind = ref.kind;
-  if (kind.size() > 5 && kind.ends_with("Class")) return ApplyStage::Classes;
+  // ssa/utils IsClassDefinition: any kind ending in "Class" (strings.HasSuffix).
+  if (std::string_view(ref.kind).ends_with("Class")) return ApplyStage::Classes;
   return ApplyStage::Rest;
 }
 
-// fluxcd/pkg ssa/sort.go: listed kinds first in this order, unknown kinds next, webhooks last.
+// fluxcd/pkg ssa/sort.go `ReconcileOrder` (ssa v0.77.0, what kustomize-controller v1.9 pins): listed
+// kinds first in this order (index -23 .. -1), unknown kinds next (0), webhook configurations last (1,
+// 2). The index goes by kind alone, whatever the group; ties go by group, kind, namespace, name.
 int apply_kind_order(std::string_view kind) {
-  static constexpr std::array<std::string_view, 19> kFirst = {"CustomResourceDefinition",
+  static constexpr std::array<std::string_view, 23> kFirst = {"CustomResourceDefinition",
                                                               "Namespace",
-                                                              "ResourceQuota",
-                                                              "StorageClass",
-                                                              "ServiceAccount",
-                                                              "PodSecurityPolicy",
-                                                              "Role",
                                                               "ClusterRole",
-                                                              "RoleBinding",
+                                                              "ClusterClass",
+                                                              "RuntimeClass",
+                                                              "PriorityClass",
+                                                              "StorageClass",
+                                                              "VolumeSnapshotClass",
+                                                              "IngressClass",
+                                                              "GatewayClass",
                                                               "ClusterRoleBinding",
+                                                              "ResourceQuota",
+                                                              "ServiceAccount",
+                                                              "Role",
+                                                              "RoleBinding",
                                                               "ConfigMap",
                                                               "Secret",
                                                               "Service",
                                                               "LimitRange",
-                                                              "PriorityClass",
                                                               "Deployment",
                                                               "StatefulSet",
                                                               "CronJob",

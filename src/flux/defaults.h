@@ -32,6 +32,14 @@ inline constexpr Duration kMinRetryDelay{750};      ///< --min-retry-delay
 inline constexpr Duration kMaxRetryDelay{900'000};  ///< --max-retry-delay (15m)
 inline constexpr int kIntervalJitterPercent = 5;    ///< --interval-jitter-percentage
 
+/// Leader election (§11; fluxcd/pkg runtime/leaderelection flags, all controllers run with
+/// --enable-leader-election): --leader-election-lease-duration. A candidate takes over a lease it has
+/// seen unchanged for this long; a crashed leader's successor therefore waits this long after it first
+/// reads the lease, while a graceful shutdown releases the lease (--leader-election-release-on-cancel).
+inline constexpr Duration kLeaseDuration{35'000};
+inline constexpr Duration kRenewDeadline{30'000};  ///< --leader-election-renew-deadline
+inline constexpr Duration kRetryPeriod{5'000};     ///< --leader-election-retry-period
+
 /// The per-item exponential rate limiter: after `previous_failures` consecutive failures already
 /// counted, the next requeue waits 750ms·2^n, at most 15m.
 Duration rate_limited_delay(int previous_failures);

@@ -994,7 +994,7 @@ void Decoder::faults(const Node* n, std::string_view path, std::vector<Fault>& o
 void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
   MapReader m(*this, &n, std::string(path),
               {"match", "kustomization", "source", "controller", "readyAt", "neverReady", "failedAt", "failApplies",
-               "unavailable", "restartAt"});
+               "unavailable", "restartAt", "mode"});
   if (!m.ok()) {
     if (n.is_null()) error(where_of(n), fmt::format("{}: expected a mapping, got null", path));
     ok = false;
@@ -1078,6 +1078,28 @@ void Decoder::fault(const Node& n, std::string_view path, Fault& f, bool& ok) {
   } else {  // restartAt
     f.type = Fault::Type::ControllerRestart;
     at = &f.at;
+  }
+  // mode: how a restart ends the old process (flux-semantics.md §11, leader election): crash (the
+  // default: the lease is left to expire) or graceful (SIGTERM: the lease is released).
+  if (m.has("mode")) {
+    std::string mode;
+    if (action.key != "restartAt") {
+      error(m.key_at("mode"), fmt::format("{}: 'mode' goes only with restartAt (crash or graceful)", path));
+      ok = false;
+    } else if (!m.get("mode")) {
+      // null: the default, crash
+    } else if (string(m.get("mode"), m.path("mode"), mode)) {
+      if (mode == "crash" || mode == "graceful") {
+        f.graceful = mode == "graceful";
+      } else {
+        error(where_of(*m.get("mode")),
+              fmt::format("{}: unknown restart mode '{}' (crash: the lease expires first; graceful: it is released)",
+                          m.path("mode"), mode));
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
   }
   if (at) {
     Duration d{0};

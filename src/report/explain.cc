@@ -177,10 +177,12 @@ class Story {
   bool same_failure(const PassRecord* a, const PassRecord* b) const {
     return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason && a->message == b->message;
   }
-  std::string queue_wait(const PassRecord& p) const {
+  std::string queue_wait(const PassRecord& p) {
     if (p.queued_at == kNever || p.started_at <= p.queued_at) return {};
-    return fmt::format("waited {} for a free worker (all {} busy: --concurrent) → ", format_duration(p.started_at - p.queued_at),
-                       kc_.concurrent);
+    // The first time: the queue's order (controller-runtime v0.24 priority queue, `lessReady`).
+    return fmt::format("waited {} for a free worker (all {} busy: --concurrent{}) → ", format_duration(p.started_at - p.queued_at),
+                       kc_.concurrent,
+                       first_time("queue order") ? "; due entries are served by priority, then in the order they became due" : "");
   }
   std::string retry_rule(std::size_t k) const {
     const Kustomization& spec = world_.kustomizations[k];
@@ -204,8 +206,18 @@ class Story {
       return;
     }
     if (e.type == TraceType::ControllerRestarted) {
-      line(e.at, "kustomize-controller",
-           "restarts (fault): passes in flight are lost; every Kustomization is listed and enqueued again, at low priority");
+      if (e.reason == "Crash")
+        line(e.at, "kustomize-controller",
+             fmt::format("crashes (fault): passes in flight are lost; the new process waits {} for the old leader's lease to "
+                         "expire before it reconciles anything (leader election, --leader-election-lease-duration)",
+                         format_duration(Duration{e.value})));
+      else if (e.reason == "LeaderElected")
+        line(e.at, "kustomize-controller",
+             "acquires the leader lease → every Kustomization is listed and enqueued again, at low priority");
+      else
+        line(e.at, "kustomize-controller",
+             "restarts (fault): passes in flight are lost; the lease is released on shutdown, so every Kustomization is "
+             "listed and enqueued again at once, at low priority");
       return;
     }
     if (e.subject < 0 || static_cast<std::size_t>(e.subject) >= names_.size()) return;
@@ -406,14 +418,31 @@ class Story {
 
   // ----- source-controller --------------------------------------------------------------------------
   void source(const TraceEvent& e) {
+    if (e.type == TraceType::ControllerRestarted) {  // leader election (flux-semantics.md §11)
+      line(e.at, "source-controller",
+           e.reason == "Crash" ? fmt::format("crashes (fault): fetches in flight are lost; the new process waits {} for the old "
+                                             "leader's lease to expire (--leader-election-lease-duration)",
+                                             format_duration(Duration{e.value}))
+           : e.reason == "LeaderElected" ? std::string("acquires the leader lease → every source is listed and enqueued again")
+                                         : std::string("restarts (fault): the lease is released on shutdown, so every source "
+                                                       "is listed and enqueued again at once"));
+      return;
+    }
     if (e.helm_chart || e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.sources.size()) return;
     const Source& src = world_.sources[static_cast<std::size_t>(e.subject)];
     const std::string who = src.ref.kind + "/" + src.ref.name;
-    if (e.type == TraceType::ArtifactStored && e.value == 1)
-      line(e.at, who,
-           e.at == SimTime{} ? std::string("artifact ready at bootstrap → Kustomizations using it can fetch it")
-                             : std::string("first artifact stored → every Kustomization using it is enqueued, in dependsOn order"));
-    else if (e.type == TraceType::FetchFailed)
+    if (e.type == TraceType::ArtifactStored && e.value == 1) {
+      // The fan-out (source_controller.cc) tells what it enqueued after "; fan-out".
+      const std::size_t fan = e.message.find("; fan-out");
+      if (fan == std::string::npos)
+        line(e.at, who, "first artifact stored");
+      else if (e.message.find("circular dependency", fan) != std::string::npos)
+        line(e.at, who, "first artifact stored, but the fan-out's dependsOn sort fails" + e.message.substr(fan + 9) +
+                            " (kustomize-controller logs the error; they wait for their own requeue)");
+      else
+        line(e.at, who, "first artifact stored →" + e.message.substr(fan + 9) +
+                            " (source fan-out over spec.sourceRef and dependsOn)");
+    } else if (e.type == TraceType::FetchFailed)
       line(e.at, who, e.message + " (errors requeue with exponential backoff, --min-retry-delay doubling)");
   }
 

@@ -132,6 +132,8 @@ bool Run::source_exists(std::int32_t src, SimTime) const { return src != kNone &
 // ----- mechanics -------------------------------------------------------------------------------------
 
 void Run::enqueue(Pool& pool, std::uint32_t item, SimTime now, Duration after, int priority) {
+  // A process waiting for the leader lease has no watches and no queue yet (§11): the event is lost.
+  if (now < leads_at(pool.controller)) return;
   pool.queue.add(item, now, after, priority);
   // A delayed entry needs an instant at which dispatch runs; stale wake-ups are harmless.
   if (after.count() > 0) schedule(now + after, EventPriority::Wakeup, Event{Ev::Wake, 0});
@@ -214,15 +216,26 @@ void Run::serve_kind(std::int32_t kind, SimTime at) {
 
 // ----- controller restarts ---------------------------------------------------------------------------
 
+// A restart loses the passes in flight and the queue. The new process lists every object (start-up
+// list events: low priority) once it holds the leader lease (flux-semantics.md §11): at once after a
+// graceful shutdown, which releases the lease; after a crash, only when the old lease has expired:
+// --leader-election-lease-duration (35s) after the new process first reads it, i.e. after the crash
+// (the old leader renewed it at most a retry period before). Until then the controller watches
+// nothing: events for its objects are lost, and the start-up list covers them.
 void Run::restart(const Fault& fault, SimTime now) {
   const std::string& c = fault.controller;
-  trace(event(now, TraceType::ControllerRestarted,
-              c == "helm"     ? Controller::Helm
-              : c == "source" ? Controller::Source
-                              : Controller::Kustomize,
-              kNone, kNone, kNone, 0, "",
-              fmt::format("{}-controller restarted: passes in flight are lost; every object is listed and enqueued again", c)));
-  if (c == "kustomize") {
+  const Controller controller = c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize;
+  const Duration wait = fault.graceful ? Duration{0} : flux::kLeaseDuration;
+  trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, wait.count(),
+              fault.graceful ? "GracefulRestart" : "Crash",
+              fault.graceful
+                  ? fmt::format("{}-controller restarted gracefully: passes in flight are lost; the lease is released, so the "
+                                "new process lists and enqueues every object at once",
+                                c)
+                  : fmt::format("{}-controller crashed: passes in flight are lost; the new process waits {} for the old "
+                                "leader's lease to expire (--leader-election-lease-duration) before it lists anything",
+                                c, format_duration(wait))));
+  if (controller == Controller::Kustomize) {
     for (std::size_t k = 0; k < ks_.size(); ++k) {
       KsState& st = ks_[k];
       if (!st.in_pass) continue;
@@ -238,9 +251,7 @@ void Run::restart(const Fault& fault, SimTime now) {
       st.worker = kNone;
     }
     kpool_.queue.clear();
-    for (std::size_t k = 0; k < ks_.size(); ++k)
-      if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
-  } else if (c == "helm") {
+  } else if (controller == Controller::Helm) {
     for (std::size_t h = 0; h < hr_.size(); ++h) {
       HrState& st = hr_[h];
       if (!st.in_pass) continue;
@@ -254,9 +265,6 @@ void Run::restart(const Fault& fault, SimTime now) {
       st.worker = kNone;
     }
     hpool_.queue.clear();
-    for (std::size_t h = 0; h < hr_.size(); ++h)
-      if (hr_[h].exists && !hr_[h].stalled)
-        enqueue(hpool_, static_cast<std::uint32_t>(h), now, Duration{0}, WorkQueue::kLowPriority);
   } else {
     for (std::size_t s = 0; s < src_.size(); ++s) {
       SourceState& st = src_[s];
@@ -267,6 +275,30 @@ void Run::restart(const Fault& fault, SimTime now) {
       st.worker = kNone;
     }
     for (Pool& pool : spools_) pool.queue.clear();
+  }
+  leads_at(controller) = now + wait;
+  if (wait.count() == 0) {
+    lead(fault, now);
+  } else {
+    for (std::size_t i = 0; i < plan_.restarts.size(); ++i)
+      if (plan_.restarts[i] == &fault) schedule(now + wait, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i), 1});
+  }
+}
+
+void Run::lead(const Fault& fault, SimTime now) {
+  const std::string& c = fault.controller;
+  const Controller controller = c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize;
+  if (leads_at(controller) != now) return;  // a later restart of the same controller took over
+  if (!fault.graceful)
+    trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, 0, "LeaderElected",
+                fmt::format("{}-controller acquired the leader lease: every object is listed and enqueued again", c)));
+  if (controller == Controller::Kustomize) {
+    for (std::size_t k = 0; k < ks_.size(); ++k)
+      if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
+  } else if (controller == Controller::Helm) {
+    for (std::size_t h = 0; h < hr_.size(); ++h)
+      if (hr_[h].exists && !hr_[h].stalled) enqueue(hpool_, static_cast<std::uint32_t>(h), now, Duration{0}, WorkQueue::kLowPriority);
+  } else {
     for (std::size_t s = 0; s < src_.size(); ++s)
       if (src_[s].exists)
         enqueue(spools_[static_cast<std::size_t>(plan_.sources[s].pool)], static_cast<std::uint32_t>(s), now, Duration{0},
@@ -292,7 +324,12 @@ void Run::handle(const Event& e, SimTime now) {
       if (kind_at_[e.id] == now)
         trace(event(now, TraceType::KindRegistered, Controller::Kustomize, kNone, kNone, kNone, 0, "", plan_.kinds[e.id].name));
       break;
-    case Ev::Restart: restart(*plan_.restarts[e.id], now); break;
+    case Ev::Restart:
+      if (e.arg == 1)
+        lead(*plan_.restarts[e.id], now);
+      else
+        restart(*plan_.restarts[e.id], now);
+      break;
     case Ev::HrCreate: create_helm_release(e.id, now, e.arg); break;
     case Ev::HrStep:
       if (hr_[e.id].in_pass && hr_[e.id].token == e.token) finish_helm_action(e.id, now, e.arg == 1);
@@ -306,28 +343,10 @@ RunResult Run::execute() {
   // sources it syncs from and the root Kustomization.
   for (ObjId id = 0; id < plan_.objects.size(); ++id)
     if (plan_.objects[id].preinstalled) create_object(id, zero, nullptr, kNone);
-  for (std::size_t s = 0; s < world_.sources.size(); ++s) {
-    if (!world_.sources[s].exists_at_start) continue;
-    SourceState& st = src_[s];
-    st.exists = true;
-    st.finalized = true;
-    create_object(static_cast<ObjId>(plan_.sources[s].obj), zero, nullptr, kNone);
-    trace(event(zero, TraceType::Created, Controller::Source, static_cast<std::int32_t>(s)));
-    Pool& pool = spools_[static_cast<std::size_t>(plan_.sources[s].pool)];
-    Rng probe = st.fetch_rng;
-    if (plan_.sources[s].fetch->sample(probe) == Duration{0} && !in_outage(s, zero)) {
-      // Fetched during bootstrap: the artifact exists before the root Kustomization does.
-      st.fetch_rng = probe;
-      st.artifact = true;
-      st.revision = 1;
-      st.first_artifact = zero;
-      trace(event(zero, TraceType::ArtifactStored, Controller::Source, static_cast<std::int32_t>(s), kNone, kNone, 1, "Succeeded",
-                  fmt::format("stored artifact for revision '{}'", kRevision)));
-      enqueue(pool, static_cast<std::uint32_t>(s), zero, world_.sources[s].interval);
-    } else {
-      enqueue(pool, static_cast<std::uint32_t>(s), zero);
-    }
-  }
+  // Sources bootstrap creates are new objects to source-controller like any other (§1 step 3, §11): the
+  // first reconcile only adds the finalizer and requeues after --min-retry-delay, then fetches.
+  for (std::size_t s = 0; s < world_.sources.size(); ++s)
+    if (world_.sources[s].exists_at_start) create_source(s, zero);
   for (std::size_t i = 0; i < plan_.restarts.size(); ++i)
     schedule(plan_.restarts[i]->at, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i)});
   if (!ks_.empty()) create_kustomization(0, zero, kNone);

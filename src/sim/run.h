@@ -5,6 +5,7 @@
 // result.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,11 @@ class Run {
   }
 
   void restart(const Fault& fault, SimTime now);
+  // Leader election (flux-semantics.md §11): after a crash the new process of a controller watches and
+  // reconciles nothing until it holds the lease; `lead` lists every object of that controller then.
+  void lead(const Fault& fault, SimTime now);
+  SimTime& leads_at(Controller c) { return leads_at_[static_cast<std::size_t>(c)]; }
+  std::array<SimTime, 3> leads_at_{};  // per Controller: when its current process holds the lease
 
   // --- the end of the run ---------------------------------------------------------------------------
   // True when nothing later can change a reported figure (RunResult::settled): every Kustomization and

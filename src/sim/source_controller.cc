@@ -29,6 +29,47 @@ Effect on_fetched(const Fetched& in) {
   return Effect{Step::Stored, in.interval, !in.had_artifact};
 }
 
+FanOut fan_out(std::span<const std::int32_t> listed, std::size_t kustomizations,
+               const std::function<std::span<const std::int32_t>(std::int32_t)>& deps) {
+  enum Mark : std::uint8_t { Unmarked, Temporary, Permanent };
+  std::vector<Mark> mark(kustomizations, Unmarked);
+  std::vector<bool> vertex(kustomizations, false);
+  for (std::int32_t k : listed) vertex[static_cast<std::size_t>(k)] = true;
+  FanOut out;
+  // Iterative depth-first search (a long dependsOn chain must not exhaust the stack): each frame is a
+  // Kustomization and the index of its next dependency to visit.
+  std::vector<std::pair<std::int32_t, std::size_t>> stack;
+  for (std::int32_t root : listed) {
+    if (mark[static_cast<std::size_t>(root)] != Unmarked) continue;
+    mark[static_cast<std::size_t>(root)] = Temporary;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      auto& [u, next] = stack.back();
+      const std::span<const std::int32_t> edges =
+          vertex[static_cast<std::size_t>(u)] ? deps(u) : std::span<const std::int32_t>{};
+      if (next < edges.size()) {
+        const std::int32_t v = edges[next++];
+        if (v < 0) continue;  // a dependency that does not exist: its request finds nothing
+        if (mark[static_cast<std::size_t>(v)] == Permanent) continue;
+        if (mark[static_cast<std::size_t>(v)] == Temporary) {
+          // "circular dependency detected: root -> ... -> u -> v"
+          for (const auto& frame : stack) out.cycle.push_back(frame.first);
+          out.cycle.push_back(v);
+          out.enqueue.clear();
+          return out;
+        }
+        mark[static_cast<std::size_t>(v)] = Temporary;
+        stack.push_back({v, 0});
+        continue;
+      }
+      mark[static_cast<std::size_t>(u)] = Permanent;
+      out.enqueue.push_back(u);
+      stack.pop_back();
+    }
+  }
+  return out;
+}
+
 }  // namespace source
 
 // ----- the Run applying them -------------------------------------------------------------------------
@@ -105,16 +146,50 @@ void Run::store_first_artifact(std::size_t s, SimTime now) {
   st.artifact = true;
   st.revision = 1;
   st.first_artifact = now;
-  trace(source_event(now, TraceType::ArtifactStored, s, st.revision, "Succeeded",
-                     fmt::format("{}: stored artifact for revision '{}'", plan.name, kRevision)));
-  // Fan-out: every Kustomization of this source, in dependency order, except those that already
-  // attempted this revision and are Ready or Reconciling.
+  // Fan-out (§3): the Kustomizations of this source, less those that already attempted this revision and
+  // are Ready or Reconciling, sorted by dependsOn; their dependencies reached in that walk come along
+  // (even on another source); a cycle enqueues nothing.
+  std::vector<std::int32_t> listed;
   for (std::int32_t k : plan.kustomizations) {
     const KsState& ks = ks_[static_cast<std::size_t>(k)];
-    if (!ks.exists) continue;
+    if (!ks.exists) continue;  // not in the informer cache yet
     if (ks.last_attempted == st.revision && (ks.ready == Ready::True || ks.reconciling)) continue;
-    enqueue(kpool_, static_cast<std::uint32_t>(k), now);
+    listed.push_back(k);
   }
+  const source::FanOut fan = listed.empty() ? source::FanOut{}
+                                            : source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
+                                                return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
+                                              });
+  auto name = [&](std::int32_t k) {
+    const ObjectRef& ref = world_.kustomizations[static_cast<std::size_t>(k)].ref;
+    return ref.ns + "/" + ref.name;
+  };
+  std::size_t enqueued = 0;
+  std::string reached;  // dependencies the walk added, for the trace
+  for (std::int32_t k : fan.enqueue) {
+    if (!ks_[static_cast<std::size_t>(k)].exists) continue;  // the request finds no object
+    enqueue(kpool_, static_cast<std::uint32_t>(k), now);
+    ++enqueued;
+    if (!options_.record || std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
+    const std::int32_t other = plan_.ks[static_cast<std::size_t>(k)].source;
+    std::string item = name(k);
+    if (other != kNone && other != static_cast<std::int32_t>(s))
+      item += fmt::format(" (on {}/{})", world_.sources[static_cast<std::size_t>(other)].ref.kind,
+                          world_.sources[static_cast<std::size_t>(other)].ref.name);
+    reached += (reached.empty() ? "" : ", ") + item;
+  }
+  std::string told;
+  if (options_.record) {
+    if (!fan.cycle.empty()) {
+      for (std::int32_t k : fan.cycle) told += (told.empty() ? "" : " -> ") + name(k);
+      told = "; fan-out: circular dependency detected: " + told + ", so no Kustomization is enqueued";
+    } else if (enqueued > 0) {
+      told = fmt::format("; fan-out enqueues {} Kustomization{} in dependency order", enqueued, enqueued == 1 ? "" : "s");
+      if (!reached.empty()) told += ", with the dependencies the walk reached: " + reached;
+    }
+  }
+  trace(source_event(now, TraceType::ArtifactStored, s, st.revision, "Succeeded",
+                     fmt::format("{}: stored artifact for revision '{}'{}", plan.name, kRevision, told)));
   // HelmCharts waiting for this repository, and HelmReleases watching this chart.
   for (std::int32_t c : plan.charts)
     if (src_[static_cast<std::size_t>(c)].exists)

@@ -3,10 +3,15 @@
 // kind, each with its own workers. A pass: dequeue -> [finalizer? requeue after --min-retry-delay] ->
 // [a HelmChart whose repository has no artifact? nothing: the repository's watch enqueues it] -> fetch
 // -> artifact stored (the first one fans out to every Kustomization and HelmRelease using it), requeue
-// spec.interval | fetch failed -> rate-limited requeue (750ms·2^n).
+// spec.interval | fetch failed -> rate-limited requeue (750ms·2^n). Sources flux bootstrap creates take
+// the finalizer pass too.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "fluxsim/scenario.h"
 #include "fluxsim/time.h"
@@ -45,5 +50,21 @@ struct Fetched {
   Duration interval{};  ///< spec.interval
 };
 Effect on_fetched(const Fetched& in);
+
+/// The Kustomizations a new artifact enqueues (flux-semantics.md §2 "Cycles", §3 trigger 2;
+/// kustomize-controller `requestsForRevisionChangeOf` with fluxcd/pkg runtime/dependency `Sort`).
+/// `listed`: the Kustomizations of the source that are not skipped (skipped: lastAttemptedRevision
+/// already the new revision and Ready or Reconciling), in list order. `deps(k)`: k's dependsOn
+/// (kNone for a dependency that does not exist). Sort walks depth first from each listed one, in
+/// order, appending a Kustomization after its dependencies; only listed Kustomizations have edges, so
+/// a dependency outside the list (on another source, or skipped) is enqueued too, just before its
+/// first dependent, but its own dependencies are not followed. A cycle among listed Kustomizations
+/// makes Sort fail: nothing at all is enqueued and `cycle` is the error's path ("a -> b -> a").
+struct FanOut {
+  std::vector<std::int32_t> enqueue;  ///< in order; may name Kustomizations that do not exist yet
+  std::vector<std::int32_t> cycle;    ///< non-empty: the walk met a cycle and enqueued nothing
+};
+FanOut fan_out(std::span<const std::int32_t> listed, std::size_t kustomizations,
+               const std::function<std::span<const std::int32_t>(std::int32_t)>& deps);
 
 }  // namespace fluxsim::sim::source

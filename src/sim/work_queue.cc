@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/work_queue.h"
 
+#include <tuple>
+
 namespace fluxsim::sim {
 
-// controller-runtime pkg/controller/priorityqueue `less`.
-bool WorkQueue::Less::operator()(const Entry& a, const Entry& b) const {
-  if (a.immediate != b.immediate) return a.immediate;
-  if (!a.immediate && a.ready_at != b.ready_at) return a.ready_at < b.ready_at;
+// controller-runtime v0.24 pkg/controller/priorityqueue `lessWaiting`: ready time, then lessReady.
+bool WorkQueue::LessWaiting::operator()(const Entry& a, const Entry& b) const {
+  if (a.ready_at != b.ready_at) return a.ready_at < b.ready_at;
+  return LessReady{}(a, b);
+}
+
+// `lessReady`: priority (higher first), then the order in which the entries became due.
+bool WorkQueue::LessReady::operator()(const Entry& a, const Entry& b) const {
   if (a.priority != b.priority) return a.priority > b.priority;
-  return a.added < b.added;
+  return std::tie(a.added, a.item) < std::tie(b.added, b.item);
 }
 
 WorkQueue::WorkQueue(std::size_t capacity) : slot_(capacity), locked_(capacity, false) {}
@@ -20,35 +26,62 @@ void WorkQueue::grow(Item item) {
   }
 }
 
+void WorkQueue::insert(const Entry& e) {
+  if (e.waiting)
+    waiting_.insert(e);
+  else
+    ready_.insert(e);
+  slot_[e.item] = e;
+}
+
+void WorkQueue::erase(const Entry& e) {
+  if (e.waiting)
+    waiting_.erase(e);
+  else
+    ready_.erase(e);
+  slot_[e.item].reset();
+}
+
+void WorkQueue::promote(SimTime now) {
+  while (!waiting_.empty() && waiting_.begin()->ready_at <= now) {
+    Entry e = *waiting_.begin();
+    erase(e);
+    e.waiting = false;
+    e.added = added_counter_++;  // "sorted by when they became ready, not when they were added"
+    insert(e);
+  }
+}
+
 void WorkQueue::add(Item item, SimTime now, Duration after, int priority) {
   grow(item);
+  promote(now);
   const bool immediate = after.count() <= 0;
   const SimTime ready_at = immediate ? now : now + after;
   if (!slot_[item]) {
-    Entry e{immediate, ready_at, priority, added_counter_++, item};
-    entries_.insert(e);
-    slot_[item] = e;
+    insert(Entry{!immediate, ready_at, priority, added_counter_++, item});
     return;
   }
-  // De-duplicate: the max of the priorities and the min of the ready times (nil being the minimum).
+  // De-duplicate: the earlier ready time (no delay being the earliest) and the higher priority; a higher
+  // priority takes a fresh FIFO place, anything else keeps the old one.
   Entry e = *slot_[item];
-  entries_.erase(e);
-  if (priority > e.priority) e.priority = priority;
-  if (!e.immediate && (immediate || ready_at < e.ready_at)) {
-    e.immediate = immediate;
+  erase(e);
+  if (e.waiting && (immediate || ready_at < e.ready_at)) {
+    e.waiting = !immediate;
     e.ready_at = ready_at;
   }
-  entries_.insert(e);
-  slot_[item] = e;
+  if (priority > e.priority) {
+    e.priority = priority;
+    e.added = added_counter_++;
+  }
+  insert(e);
 }
 
 std::optional<WorkQueue::Popped> WorkQueue::pop_ready(SimTime now) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (!it->immediate && it->ready_at > now) return std::nullopt;  // the rest are later still
+  promote(now);
+  for (auto it = ready_.begin(); it != ready_.end(); ++it) {
     if (locked_[it->item]) continue;
     Popped out{it->item, it->ready_at};
-    slot_[out.item].reset();
-    entries_.erase(it);
+    erase(*it);
     locked_[out.item] = true;
     return out;
   }
@@ -61,10 +94,8 @@ void WorkQueue::done(Item item) {
 }
 
 SimTime WorkQueue::next_ready_after(SimTime now) const {
-  for (const Entry& e : entries_) {
-    if (e.immediate || e.ready_at <= now) continue;
-    return e.ready_at;
-  }
+  for (const Entry& e : waiting_)
+    if (e.ready_at > now) return e.ready_at;
   return kNever;
 }
 
@@ -75,15 +106,17 @@ SimTime WorkQueue::due(Item item) const {
 
 std::size_t WorkQueue::depth(SimTime now) const {
   std::size_t n = 0;
-  for (const Entry& e : entries_) {
-    if (!e.immediate && e.ready_at > now) break;
+  for (const Entry& e : ready_) n += locked_[e.item] ? 0 : 1;
+  for (const Entry& e : waiting_) {
+    if (e.ready_at > now) break;
     if (!locked_[e.item]) ++n;
   }
   return n;
 }
 
 void WorkQueue::clear() {
-  entries_.clear();
+  waiting_.clear();
+  ready_.clear();
   for (auto& s : slot_) s.reset();
   locked_.assign(locked_.size(), false);
 }

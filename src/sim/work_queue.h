@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// WorkQueue: one controller's work queue, modelled on controller-runtime's priority queue (the default
-// since kustomize-controller v1.8): one entry per object; a second add keeps the higher priority and
-// the earlier ready time; an object being processed is locked and never handed to a second worker.
-// Ready entries are served in controller-runtime's `less` order: added without delay first, then by
-// ready time, then priority (higher first), then first-added order. Owned by the engine, one per controller.
+// WorkQueue: one controller's work queue, modelled on controller-runtime v0.24's priority queue (the
+// default since kustomize-controller v1.8; flux-semantics.md §3, CR pkg/controller/priorityqueue):
+// - one entry per object; an object being processed is locked and never handed to a second worker;
+// - an entry added with a delay waits until its ready time, then becomes due: it moves to the ready set
+//   and takes a fresh place in the FIFO order (`handleWaitingItems` bumps AddedCounter), so it queues
+//   behind whatever became due or was added before that moment;
+// - due entries are served by priority (higher first), then in the order they became due (`lessReady`);
+//   an entry added without delay is due when added;
+// - a second add keeps the earlier ready time (no delay being the earliest) and the higher priority;
+//   raising the priority also takes a fresh FIFO place, and a waiting entry made due by an add without
+//   delay keeps the place it had.
+// Waiting entries that fall due at the same instant become due in `lessWaiting` order (ready time,
+// priority, then FIFO place). An entry due at the very instant of another add counts as due first.
+// Owned by the engine, one per controller.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +32,8 @@ class WorkQueue {
 
   explicit WorkQueue(std::size_t capacity = 0);
 
-  /// AddWithOpts: ready immediately when `after` is zero, else at now + after.
+  /// AddWithOpts: due immediately when `after` is zero, else at now + after. Calls must come with
+  /// non-decreasing `now` (the engine's clock).
   void add(Item item, SimTime now, Duration after = Duration{0}, int priority = 0);
   struct Popped {
     Item item;
@@ -47,18 +57,26 @@ class WorkQueue {
 
  private:
   struct Entry {
-    bool immediate;    ///< ReadyAt == nil
-    SimTime ready_at;  ///< meaningful when !immediate
+    bool waiting;      ///< ReadyAt != nil: in the waiting set until ready_at
+    SimTime ready_at;  ///< when it is (or became) due
     int priority;
-    std::uint64_t added;
+    std::uint64_t added;  ///< AddedCounter: the FIFO place
     Item item;
   };
-  struct Less {
+  struct LessWaiting {  // controller-runtime `lessWaiting`
+    bool operator()(const Entry& a, const Entry& b) const;
+  };
+  struct LessReady {  // controller-runtime `lessReady`
     bool operator()(const Entry& a, const Entry& b) const;
   };
   void grow(Item item);
+  /// handleWaitingItems: every waiting entry due at `now` becomes due, in lessWaiting order.
+  void promote(SimTime now);
+  void insert(const Entry& e);
+  void erase(const Entry& e);
 
-  std::set<Entry, Less> entries_;
+  std::set<Entry, LessWaiting> waiting_;
+  std::set<Entry, LessReady> ready_;
   std::vector<std::optional<Entry>> slot_;  ///< the entry currently queued for each item
   std::vector<bool> locked_;
   std::uint64_t added_counter_ = 0;
