@@ -18,7 +18,9 @@
 
 #include "fluxsim/check.h"
 #include "fluxsim/engine.h"
+#include "fluxsim/load.h"
 #include "fluxsim/report.h"
+#include "test_util.h"
 #include "world_builder.h"
 
 using namespace fluxsim;
@@ -292,7 +294,7 @@ TEST_CASE("explain names the helm-controller rule at each step: chart-made objec
     const std::string story = explain_text(b.world(), chart_scenario());
     CHECK(story.find("t=3.54s web: healthChecks → waits for 2 objects to become Current") != std::string::npos);
     CHECK(story.find("; Deployment/flux-system/podinfo is made by HelmRelease flux-system/podinfo's chart (release name begins its "
-                     "name): NotFound until helm-controller runs that install") != std::string::npos);
+                     "name): it exists only once helm-controller has run that install") != std::string::npos);
     CHECK(story.find("; Deployment/flux-system/podnifo: nothing creates it (no Kustomization applies it, no chart makes it), so this "
                      "check can only time out") != std::string::npos);
     CHECK(story.find("t=3m4.31s HelmRelease/flux-system/podinfo: install attempt 1: Helm renders and applies the chart, creating "
@@ -330,4 +332,62 @@ TEST_CASE("explain names the helm-controller rule at each step: chart-made objec
                      "(install.remediation.retries -1: negative = unlimited)") != std::string::npos);
     CHECK(story.find("fails again, and so on (later failures left out)") != std::string::npos);
   }
+}
+
+TEST_CASE("the install settings, release name, OCI type and healthChecks lines are read from the manifests") {
+  test::MemoryFileSource fs{
+      {"c/ks.yaml",
+       "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\n"
+       "spec:\n  interval: 10m\n  prune: true\n  path: ./web\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+       "  healthChecks:\n    - apiVersion: apps/v1\n      kind: Deployment\n      name: podinfo\n      namespace: podinfo\n"},
+      {"c/hr.yaml",
+       "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\n"
+       "spec:\n  type: oci\n  url: oci://ghcr.io/stefanprodan/charts\n---\n"
+       "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n"
+       "  interval: 5m\n  releaseName: front\n  targetNamespace: podinfo\n  install:\n    createNamespace: true\n"
+       "    disableWait: true\n    timeout: 12m\n  upgrade:\n    timeout: 7m\n  chart:\n    spec:\n      chart: podinfo\n"
+       "      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n"},
+  };
+  LoadOptions o;
+  o.entry = "c";
+  WorldLoad r = load_world(fs, "repo", o);
+  REQUIRE(r.world.helm_releases.size() == 1);
+  const HelmRelease& h = r.world.helm_releases[0];
+  CHECK(h.install_timeout == std::optional<Duration>(12min));
+  CHECK(h.upgrade_timeout == std::optional<Duration>(7min));
+  CHECK(h.install_timeout_or_default() == 12min);
+  CHECK(h.install_disable_wait);
+  CHECK(h.create_namespace);
+  CHECK(h.helm_release_name() == "front");
+  CHECK(h.release_namespace() == "podinfo");
+  bool oci = false;
+  for (const Source& src : r.world.sources) oci |= src.ref.name == "podinfo" && src.oci_helm_repository;
+  CHECK(oci);
+  const Kustomization* web = r.world.find_kustomization("flux-system", "web");
+  REQUIRE(web);
+  REQUIRE(web->health_check_origins.size() == 1);
+  CHECK(web->health_check_origins[0].line == 14);
+  // The default release name is [targetNamespace-]name (helm-controller GetReleaseName).
+  HelmRelease plain = h;
+  plain.release_name.clear();
+  CHECK(plain.helm_release_name() == "podinfo-podinfo");
+}
+
+TEST_CASE("a scenario provides rule with objects and no kinds is read; an empty objects list is an error") {
+  ScenarioLoad ok = parse_scenario(
+      "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n  repo: .\n  provides:\n"
+      "    - by: {kind: HelmRelease, name: podinfo}\n      objects:\n        - {kind: apps/Deployment, namespace: web, name: \"front*\"}\n",
+      "s.yaml");
+  CHECK_FALSE(ok.diagnostics.has_errors());
+  REQUIRE(ok.scenario.provides.size() == 1);
+  REQUIRE(ok.scenario.provides[0].objects.size() == 1);
+  CHECK(ok.scenario.provides[0].objects[0].matches(ObjectRef{"apps", "Deployment", "web", "frontend"}, ""));
+  CHECK(ok.scenario.provides[0].kinds.empty());
+  ScenarioLoad bad = parse_scenario(
+      "apiVersion: fluxsim/v1alpha1\nkind: Scenario\nspec:\n  repo: .\n  provides:\n    - by: {kind: HelmRelease, name: podinfo}\n"
+      "      objects: []\n",
+      "s.yaml");
+  REQUIRE(bad.diagnostics.has_errors());
+  INFO(to_string(bad.diagnostics.items()[0]));
+  CHECK(to_string(bad.diagnostics.items()[0]).starts_with("s.yaml:7:16: error: provides[0].objects is empty: list the objects `by` creates"));
 }

@@ -413,11 +413,11 @@ class Story {
         if (!c.helm_releases.empty()) {
           std::vector<std::string> hrs;
           for (std::size_t h : c.helm_releases) hrs.push_back("HelmRelease " + world_.helm_releases[h].ref.ns + "/" + world_.helm_releases[h].ref.name);
-          text += fmt::format("; {} is made by {}'s chart (release name begins its name): NotFound until helm-controller runs "
-                              "that install",
+          text += fmt::format("; {} is made by {}'s chart (release name begins its name): it exists only once helm-controller has "
+                              "run that install",
                               to_string(ref), list(hrs));
         } else if (!c.rules.empty()) {
-          text += fmt::format("; {} is made by a scenario `provides` rule's `by`: NotFound until that creates it", to_string(ref));
+          text += fmt::format("; {} is made by a scenario `provides` rule's `by`: it exists only once that creates it", to_string(ref));
         } else {
           text += fmt::format("; {}: nothing creates it (no Kustomization applies it, no chart makes it), so this check can only "
                               "time out",
