@@ -57,6 +57,18 @@ class Story {
       applied_.insert(k.ref);
       for (const Resource& r : k.objects) applied_.insert(r.ref);
     }
+    // Health-checked objects only a chart makes, per HelmRelease (flux/health.h creators_of), worked out once.
+    chart_made_.resize(world_.helm_releases.size());
+    for (const Kustomization& k : world_.kustomizations) {
+      if (k.wait) continue;
+      for (const ObjectRef& ref : health_.targets(k)) {
+        if (applied_.count(ref)) continue;
+        for (std::size_t h : flux::creators_of(world_, report_.scenario.provides, ref).helm_releases) {
+          std::vector<std::string>& made = chart_made_[h];
+          if (std::find(made.begin(), made.end(), to_string(ref)) == made.end()) made.push_back(to_string(ref));
+        }
+      }
+    }
     current_.assign(n, nullptr);
     quiet_.assign(n, false);
     suppressed_.assign(n, 0);
@@ -444,17 +456,7 @@ class Story {
     switch (e.type) {
       case TraceType::ApplyStarted: {
         if (e.value > 1 && helm_failures_told_[h] > 3) return;
-        std::vector<std::string> made;
-        for (const Kustomization& k : world_.kustomizations) {
-          if (k.wait) continue;
-          for (const ObjectRef& ref : health_.targets(k)) {
-            if (applied_.count(ref)) continue;
-            const flux::Creators c = flux::creators_of(world_, report_.scenario.provides, ref);
-            if (std::find(c.helm_releases.begin(), c.helm_releases.end(), h) != c.helm_releases.end() &&
-                std::find(made.begin(), made.end(), to_string(ref)) == made.end())
-              made.push_back(to_string(ref));
-          }
-        }
+        const std::vector<std::string>& made = chart_made_[h];
         std::string text = fmt::format("install attempt {}: Helm renders and applies the chart", e.value);
         if (!made.empty()) text += fmt::format(", creating {} (health-checked objects only its chart makes)", list(made));
         if (spec.create_namespace && !spec.target_namespace.empty() && spec.target_namespace != spec.ref.ns)
@@ -526,6 +528,7 @@ class Story {
   std::set<ObjectRef> told_objects_;                    // chart-made health-check targets already explained
   std::vector<std::vector<const PassRecord*>> helm_passes_;  // per HelmRelease
   std::vector<int> helm_failures_told_;                 // failed installs told, per HelmRelease
+  std::vector<std::vector<std::string>> chart_made_;    // per HelmRelease: health-checked objects its chart makes
   std::vector<std::vector<const PassRecord*>> passes_;  // per Kustomization, by pass number
   std::vector<const PassRecord*> current_;              // the pass in flight, per Kustomization
   std::vector<bool> quiet_;                             // the pass in flight is left out
