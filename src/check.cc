@@ -72,6 +72,8 @@ class Checker {
     deadlocks();
     crd_ordering();
     namespace_ordering();
+    chart_namespaces();
+    uncreated_health_checks();
     health_timeouts();
     short_intervals();
     return std::move(out_);
@@ -458,6 +460,77 @@ class Checker {
                         graph_.name(k), what, ns, created, graph_.name(k), ns, graph_.name(c),
                         format_duration(ks(k).retry_interval_or_default())),
             fmt::format("add `dependsOn: [{}]` to {}", depends_on_entry(ks(c), ks(k)), graph_.name(k)));
+      }
+    }
+  }
+
+  // ----- namespaces only a Helm install creates (install.createNamespace) -----------------------------
+  // flux-semantics.md §10: with targetNamespace, install.createNamespace creates the namespace during the
+  // Helm install, not before; until then the dry-run of any object in it fails with 'namespaces "ns" not
+  // found' and the Kustomization applying it retries after its retryInterval. (A Namespace object in the
+  // repository makes it too: namespace_ordering speaks for those.)
+  void chart_namespaces() {
+    std::set<std::string> made;  // by a Namespace object, or existing from the start
+    for (std::string_view ns : flux::kBuiltinNamespaces) made.emplace(ns);
+    if (!world_.kustomizations.empty()) made.insert(world_.kustomizations.front().ref.ns);
+    for (const Kustomization& k : world_.kustomizations)
+      for (const Resource& r : k.objects)
+        if (r.ref.kind == "Namespace" && r.ref.group.empty() && !r.skipped) made.insert(r.ref.name);
+    std::map<std::string, const HelmRelease*> by_install;
+    for (const HelmRelease& h : world_.helm_releases)
+      if (h.create_namespace && !h.target_namespace.empty() && h.target_namespace != h.ref.ns && !made.count(h.target_namespace))
+        by_install.try_emplace(h.target_namespace, &h);
+    if (by_install.empty()) return;
+    for (NodeId k : graph_.sorted_nodes()) {
+      std::map<std::string, std::vector<const Resource*>> in_ns;
+      for (const Resource& r : ks(k).objects)
+        if (!r.skipped && !r.preinstalled && by_install.count(r.ref.ns)) in_ns[r.ref.ns].push_back(&r);
+      for (const auto& [ns, objects] : in_ns) {
+        const HelmRelease& h = *by_install.at(ns);
+        const Resource& first = *objects.front();
+        const std::string what = objects.size() == 1 ? to_string(first.ref)
+                                                     : fmt::format("{} and {} more object{}", to_string(first.ref), objects.size() - 1,
+                                                                   objects.size() == 2 ? "" : "s");
+        add("namespace-ordering", Severity::Warning, first.origin, object_of(ks(k)),
+            fmt::format("{} applies {} in namespace {}, which only HelmRelease {}/{}'s install creates (install.createNamespace): "
+                        "its dry-run fails ('namespaces \"{}\" not found') until helm-controller has run that install, and each "
+                        "failure costs a retryInterval ({})",
+                        graph_.name(k), what, ns, h.ref.ns, h.ref.name, ns, format_duration(ks(k).retry_interval_or_default())),
+            fmt::format("add a Namespace {} to {} (stage 1 applies it first) or to a Kustomization it dependsOn", ns, graph_.name(k)));
+      }
+    }
+  }
+
+  // ----- health-checked objects that nothing creates -------------------------------------------------
+  // flux-semantics.md §6.2, §10: an object named in healthChecks that no Kustomization applies exists only
+  // once a Helm chart's install (or a scenario provides rule's `by`) creates it (src/flux/health.h
+  // creators_of); with nothing creating it the check sees NotFound until its timeout, on every attempt.
+  void uncreated_health_checks() {
+    std::set<ObjectRef> applied;
+    for (const Kustomization& k : world_.kustomizations) {
+      applied.insert(k.ref);
+      for (const Resource& r : k.objects)
+        if (!r.skipped) applied.insert(r.ref);
+    }
+    for (const Source& src : world_.sources) applied.insert(src.ref);
+    for (const HelmRelease& h : world_.helm_releases) applied.insert(h.ref);
+    for (NodeId k : graph_.sorted_nodes()) {
+      const Kustomization& spec = ks(k);
+      if (spec.wait || spec.build_failure) continue;  // wait: true ignores healthChecks; a failing build never checks
+      for (std::size_t i = 0; i < spec.health_checks.size(); ++i) {
+        const ObjectRef& ref = health_.resolve(spec.health_checks[i]);
+        if (ref == spec.ref || applied.count(ref)) continue;
+        if (flux::creators_of(world_, scenario_.provides, ref).any()) continue;
+        const SourceLocation where = i < spec.health_check_origins.size() ? spec.health_check_origins[i] : SourceLocation{};
+        add("health-check-uncreated", Severity::Error, where_or_origin(where, k), object_of(spec),
+            fmt::format("{}'s healthChecks names {}, which nothing creates: no Kustomization applies it and no HelmRelease's chart "
+                        "makes it (none in namespace {} has a release name that begins its name): it stays NotFound, so every "
+                        "health check of {} times out after {} and {} never becomes Ready",
+                        graph_.name(k), to_string(ref), ref.ns.empty() ? "(none)" : ref.ns, graph_.name(k),
+                        format_duration(spec.timeout_or_default()), graph_.name(k)),
+            fmt::format("fix the entry if it is a typo; if a chart or an operator creates it, say which in the scenario: "
+                        "`provides: [{{by: {{kind: HelmRelease, namespace: …, name: …}}, objects: [{{kind: {}, name: {}}}]}}]`",
+                        ref.kind, ref.name));
       }
     }
   }

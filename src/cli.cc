@@ -574,7 +574,9 @@ ExitCode cmd_check(const std::vector<std::string>& args, Io io) {
       "Checks: root-build (the root Kustomization cannot build: nothing rolls out), dependency-cycle, missing-dependency, suspended-dependency, health-check-deadlock (a wait: true\n"
       "Kustomization waiting for a child that waits for it), crd-ordering (a custom resource applied before its CRD\n"
       "or its provider), unknown-kind, namespace-ordering (a namespaced object applied before another\n"
-      "Kustomization creates its Namespace), health-check-timeout (shorter than the readiness it waits for, from the\n"
+      "Kustomization creates its Namespace, or before a HelmRelease's install.createNamespace does),\n"
+      "health-check-uncreated (a healthChecks entry naming an object nothing creates: no Kustomization applies\n"
+      "it, no HelmRelease's chart makes it), health-check-timeout (shorter than the readiness it waits for, from the\n"
       "scenario's timing), short-interval; plus the loader's and the scenario's own findings.\n"
       "\nExit codes: 0 no errors (warnings allowed); 1 some error; 2 bad input; 3 internal error.\n";
   if (!parse_args(args, desc, "fluxsim check SCENARIO|REPO [options]",

@@ -36,6 +36,10 @@ std::size_t ObjectRefHash::operator()(const ObjectRef& r) const noexcept {
 }
 
 Duration Kustomization::timeout_or_default() const { return flux::kustomization_timeout(timeout, interval); }
+
+Duration HelmRelease::install_timeout_or_default() const {
+  return install_timeout.value_or(timeout.value_or(flux::kHelmReleaseTimeout));
+}
 Duration Kustomization::retry_interval_or_default() const {
   return flux::kustomization_retry_interval(retry_interval, interval);
 }

@@ -292,22 +292,31 @@ TEST_CASE("a namespaced object fails its dry-run until its Namespace exists") {
   CHECK(ready_ms(r, b.world(), "app") == 64540);
 }
 
-TEST_CASE("an object only a health check names appears when that check starts and takes its kind's time") {
-  // A HelmRelease's chart creates Deployment/web/podinfo; the Kustomization health-checks it by name.
+TEST_CASE("an object only a health check names appears when the HelmRelease whose chart makes it installs") {
+  // A HelmRelease's chart creates Deployment/web/podinfo; the Kustomization health-checks it by name
+  // (flux-semantics.md §6.2, §10).
   WorldBuilder b;
   Kustomization& k = b.kustomization("app");
   k.health_checks.push_back({"apps", "Deployment", "web", "podinfo"});
   b.object("app", "v1", "ConfigMap", "web", "values");
   Scenario s = quiet_scenario();
-  SUBCASE("the kind's default time") {
+  SUBCASE("nothing creates it: never Ready") {
     RunResult r = simulate(b.world(), s);
-    // app: pass 2520, build 3520, ConfigMap 3540, health check from 3540: the Deployment appears then
-    // and is Current 30s later, at a 5s tick: 33540.
-    CHECK(ready_ms(r, b.world(), "app") == 33540);
+    CHECK(ready_ms(r, b.world(), "app") == -1);
+  }
+  SUBCASE("the HelmRelease podinfo (targetNamespace web) makes it: the kind's default time after the install") {
+    b.helm_release("app", "podinfo").target_namespace = "web";
+    RunResult r = simulate(b.world(), s);
+    // app: pass 2520, build 3520, ConfigMap 3540, HelmRelease 3560 (SSA kind order), health check from
+    // 3560. podinfo: finalizer 3560, install at 4310, Helm applies the chart at 4310 + 1s = 5310: the
+    // Deployment exists from then and is Current 30s later, 35310; first 5s tick: 3560 + 7·5s = 38560.
+    CHECK(ready_ms(r, b.world(), "app") == 38560);
   }
   SUBCASE("a matching timing rule") {
+    b.helm_release("app", "podinfo").target_namespace = "web";
     s.timing.ready.push_back({Match{"", "Deployment", "", "podinfo", "", {}}, Distribution::fixed(2min)});
     RunResult r = simulate(b.world(), s);
-    CHECK(ready_ms(r, b.world(), "app") == 123540);
+    // Current at 5310 + 120000 = 125310; tick 3560 + 25·5s = 128560.
+    CHECK(ready_ms(r, b.world(), "app") == 128560);
   }
 }

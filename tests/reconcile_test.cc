@@ -142,12 +142,12 @@ TEST_CASE("helm-controller: dependsOn, chart, install, and retries until exhaust
   CHECK(helm::install_outcome(t0, kNever, kNever, 5min).at == t0 + 5min);
 
   // retries: 2 → the first two failures remediate and requeue through the rate limiter, the third stalls.
-  e = helm::on_install_finished(false, 1, ctx);
+  e = helm::on_install_finished(false, true, 1, ctx);
   CHECK(e.step == helm::Step::Remediate);
   CHECK(e.outcome == PassOutcome::InstallFailed);
   CHECK(e.rate_limited);
-  CHECK(helm::on_install_finished(false, 2, ctx).step == helm::Step::Remediate);
-  e = helm::on_install_finished(false, 3, ctx);
+  CHECK(helm::on_install_finished(false, true, 2, ctx).step == helm::Step::Remediate);
+  e = helm::on_install_finished(false, true, 3, ctx);
   CHECK(e.step == helm::Step::Stalled);
   CHECK(e.outcome == PassOutcome::InstallFailed);
   CHECK(e.requeue == Duration{0});
@@ -158,17 +158,17 @@ TEST_CASE("helm-controller: dependsOn, chart, install, and retries until exhaust
 
   // The defaults (retries 0): the first failure stalls. Negative retries: unlimited (§10).
   ctx.retries = 0;
-  CHECK(helm::on_install_finished(false, 1, ctx).step == helm::Step::Stalled);
+  CHECK(helm::on_install_finished(false, true, 1, ctx).step == helm::Step::Stalled);
   ctx.retries = -1;
-  CHECK(helm::on_install_finished(false, 50, ctx).step == helm::Step::Remediate);
+  CHECK(helm::on_install_finished(false, true, 50, ctx).step == helm::Step::Remediate);
   // RetryOnFailure: retryInterval, jittered, for ever.
   ctx.retry_on_failure = true;
-  e = helm::on_install_finished(false, 50, ctx);
+  e = helm::on_install_finished(false, true, 50, ctx);
   CHECK(e.step == helm::Step::RetryOnFailure);
   CHECK(e.requeue == 5min);
   CHECK(e.jitter);
   // Success: Ready, the interval jittered.
-  e = helm::on_install_finished(true, 0, ctx);
+  e = helm::on_install_finished(true, true, 0, ctx);
   CHECK(e.step == helm::Step::Installed);
   CHECK(e.requeue == 10min);
   CHECK(e.jitter);

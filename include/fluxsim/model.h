@@ -108,6 +108,7 @@ struct Kustomization {
   bool force = false;
   std::vector<Reference> depends_on;        ///< kind "Kustomization", namespace defaulted
   std::vector<ObjectRef> health_checks;     ///< spec.healthChecks (ignored by Flux when wait is true)
+  std::vector<SourceLocation> health_check_origins;  ///< where each healthChecks entry is written (same order)
   bool has_health_check_exprs = false;      ///< spec.healthCheckExprs set (CEL; evaluated as kstatus)
   std::vector<SubstituteFrom> substitute_from;
   std::string target_namespace;
@@ -131,6 +132,10 @@ struct HelmRelease {
   std::optional<ObjectRef> parent;            ///< the Kustomization that applies it
   Duration interval{600'000};
   std::optional<Duration> timeout;            ///< spec.timeout; unset = 5m
+  std::optional<Duration> install_timeout;    ///< spec.install.timeout; unset = spec.timeout
+  std::optional<Duration> upgrade_timeout;    ///< spec.upgrade.timeout; unset = spec.timeout (one revision: unused)
+  bool install_disable_wait = false;          ///< spec.install.disableWait: Ready once Helm has applied the chart
+  std::string release_name;                   ///< spec.releaseName as written ("" = GetReleaseName's default)
   std::vector<Reference> depends_on;          ///< HelmReleases, namespace defaulted
   int install_retries = 0;                    ///< spec.install.remediation.retries
   int upgrade_retries = 0;                    ///< spec.upgrade.remediation.retries
@@ -141,6 +146,16 @@ struct HelmRelease {
   std::string target_namespace;
   bool create_namespace = false;              ///< spec.install.createNamespace
   bool suspend = false;
+
+  /// helm-controller's GetReleaseName: spec.releaseName, else [targetNamespace-]name.
+  std::string helm_release_name() const {
+    if (!release_name.empty()) return release_name;
+    return target_namespace.empty() ? ref.name : target_namespace + "-" + ref.name;
+  }
+  /// GetReleaseNamespace: spec.targetNamespace, else the HelmRelease's namespace.
+  const std::string& release_namespace() const { return target_namespace.empty() ? ref.ns : target_namespace; }
+  /// install.timeout, else spec.timeout, else 5m (GetInstall().GetTimeout(GetTimeout())).
+  Duration install_timeout_or_default() const;
 };
 
 /// A Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact, HelmRepository).
@@ -162,6 +177,9 @@ struct Source {
   /// kind, `directory` is "" (an empty tree), and each Kustomization built from it applies one
   /// kUnknownObjectsKind placeholder. Unset under --strict-offline (then: ArtifactFailed).
   bool assumed_remote = false;
+  /// A HelmRepository with spec.type oci: source-controller never fetches it and it has no artifact
+  /// (Ready at once); its HelmCharts pull straight from the registry.
+  bool oci_helm_repository = false;
 };
 
 /// The placeholder object standing for what fluxsim cannot read offline: the objects of an

@@ -43,11 +43,14 @@ struct ReadyRule {
   Distribution after;
 };
 
-/// provides[]: kinds an operator registers at run time, available once `by` is Current.
+/// provides[]: what an operator or a Helm chart makes at run time. `kinds` are served once `by` is
+/// Current; `objects` (objects no Kustomization applies, e.g. a chart's Deployment) are created when `by`
+/// makes them: a HelmRelease when helm-controller runs its install, any other object once it is Current.
 struct ProvidesRule {
   Match by;
   std::vector<std::string> kinds;  ///< "group/Kind", "group/*" or "Kind" patterns
   SourceLocation where;
+  std::vector<Match> objects;      ///< the objects `by` creates (kind, namespace, name; `*` globs)
 };
 
 /// faults[]: one injected failure.

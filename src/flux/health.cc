@@ -10,6 +10,26 @@ bool checks_health(const Kustomization& k) { return k.wait || !k.health_checks.e
 
 bool waits_for_applied(const Kustomization& k, const Resource& r) { return !r.skipped && r.ref != k.ref; }
 
+bool chart_creates_by_default(const HelmRelease& hr, const ObjectRef& ref) {
+  if (ref.ns != hr.release_namespace()) return false;
+  const std::string release = hr.helm_release_name();
+  return ref.name.starts_with(release) || ref.name.starts_with(hr.ref.name);
+}
+
+Creators creators_of(const World& world, const std::vector<ProvidesRule>& rules, const ObjectRef& ref) {
+  Creators out;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    for (const Match& m : rules[i].objects)
+      if (m.matches(ref, "")) {
+        out.rules.push_back(i);
+        break;
+      }
+  if (!out.rules.empty()) return out;
+  for (std::size_t h = 0; h < world.helm_releases.size(); ++h)
+    if (chart_creates_by_default(world.helm_releases[h], ref)) out.helm_releases.push_back(h);
+  return out;
+}
+
 std::size_t HealthCheckResolver::KeyHash::operator()(const Key& k) const {
   const std::hash<std::string_view> h;
   return h(k.kind) ^ (h(k.ns) * 31) ^ (h(k.name) * 1'000'003);

@@ -10,6 +10,14 @@
 // repository has: a core-group one when there is one, else the first in World order (Kustomizations,
 // sources, HelmReleases, then each Kustomization's objects). An entry that names nothing in the World
 // stands for itself: an object nothing builds (it is NotFound until something creates it).
+//
+// Objects a Helm chart creates (flux-semantics.md §10): an object no Kustomization applies exists only
+// once something creates it. A scenario `provides` rule listing it under `objects` says what (`by`);
+// with no such rule, fluxsim takes it to be made by every HelmRelease whose release namespace
+// (targetNamespace, else its own) is the object's and whose release name (spec.releaseName, else
+// [targetNamespace-]name) or metadata.name begins the object's name, as chart templates name what they
+// make. helm-controller creates it when it runs that release's install; an object nothing creates (a
+// typo in healthChecks) never exists, so a health check on it always times out.
 #pragma once
 
 #include <string>
@@ -18,6 +26,7 @@
 #include <vector>
 
 #include "fluxsim/model.h"
+#include "fluxsim/scenario.h"
 
 namespace fluxsim::flux {
 
@@ -26,6 +35,18 @@ bool checks_health(const Kustomization& k);
 
 /// Whether `r`, an object `k` applies, is waited on when k has wait: true.
 bool waits_for_applied(const Kustomization& k, const Resource& r);
+
+/// Whether helm-controller's install of `hr` creates `ref` by fluxsim's default (above).
+bool chart_creates_by_default(const HelmRelease& hr, const ObjectRef& ref);
+
+/// What creates `ref`, an object no Kustomization applies: the provides rules (indexes into `rules`)
+/// whose `objects` list it, else the HelmReleases (World indexes) that create it by default.
+struct Creators {
+  std::vector<std::size_t> rules;
+  std::vector<std::size_t> helm_releases;
+  bool any() const { return !rules.empty() || !helm_releases.empty(); }
+};
+Creators creators_of(const World& world, const std::vector<ProvidesRule>& rules, const ObjectRef& ref);
 
 /// Resolves healthChecks entries against a World; built once per World (it keeps pointers into it).
 class HealthCheckResolver {

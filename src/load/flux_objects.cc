@@ -105,6 +105,7 @@ FluxKustomizationSpec read_flux_kustomization(const KObject& o, Diagnostics& dia
     for (const Node& h : hcs->items) {
       std::string av = h.text({"apiVersion"});
       k.health_checks.push_back(ObjectRef{std::string(group_of(av)), h.text({"kind"}), h.text({"namespace"}), h.text({"name"})});
+      k.health_check_origins.push_back(at(o, &h));
     }
   }
   if (const Node* pb = spec->get("postBuild"); pb && !pb->is_null()) {
@@ -150,6 +151,10 @@ HelmRelease read_helm_release(const KObject& o, Diagnostics& diags) {
   if (!spec || !spec->is_map()) spec = &kEmpty;
   if (auto d = duration(o, spec->get("interval"), "interval", diags)) h.interval = *d;
   h.timeout = duration(o, spec->get("timeout"), "timeout", diags);
+  h.install_timeout = duration(o, spec->at({"install", "timeout"}), "install.timeout", diags);
+  h.upgrade_timeout = duration(o, spec->at({"upgrade", "timeout"}), "upgrade.timeout", diags);
+  h.install_disable_wait = flag(spec->at({"install", "disableWait"}));
+  h.release_name = spec->text({"releaseName"});
   if (const Node* deps = spec->get("dependsOn"); deps && deps->is_seq()) {
     for (const Node& d : deps->items) {
       Reference r;
@@ -223,6 +228,7 @@ Source read_source(const KObject& o, Diagnostics& diags) {
   if (s.url.empty()) s.url = spec->text({"endpoint"});
   if (const Node* ref = spec->get("ref"); ref && ref->is_map()) s.branch = git_branch(*ref);
   if (auto d = duration(o, spec->get("interval"), "interval", diags)) s.interval = *d;
+  s.oci_helm_repository = s.ref.kind == "HelmRepository" && spec->text({"type"}) == "oci";
   return s;
 }
 

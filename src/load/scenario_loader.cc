@@ -917,7 +917,7 @@ void Decoder::provides(const Node* n, std::string_view path, std::vector<Provide
   for (std::size_t i = 0; i < items->size(); ++i) {
     const Node& it = (*items)[i];
     std::string p = item(path, i);
-    MapReader m(*this, &it, p, {"by", "kinds"});
+    MapReader m(*this, &it, p, {"by", "kinds", "objects"});
     if (!m.ok()) {
       if (it.is_null()) error(where_of(it), fmt::format("{}: expected a mapping, got null", p));
       continue;
@@ -925,8 +925,30 @@ void Decoder::provides(const Node* n, std::string_view path, std::vector<Provide
     ProvidesRule rule;
     rule.where = where_of(it);
     bool ok = m.require("by");
-    ok &= m.require("kinds");
+    if (!m.get("objects")) ok &= m.require("kinds");
     ok &= match(m.get("by"), m.path("by"), rule.by) || !m.get("by");
+    if (const Node* objs = m.get("objects")) {
+      const std::vector<Node>* list_of = list(objs, m.path("objects"));
+      if (!list_of) ok = false;
+      if (list_of && list_of->empty()) {
+        error(where_of(*objs), fmt::format("{} is empty: list the objects `by` creates", m.path("objects")));
+        ok = false;
+      }
+      for (std::size_t k = 0; list_of && k < list_of->size(); ++k) {
+        Match om;
+        if (!match(&(*list_of)[k], item(m.path("objects"), k), om)) {
+          ok = false;
+          continue;
+        }
+        if (!om.kustomization.empty()) {
+          error(where_of((*list_of)[k]), fmt::format("{}: kustomization: no Kustomization applies these objects (`by` creates them)",
+                                                    item(m.path("objects"), k)));
+          ok = false;
+          continue;
+        }
+        rule.objects.push_back(std::move(om));
+      }
+    }
     const std::vector<Node>* kinds = list(m.get("kinds"), m.path("kinds"));
     if (m.get("kinds") && !kinds) ok = false;
     if (kinds && kinds->empty()) {

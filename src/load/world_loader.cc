@@ -576,7 +576,7 @@ class WorldLoader {
     }
     // Sources nothing here builds from (chart repositories, charts' OCI artifacts): reachable too.
     for (Source& src : world_.sources) {
-      if (src.directory || src.ref.kind == "ExternalArtifact") continue;
+      if (src.directory || src.ref.kind == "ExternalArtifact" || src.oci_helm_repository) continue;
       src.assumed_remote = true;
       src.directory = "";
       assume(Assumption{Assumption::Kind::RemoteSource, to_string(src.ref), src.url, src.origin});

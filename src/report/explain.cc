@@ -48,6 +48,27 @@ class Story {
         passes_[static_cast<std::size_t>(p.subject)].push_back(&p);
     for (auto& v : passes_)
       std::sort(v.begin(), v.end(), [](const PassRecord* a, const PassRecord* b) { return a->number < b->number; });
+    helm_passes_.resize(world_.helm_releases.size());
+    helm_failures_told_.assign(world_.helm_releases.size(), 0);
+    for (const PassRecord& p : r_.passes)
+      if (p.controller == Controller::Helm && p.subject >= 0 && static_cast<std::size_t>(p.subject) < helm_passes_.size())
+        helm_passes_[static_cast<std::size_t>(p.subject)].push_back(&p);
+    for (const Kustomization& k : world_.kustomizations) {
+      applied_.insert(k.ref);
+      for (const Resource& r : k.objects) applied_.insert(r.ref);
+    }
+    // Health-checked objects only a chart makes, per HelmRelease (flux/health.h creators_of), worked out once.
+    chart_made_.resize(world_.helm_releases.size());
+    for (const Kustomization& k : world_.kustomizations) {
+      if (k.wait) continue;
+      for (const ObjectRef& ref : health_.targets(k)) {
+        if (applied_.count(ref)) continue;
+        for (std::size_t h : flux::creators_of(world_, report_.scenario.provides, ref).helm_releases) {
+          std::vector<std::string>& made = chart_made_[h];
+          if (std::find(made.begin(), made.end(), to_string(ref)) == made.end()) made.push_back(to_string(ref));
+        }
+      }
+    }
     current_.assign(n, nullptr);
     quiet_.assign(n, false);
     suppressed_.assign(n, 0);
@@ -64,6 +85,7 @@ class Story {
       if (r_.all_ready && e.at > r_.time_to_ready) break;
       if (e.controller == Controller::Kustomize) kustomize(e);
       else if (e.controller == Controller::Source) source(e);
+      else if (e.controller == Controller::Helm) helm(e);
     }
     footer();
     return out_;
@@ -413,7 +435,92 @@ class Story {
     }
     if (!kids.empty())
       text += fmt::format("; Kustomization{} {} count{} only once Ready", kids.size() == 1 ? "" : "s", list(kids), kids.size() == 1 ? "s" : "");
+    // Objects no Kustomization applies (flux-semantics.md §10): who creates them, or that nothing does.
+    if (!spec.wait)
+      for (const ObjectRef& ref : health_.targets(spec)) {
+        if (applied_.count(ref) || !told_objects_.insert(ref).second) continue;
+        const flux::Creators c = flux::creators_of(world_, report_.scenario.provides, ref);
+        if (!c.helm_releases.empty()) {
+          std::vector<std::string> hrs;
+          for (std::size_t h : c.helm_releases) hrs.push_back("HelmRelease " + world_.helm_releases[h].ref.ns + "/" + world_.helm_releases[h].ref.name);
+          text += fmt::format("; {} is made by {}'s chart (release name begins its name): it exists only once helm-controller has "
+                              "run that install",
+                              to_string(ref), list(hrs));
+        } else if (!c.rules.empty()) {
+          text += fmt::format("; {} is made by a scenario `provides` rule's `by`: it exists only once that creates it", to_string(ref));
+        } else {
+          text += fmt::format("; {}: nothing creates it (no Kustomization applies it, no chart makes it), so this check can only "
+                              "time out",
+                              to_string(ref));
+        }
+      }
     line(e.at, names_[k], text);
+  }
+
+  // ----- helm-controller ----------------------------------------------------------------------------
+  const PassRecord* helm_pass(std::size_t h, SimTime at) const {
+    const PassRecord* found = nullptr;
+    for (const PassRecord* p : helm_passes_[h])
+      if (p->started_at <= at && at <= p->ended_at) found = p;
+    return found;
+  }
+
+  void helm(const TraceEvent& e) {
+    if (e.subject < 0 || static_cast<std::size_t>(e.subject) >= world_.helm_releases.size()) return;
+    const auto h = static_cast<std::size_t>(e.subject);
+    const HelmRelease& spec = world_.helm_releases[h];
+    const std::string who = "HelmRelease/" + spec.ref.ns + "/" + spec.ref.name;
+    const PassRecord* p = helm_pass(h, e.at);
+    switch (e.type) {
+      case TraceType::ApplyStarted: {
+        if (e.value > 1 && helm_failures_told_[h] > 3) return;
+        const std::vector<std::string>& made = chart_made_[h];
+        std::string text = fmt::format("install attempt {}: Helm renders and applies the chart", e.value);
+        if (!made.empty()) text += fmt::format(", creating {} (health-checked objects only its chart makes)", list(made));
+        if (spec.create_namespace && !spec.target_namespace.empty() && spec.target_namespace != spec.ref.ns)
+          text += fmt::format(", and Namespace {} (install.createNamespace with targetNamespace: it exists only from now on)",
+                              spec.target_namespace);
+        const std::string timeout_rule = spec.install_timeout ? "install.timeout"
+                                         : spec.timeout       ? "spec.timeout"
+                                                              : "spec.timeout, unset = 5m";
+        if (spec.install_disable_wait)
+          text += " → does not wait for its resources (install.disableWait): Ready as soon as it is applied";
+        else
+          text += fmt::format(" → waits until its resources are Current, at most {} ({})",
+                              format_duration(spec.install_timeout_or_default()), timeout_rule);
+        line(e.at, who, text);
+        return;
+      }
+      case TraceType::ReconciliationSucceeded:
+        if (e.reason == "InstallSucceeded") line(e.at, who, "Ready (InstallSucceeded): dependents and health checks on it can pass");
+        return;
+      case TraceType::ReconciliationFailed: {
+        if (++helm_failures_told_[h] > 3) {
+          if (helm_failures_told_[h] == 4) line(e.at, who, "fails again, and so on (later failures left out)");
+          return;
+        }
+        std::string rule;
+        const std::string retry = p ? format_duration(p->requeue_after) : std::string("?");
+        if (e.message.find("unable to build kubernetes objects") != std::string::npos)
+          rule = fmt::format("no release was stored, so this is not an install failure remediation counts: the error is retried "
+                             "with exponential backoff (--min-retry-delay doubling), in {}, never Stalled",
+                             retry);
+        else if (p && p->reason == "RetriesExceeded")
+          rule = fmt::format("install.remediation.retries {} exhausted → Stalled=True (kstatus Failed): nothing retries it", spec.install_retries);
+        else if (spec.install_strategy == "RetryOnFailure")
+          rule = fmt::format("install.strategy RetryOnFailure → retry in {} (retryInterval)", retry);
+        else if (spec.install_retries < 0)
+          rule = fmt::format("uninstall, then retry in {} through the rate limiter (install.remediation.retries {}: negative = "
+                             "unlimited)",
+                             retry, spec.install_retries);
+        else
+          rule = fmt::format("uninstall, then retry in {} through the rate limiter (install.remediation.retries {})", retry,
+                             spec.install_retries);
+        line(e.at, who, fmt::format("{}: {} → {}", e.reason, e.message, rule));
+        return;
+      }
+      default: return;
+    }
   }
 
   // ----- source-controller --------------------------------------------------------------------------
@@ -452,6 +559,11 @@ class Story {
   const KustomizeControllerSettings& kc_;
   std::vector<std::string> names_;
   flux::HealthCheckResolver health_;                    // which Kustomizations a health check waits on
+  std::set<ObjectRef> applied_;                         // every object some Kustomization applies
+  std::set<ObjectRef> told_objects_;                    // chart-made health-check targets already explained
+  std::vector<std::vector<const PassRecord*>> helm_passes_;  // per HelmRelease
+  std::vector<int> helm_failures_told_;                 // failed installs told, per HelmRelease
+  std::vector<std::vector<std::string>> chart_made_;    // per HelmRelease: health-checked objects its chart makes
   std::vector<std::vector<const PassRecord*>> passes_;  // per Kustomization, by pass number
   std::vector<const PassRecord*> current_;              // the pass in flight, per Kustomization
   std::vector<bool> quiet_;                             // the pass in flight is left out

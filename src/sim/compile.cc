@@ -39,6 +39,7 @@ class Compiler {
     find_appliers();
     for (const Fault& f : s_.faults) compile_fault(f);
     for (const ProvidesRule& rule : s_.provides) compile_provides(rule);
+    compile_creators();
     assume_namespaces();
     check_expectations();
   }
@@ -170,10 +171,10 @@ class Compiler {
     }
   }
 
-  // Objects named only by health checks: nothing in the world builds them. Such an object is created out
-  // of band (by an operator, a Helm chart) around the time the Kustomization that checks it has applied;
-  // it then takes its kind's time, or the first scenario rule that matches it (that Kustomization as the
-  // applier).
+  // Objects named only by health checks: nothing in the world builds them. Such an object exists only
+  // once what creates it does (compile_creators: a Helm chart's install, a provides rule's `by`); it then
+  // takes its kind's time, or the first scenario rule that matches it (the first Kustomization checking it
+  // as the applier). Nothing creating it: it never exists (flux-semantics.md §6.2, §10).
   void mark_unseen() {
     std::vector<bool> built(p_.objects.size(), false);
     for (const Plan::Ks& plan : p_.ks) {
@@ -231,6 +232,7 @@ class Compiler {
         }
       plan.name = to_string(src.ref);
       plan.interval = src.interval;
+      plan.static_repository = src.oci_helm_repository;
     }
   }
 
@@ -241,7 +243,13 @@ class Compiler {
     Plan::Hr& plan = p_.hrs.emplace_back();
     plan.obj = static_cast<std::int32_t>(p_.object_ids.at(hr.ref));
     plan.interval = hr.interval;
-    plan.timeout = hr.timeout.value_or(flux::kHelmReleaseTimeout);
+    plan.timeout = hr.install_timeout_or_default();  // install.timeout overrides spec.timeout (§10)
+    plan.disable_wait = hr.install_disable_wait;
+    // install.createNamespace with a targetNamespace: the install creates it, nothing before it does (§10).
+    if (hr.create_namespace && !hr.target_namespace.empty() && hr.target_namespace != hr.ref.ns) {
+      plan.creates_namespace = p_.namespace_id(hr.target_namespace);
+      p_.namespaces[static_cast<std::size_t>(plan.creates_namespace)].assumed = false;
+    }
     plan.retry_interval = hr.retry_interval.value_or(flux::kHelmReleaseRetryInterval);
     plan.retries = hr.install_retries;
     plan.retry_on_failure = hr.install_strategy == "RetryOnFailure";
@@ -264,7 +272,9 @@ class Compiler {
     Plan::Src chart;
     chart.pool = pool_of("HelmChart");
     chart.chart_of = static_cast<std::int32_t>(i);
-    chart.repo = repo;
+    // An OCI HelmRepository has no artifact: its charts pull straight from the registry (§11).
+    const bool oci = repo != kNone && w_.sources[static_cast<std::size_t>(repo)].oci_helm_repository;
+    chart.repo = oci ? kNone : repo;
     chart.name = fmt::format("HelmChart/{}/{}-{}", hr.ref.ns, hr.ref.ns, hr.ref.name);
     chart.key = stable_hash(chart.name);
     chart.fetch = fetch_of("HelmChart");
@@ -274,7 +284,7 @@ class Compiler {
         chart.fetch = &m.fetch;
     chart.helm_releases.push_back(static_cast<std::int32_t>(i));
     plan.chart = static_cast<std::int32_t>(p_.sources.size());
-    if (repo != kNone) p_.sources[static_cast<std::size_t>(repo)].charts.push_back(plan.chart);
+    if (repo != kNone && !oci) p_.sources[static_cast<std::size_t>(repo)].charts.push_back(plan.chart);
     p_.sources.push_back(std::move(chart));
   }
 
@@ -382,6 +392,38 @@ class Compiler {
       diags_.error(rule.where, "provides rule matches no object in this repository",
                    "`by` selects the object (operator, HelmRelease, custom resource) whose readiness registers the kinds");
     for (std::int32_t kid : provided) p_.kinds[static_cast<std::size_t>(kid)].assumed = false;
+  }
+
+  // What creates each object only a health check names (flux/health.h creators_of): a provides rule's
+  // `by` (a HelmRelease at its install, a Kustomization once Ready, another object once Current), else
+  // the HelmReleases whose chart makes it by fluxsim's default naming rule.
+  void compile_creators() {
+    std::vector<bool> checked(p_.objects.size(), false);
+    for (const Plan::Ks& plan : p_.ks)
+      for (ObjId id : plan.health) checked[id] = true;
+    std::vector<bool> bad_by(s_.provides.size(), false);
+    for (ObjId id = 0; id < p_.objects.size(); ++id) {
+      if (!checked[id] || !p_.objects[id].unseen) continue;
+      const flux::Creators creators = flux::creators_of(w_, s_.provides, *p_.objects[id].ref);
+      for (std::size_t h : creators.helm_releases) p_.hrs[h].creates.push_back(id);
+      for (std::size_t r : creators.rules)
+        for (ObjId by = 0; by < p_.objects.size(); ++by) {
+          if (by == id || !object_matches(s_.provides[r].by, by)) continue;
+          Obj& o = p_.objects[by];
+          if (o.cls == ReadinessClass::HelmRelease && o.link != kNone)
+            p_.hrs[static_cast<std::size_t>(o.link)].creates.push_back(id);
+          else if (o.cls == ReadinessClass::Kustomization && o.link != kNone)
+            p_.ks[static_cast<std::size_t>(o.link)].creates.push_back(id);
+          else if (o.cls == ReadinessClass::Source && o.link != kNone)
+            bad_by[r] = true;
+          else
+            o.creates.push_back(id);
+        }
+    }
+    for (std::size_t r = 0; r < bad_by.size(); ++r)
+      if (bad_by[r])
+        diags_.error(s_.provides[r].where, "provides rule: a source does not create objects",
+                     "`by` with `objects` selects the HelmRelease whose chart, or the operator object that, creates them");
   }
 
   // Built-in namespaces always exist; so does the root's own (flux bootstrap creates it).

@@ -32,8 +32,10 @@ InstallOutcome install_outcome(SimTime started, SimTime done, SimTime failed, Du
   return {InstallEnd::TimedOut, deadline};
 }
 
-Effect on_install_finished(bool success, int failures, const Context& ctx) {
+Effect on_install_finished(bool success, bool stored_release, int failures, const Context& ctx) {
   if (success) return Effect{Step::Installed, PassOutcome::Succeeded, ctx.interval, true};
+  // No release stored: not a failure remediation counts; the error goes through the rate limiter (§10).
+  if (!stored_release) return Effect{Step::InstallError, PassOutcome::InstallFailed, Duration{0}, false, true};
   // RetryOnFailure: no remediation, retry every retryInterval (jittered) for ever.
   if (ctx.retry_on_failure) return Effect{Step::RetryOnFailure, PassOutcome::InstallFailed, ctx.retry_interval, true};
   // Remediation (uninstall), then Requeue: true through the rate limiter; negative retries: unlimited.
@@ -127,6 +129,9 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
   if (plan.chart != kNone && plan_.sources[static_cast<std::size_t>(plan.chart)].chart_of == id && !st.chart_requested) {
     st.chart_requested = true;
     create_source(static_cast<std::size_t>(plan.chart), now);
+    // source-controller sees the new HelmChart now: its pools were dispatched before this pass began at
+    // this instant, so wake them again (otherwise the chart would wait for the next unrelated event).
+    schedule(now, EventPriority::Wakeup, Event{Ev::Wake, 0});
   }
   st.reconciling = true;
   switch (effect.step) {
@@ -157,7 +162,11 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
   end_helm_pass(h, now, effect);
 }
 
-// The Helm install, with its wait (kstatus poller, fail fast), bounded by spec.timeout.
+// The Helm install (flux-semantics.md §10): render and apply the chart — Helm's own work, as long as a
+// Kustomization's build — creating the objects the chart makes (and with install.createNamespace its
+// target namespace), then its wait (kstatus poller, fail fast) for them and for the release's own
+// readiness rule, bounded by install.timeout (else spec.timeout, 5m). install.disableWait: Ready once
+// applied. A chart object whose kind is not served yet fails the install before Helm stores a release.
 void Run::start_install(std::size_t h, SimTime now) {
   HrState& st = hr_[h];
   const Plan::Hr& plan = plan_.hrs[h];
@@ -173,19 +182,45 @@ void Run::start_install(std::size_t h, SimTime now) {
   // Capacity model (capacity.h): helm-controller's CPU budget shared by the installs at work now.
   const double factor =
       stretch_factor(scenario_.timing.capacity, ControllerLoad{scenario_.controllers.helm.cpu_limit, hpool_.busy_count, 0});
-  SimTime done = now + stretch_work(plan.install->sample(st.install_rng), scenario_.timing.build.median(), factor);
+  const Duration work = scenario_.timing.build.median();
+  const SimTime applied = now + stretch(work, factor);
+  const std::string release = fmt::format("{}/{}", spec.release_namespace(), spec.helm_release_name());
+  // Helm builds the manifest against the API server first: a kind not served fails before any write.
+  for (ObjId id : plan.creates) {
+    const Plan::Obj& made = plan_.objects[id];
+    if (kind_served(made.kind, now)) continue;
+    st.stored_release = false;
+    st.failure = fmt::format("Helm install failed for release {}: unable to build kubernetes objects from release manifest: "
+                             "resource mapping not found for name: \"{}\" namespace: \"{}\": no matches for kind \"{}\"",
+                             release, made.ref->name, made.ref->ns, made.ref->kind);
+    schedule(applied, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 0, st.token});
+    return;
+  }
+  st.stored_release = true;
+  if (plan.creates_namespace != kNone) {
+    SimTime& ns = ns_at_[static_cast<std::size_t>(plan.creates_namespace)];
+    ns = min_time(ns, applied);
+  }
+  SimTime done = plan.disable_wait ? applied : now + stretch_work(plan.install->sample(st.install_rng), work, factor);
+  SimTime failed = o.failed_at == kNever ? kNever : max_time(now, o.failed_at);
+  for (ObjId id : plan.creates) {
+    create_object(id, applied, nullptr, kNone);
+    if (plan.disable_wait) continue;
+    // The wait covers the chart's objects: done when the last is Current, failed early when one is Failed.
+    done = max_time(done, objs_[id].current_at);
+    failed = min_time(failed, objs_[id].failed_at);
+  }
+  if (plan.disable_wait) failed = kNever;
   if (o.never_ready)
     done = kNever;
-  else
+  else if (done != kNever)
     done = max_time(done, o.not_before);
-  const SimTime failed = o.failed_at == kNever ? kNever : max_time(now, o.failed_at);
   const helm::InstallOutcome outcome = helm::install_outcome(now, done, failed, plan.timeout);
   if (outcome.end == helm::InstallEnd::FailedEarly)
-    st.failure = fmt::format("Helm install failed for release {}/{}: failed early due to stalled resources", spec.ref.ns,
-                             spec.target_namespace.empty() ? spec.ref.name : spec.target_namespace + "-" + spec.ref.name);
+    st.failure = fmt::format("Helm install failed for release {}: failed early due to stalled resources", release);
   else if (outcome.end == helm::InstallEnd::TimedOut)
-    st.failure = fmt::format("Helm install failed for release {}/{}: context deadline exceeded (timeout {})", spec.ref.ns,
-                             spec.ref.name, format_duration(plan.timeout));
+    st.failure = fmt::format("Helm install failed for release {}: context deadline exceeded (timeout {}{})", release,
+                             format_duration(plan.timeout), spec.install_timeout ? ": install.timeout" : "");
   schedule(outcome.at, EventPriority::StateChange,
            Event{Ev::HrStep, static_cast<std::uint32_t>(h), outcome.end == helm::InstallEnd::Succeeded ? 1 : 0, st.token});
 }
@@ -209,13 +244,13 @@ void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
       count_ready(now);
     }
   } else {
-    ++st.failures;
+    if (st.stored_release) ++st.failures;  // only a failure that stored a release counts for remediation
     st.ready = Ready::False;
     st.reason = "InstallFailed";
     st.message = st.failure;
     trace(event(now, TraceType::ReconciliationFailed, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
   }
-  const helm::Effect effect = helm::on_install_finished(success, st.failures, helm_context(h));
+  const helm::Effect effect = helm::on_install_finished(success, st.stored_release, st.failures, helm_context(h));
   if (effect.step == helm::Step::Stalled) {
     st.stalled = true;
     st.reconciling = false;

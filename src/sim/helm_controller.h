@@ -5,10 +5,14 @@
 //   dequeue -> [finalizer? requeue after --min-retry-delay] -> [suspended or Stalled? stop] -> create the
 //     HelmChart (first pass) -> dependsOn Ready? (no: DependencyNotReady, --requeue-dependency) -> chart
 //     artifact? (no: SourceNotReady, --requeue-dependency ± jitter; the chart's watch re-triggers it) ->
-//     installed? (yes: nothing to do, interval ± jitter) -> Helm install with its wait, bounded by the
-//     timeout -> Ready=True, interval ± jitter
-//     | install failed -> RetryOnFailure: retryInterval ± jitter; retries left: remediate, rate-limited
-//       requeue; retries exhausted: Stalled=True RetriesExceeded, nothing retries it.
+//     installed? (yes: nothing to do, interval ± jitter) -> Helm install: render and apply the chart
+//     (creating the objects it makes, and with install.createNamespace its target namespace), then its
+//     wait for them, bounded by install.timeout (else spec.timeout, 5m); install.disableWait: no wait ->
+//     Ready=True, interval ± jitter
+//     | install failed before Helm stored a release (the chart's objects cannot be built: a kind not
+//       served) -> an error: the rate limiter's backoff, not counted against the retries, never Stalled
+//     | install failed -> RetryOnFailure: retryInterval ± jitter; retries left (negative: unlimited):
+//       remediate, rate-limited requeue; retries exhausted: Stalled=True RetriesExceeded, nothing retries it.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +32,7 @@ enum class Step : std::uint8_t {
   Install,             ///< run the Helm install with its wait
   Installed,           ///< Ready=True InstallSucceeded
   RetryOnFailure,      ///< install failed, strategy RetryOnFailure: retry after retryInterval ± jitter
+  InstallError,        ///< install failed before Helm stored a release: returned error, rate-limited requeue
   Remediate,           ///< install failed, retries left: uninstall, then a rate-limited requeue
   Stalled,             ///< install failed, retries exhausted: Stalled=True RetriesExceeded
 };
@@ -73,7 +78,9 @@ struct InstallOutcome {
 };
 InstallOutcome install_outcome(SimTime started, SimTime done, SimTime failed, Duration timeout);
 
-/// The install finished; `failures` counts consecutive failed installs, this one included.
-Effect on_install_finished(bool success, int failures, const Context& ctx);
+/// The install finished; `stored_release`: Helm stored a release before it failed (only such a failure
+/// counts for remediation); `failures` counts consecutive failed installs that stored one, this one
+/// included.
+Effect on_install_finished(bool success, bool stored_release, int failures, const Context& ctx);
 
 }  // namespace fluxsim::sim::helm

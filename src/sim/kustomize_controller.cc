@@ -393,8 +393,8 @@ void Run::start_health(std::size_t k, SimTime now) {
     return;
   }
   st.pass.health_started_at = now;
-  for (ObjId id : plan.health)
-    if (plan_.objects[id].unseen) create_object(id, now, nullptr, static_cast<std::int32_t>(k));
+  // Objects only a health check names are not created here: what creates them does (compile.cc
+  // compile_creators); until then they are NotFound, and if nothing does, the check times out (§6.2, §10).
   st.phase = Phase::Health;
   st.step_start = now;
   st.deadline = now + plan.timeout;
@@ -460,6 +460,7 @@ void Run::succeed(std::size_t k, SimTime now, const kustomize::Effect& effect) {
     st.summary.ready_at = now;
     st.attempts_at_ready = st.attempts;
     for (std::int32_t kid : plan.provides) serve_kind(kid, now);
+    for (ObjId made : plan.creates) create_object(made, now, nullptr, static_cast<std::int32_t>(k));
     count_ready(now);
   }
   // Success requeue: interval with ±jitter (uniform), as fluxcd/pkg runtime/jitter does.

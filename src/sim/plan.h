@@ -36,8 +36,8 @@ struct Plan {
     std::int32_t ns = kNone;    // index into namespaces; kNone for cluster-scoped
     std::uint64_t key = 0;      // random stream key
     bool preinstalled = false;
-    bool unseen = false;  // named by a health check, built by nobody: created out of band when
-                          // the first health check waiting on it starts (an operator or chart)
+    bool unseen = false;  // named by a health check, built by nobody: it exists only once what
+                          // creates it (flux/health.h creators_of) does; with no creator, never
     // Faults
     SimTime not_before{};  // readyAt
     bool never_ready = false;
@@ -46,6 +46,7 @@ struct Plan {
     std::int32_t defines_kind = kNone;       // CRD -> the kind it serves once Established
     std::int32_t defines_namespace = kNone;  // Namespace object -> the namespace
     std::vector<std::int32_t> provides;      // kinds served once this object is Current
+    std::vector<ObjId> creates;              // objects created once this object is Current (provides.objects)
     const Distribution* ready = nullptr;     // readiness delay of the first applier's rule
     std::string name;                        // to_string(ref), for messages
   };
@@ -67,6 +68,7 @@ struct Plan {
     int fail_applies = 0;
     std::uint64_t key = 0;
     std::vector<std::int32_t> provides;  // kinds served once this Kustomization is Ready
+    std::vector<ObjId> creates;          // objects created once this Kustomization is Ready (provides.objects)
   };
 
   struct Src {
@@ -82,6 +84,7 @@ struct Plan {
     std::int32_t repo = kNone;                 // HelmChart: the source it pulls from (kNone: outside the world)
     std::string name;                          // "HelmChart/ns/name" etc., for messages
     Duration interval{60'000};
+    bool static_repository = false;            // an OCI HelmRepository: never fetched, no artifact, Ready at once
   };
 
   struct Hr {
@@ -89,11 +92,15 @@ struct Plan {
     std::vector<std::int32_t> deps;         // HelmRelease index, kNone when missing
     std::int32_t chart = kNone;             // engine source index of its chart (HelmChart or OCIRepository)
     const Distribution* install = nullptr;  // Helm install with its wait (the HelmRelease's ready rule)
-    Duration interval{}, timeout{}, retry_interval{};
+    Duration interval{}, retry_interval{};
+    Duration timeout{};                     // the install's: install.timeout, else spec.timeout, else 5m
     int retries = 0;
     bool retry_on_failure = false;
+    bool disable_wait = false;              // install.disableWait: Ready once Helm has applied the chart
     std::uint64_t key = 0;
-    std::vector<std::int32_t> provides;  // kinds served once this HelmRelease is Ready
+    std::vector<std::int32_t> provides;     // kinds served once this HelmRelease is Ready
+    std::vector<ObjId> creates;             // objects its chart creates, when its install runs
+    std::int32_t creates_namespace = kNone; // install.createNamespace: the target namespace, made by the install
   };
 
   struct Kind {

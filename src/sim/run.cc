@@ -92,7 +92,8 @@ Run::Status Run::status(ObjId id, SimTime now) const {
       if (o.link != kNone) {
         const SourceState& s = src_[static_cast<std::size_t>(o.link)];
         if (!s.exists) return Status::NotFound;
-        return s.artifact ? Status::Current : Status::InProgress;
+        // An OCI HelmRepository is Ready with no artifact (§11).
+        return s.artifact || plan_.sources[static_cast<std::size_t>(o.link)].static_repository ? Status::Current : Status::InProgress;
       }
       break;
     case ReadinessClass::HelmRelease:
@@ -193,6 +194,7 @@ void Run::create_object(ObjId id, SimTime at, const Distribution* rule, std::int
   if (st.current_at != kNever) {
     if (o.defines_kind != kNone) serve_kind(o.defines_kind, st.current_at);
     for (std::int32_t kid : o.provides) serve_kind(kid, st.current_at);
+    for (ObjId made : o.creates) create_object(made, st.current_at, nullptr, kNone);  // provides.objects
   }
 }
 

@@ -87,6 +87,7 @@ void Run::create_source(std::size_t s, SimTime now) {
   const Plan::Src& plan = plan_.sources[s];
   if (plan.obj != kNone) create_object(static_cast<ObjId>(plan.obj), now, nullptr, kNone);
   trace(source_event(now, TraceType::Created, s, 0, "", plan.name));
+  if (plan.static_repository) return;  // an OCI HelmRepository: nothing to fetch, no artifact (§11)
   enqueue(spools_[static_cast<std::size_t>(plan.pool)], static_cast<std::uint32_t>(s), now);
 }
 
