@@ -75,6 +75,33 @@ void apply_controller_flags(Scenario& scenario, const World& world, Diagnostics&
   };
   for (const ControllerFlag& f : world.controller_flags) {
     std::string field;
+    if (f.name == "feature-gates") {
+      // Only AdditiveCELDependencyCheck changes what fluxsim simulates (flux-semantics.md §2, §10).
+      if (f.controller == "source") continue;
+      std::optional<bool> on;
+      std::string_view gates = f.value;
+      while (!gates.empty()) {
+        const std::size_t comma = gates.find(',');
+        std::string_view gate = gates.substr(0, comma);
+        gates = comma == std::string_view::npos ? std::string_view{} : gates.substr(comma + 1);
+        const std::size_t eq = gate.find('=');
+        if (gate.substr(0, eq) != "AdditiveCELDependencyCheck" || eq == std::string_view::npos) continue;
+        const std::string_view v = gate.substr(eq + 1);
+        if (v == "true" || v == "True" || v == "TRUE" || v == "1" || v == "t" || v == "T") on = true;
+        else if (v == "false" || v == "False" || v == "FALSE" || v == "0" || v == "f" || v == "F") on = false;
+      }
+      if (!on) continue;
+      (f.controller == "kustomize" ? c.kustomize.additive_cel_dependency_check : c.helm.additive_cel_dependency_check) = *on;
+      const std::string suffix = " on " + f.controller + "-controller";
+      auto& from = c.from_repository;
+      from.erase(std::remove_if(from.begin(), from.end(),
+                                [&](const std::string& l) { return l.starts_with("--feature-gates=") && l.find(suffix) != std::string::npos; }),
+                 from.end());
+      std::string line = std::string("--feature-gates=AdditiveCELDependencyCheck=") + (*on ? "true" : "false") + suffix;
+      if (std::string loc = to_string(f.where); !loc.empty()) line += " (" + loc + ")";
+      from.push_back(line);
+      continue;
+    }
     if (f.name == "concurrent") field = f.controller + ".concurrent";
     else if (f.name == "requeue-dependency" && f.controller != "source") field = f.controller + ".requeueDependency";
     else if (f.name == "interval-jitter-percentage" && f.controller != "source") field = f.controller + ".intervalJitterPercent";

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fluxsim/diagnostics.h"
@@ -49,7 +50,8 @@ struct Reference {
   std::string ns;    ///< resolved: defaults already applied (the referring object's namespace)
   std::string name;
   SourceLocation where;  ///< where the reference is written (after patches: where the patch wrote it)
-  bool has_ready_expr = false;  ///< dependsOn[].readyExpr is set (CEL; fluxsim evaluates the built-in rule)
+  bool has_ready_expr = false;  ///< dependsOn[].readyExpr is set
+  std::string ready_expr{};     ///< dependsOn[].readyExpr as written (CEL, variables self and dep; src/flux/cel.h)
 
   friend bool operator==(const Reference& a, const Reference& b) {
     return a.kind == b.kind && a.ns == b.ns && a.name == b.name;
@@ -94,6 +96,8 @@ struct Kustomization {
   ObjectRef ref;            ///< kind "Kustomization", group kKustomizeGroup
   std::string api_version;
   SourceLocation origin;    ///< where its manifest is written
+  /// metadata.labels and metadata.annotations as written: what a dependsOn readyExpr reads.
+  std::vector<std::pair<std::string, std::string>> labels, annotations;
   /// The Kustomization whose build applies this one; empty for the root.
   std::optional<ObjectRef> parent;
 
@@ -129,6 +133,7 @@ struct HelmRelease {
   ObjectRef ref;
   std::string api_version;
   SourceLocation origin;
+  std::vector<std::pair<std::string, std::string>> labels, annotations;  ///< metadata, for readyExpr
   std::optional<ObjectRef> parent;            ///< the Kustomization that applies it
   Duration interval{600'000};
   std::optional<Duration> timeout;            ///< spec.timeout; unset = 5m

@@ -98,6 +98,9 @@ struct KustomizeControllerSettings {
   Duration stage_wait_timeout{60'000};             ///< CRD/Namespace and *Class stage waits
   Duration stage_poll_interval{2'000};             ///< poll of those waits (fixed in Flux)
   double cpu_limit = 0;                            ///< cpu: resources.limits.cpu in cores; 0 = no limit
+  /// --feature-gates=AdditiveCELDependencyCheck=true: a dependsOn readyExpr is ANDed with the built-in
+  /// readiness test instead of replacing it (flux-semantics.md §2; off by default).
+  bool additive_cel_dependency_check = false;
 };
 
 struct SourceControllerSettings {
@@ -111,6 +114,7 @@ struct HelmControllerSettings {
   int interval_jitter_percent = 5;                 ///< --interval-jitter-percentage
   Duration first_reconcile_delay{750};             ///< finalizer requeue: --min-retry-delay
   double cpu_limit = 0;  ///< cpu: resources.limits.cpu in cores; 0 = no limit
+  bool additive_cel_dependency_check = false;  ///< --feature-gates=AdditiveCELDependencyCheck=true (§10)
 };
 
 struct Controllers {

@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, 3> kControllers = {"kustomize", "helm", "
 // The flags that change timing, per controller (flux-semantics.md §3, §10, §11).
 bool timing_flag(std::string_view name) {
   return name == "concurrent" || name == "requeue-dependency" || name == "interval-jitter-percentage" ||
-         name == "min-retry-delay";
+         name == "min-retry-delay" || name == "feature-gates";
 }
 
 // Every "--name=value" in `text`, attributed to `line` of `file`.
@@ -29,8 +29,10 @@ void scan_args(std::string_view text, const std::vector<std::string>& controller
     std::string_view name = text.substr(pos, eq - pos);
     if (!timing_flag(name)) continue;
     std::size_t end = eq + 1;
+    // --feature-gates=A=true,B=false is one value, commas included.
+    const bool list_value = name == "feature-gates";
     while (end < text.size() && text[end] != '\n' && text[end] != ' ' && text[end] != '"' && text[end] != '\'' &&
-           text[end] != ',' && text[end] != ']')
+           (list_value || text[end] != ',') && text[end] != ']')
       ++end;
     std::string value(text.substr(eq + 1, end - eq - 1));
     if (value.empty()) continue;

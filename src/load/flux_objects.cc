@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
+
+#include "flux/cel.h"
 #include "fluxsim/time.h"
 
 namespace fluxsim::load {
@@ -35,6 +38,46 @@ bool flag(const Node* n) { return n && n->as_bool().value_or(false); }
 
 std::string object_name(const KObject& o) { return o.kind() + "/" + effective_namespace(o) + "/" + o.name(); }
 
+// metadata.labels / metadata.annotations as strings (what a readyExpr sees of them).
+std::vector<std::pair<std::string, std::string>> string_map(const KObject& o, const char* field) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (const Node* m = o.node.at({"metadata", field}); m && m->is_map())
+    for (const Field& f : m->fields) out.emplace_back(f.key, f.value.is_scalar() ? f.value.value : "");
+  return out;
+}
+
+// A dependsOn entry; a readyExpr is compiled once here so that `check` and the run report what Flux
+// would reject (Invalid: the dependent stalls) or fluxsim cannot evaluate (Unsupported: the built-in
+// test stands in), at the entry's file:line.
+Reference depends_on_entry(const KObject& o, const Node& d, const char* kind, const std::string& ns, std::size_t index,
+                           Diagnostics& diags) {
+  Reference r;
+  r.kind = kind;
+  r.name = d.text({"name"});
+  r.ns = d.text({"namespace"}).empty() ? ns : d.text({"namespace"});
+  r.where = at(o, &d);
+  const Node* expr = d.get("readyExpr");
+  r.has_ready_expr = expr != nullptr;
+  if (expr && expr->is_scalar() && !expr->value.empty()) {
+    r.ready_expr = expr->value;
+    flux::cel::Compiled c = flux::cel::compile(r.ready_expr);
+    if (!c.ok()) {
+      const std::string what = fmt::format("dependsOn[{}].readyExpr ({}/{}): {}", index, r.ns, r.name, to_string(c.problem));
+      if (c.problem.kind == flux::cel::Problem::Kind::Invalid)
+        diags.error(r.where, "invalid CEL expression: " + what,
+                    "Flux marks the dependent Stalled (InvalidCELExpression) and never retries it; fix the expression")
+            .object = object_name(o);
+      else
+        diags.warning(r.where, "unsupported expression: " + what,
+                      "fluxsim evaluates this dependency with the built-in readiness test instead")
+            .object = object_name(o);
+    }
+  } else if (expr && !expr->is_null()) {
+    r.has_ready_expr = false;  // readyExpr: "" is no expression (the built-in test applies)
+  }
+  return r;
+}
+
 }  // namespace
 
 bool is_flux_kustomization(const KObject& o) { return o.kind() == "Kustomization" && o.group() == kKustomizeGroup; }
@@ -57,6 +100,8 @@ FluxKustomizationSpec read_flux_kustomization(const KObject& o, Diagnostics& dia
   k.ref = ObjectRef{std::string(kKustomizeGroup), "Kustomization", effective_namespace(o), o.name()};
   k.api_version = o.api_version();
   k.origin = o.origin;
+  k.labels = string_map(o, "labels");
+  k.annotations = string_map(o, "annotations");
   const Node* spec = o.node.get("spec");
   static const Node kEmpty = Node::map();
   if (!spec || !spec->is_map()) {
@@ -91,15 +136,7 @@ FluxKustomizationSpec read_flux_kustomization(const KObject& o, Diagnostics& dia
     diags.warning(o.origin, "spec.sourceRef is required").object = object_name(o);
   }
   if (const Node* deps = spec->get("dependsOn"); deps && deps->is_seq()) {
-    for (const Node& d : deps->items) {
-      Reference r;
-      r.kind = "Kustomization";
-      r.name = d.text({"name"});
-      r.ns = d.text({"namespace"}).empty() ? ns : d.text({"namespace"});
-      r.where = at(o, &d);
-      r.has_ready_expr = d.get("readyExpr") != nullptr;
-      k.depends_on.push_back(std::move(r));
-    }
+    for (const Node& d : deps->items) k.depends_on.push_back(depends_on_entry(o, d, "Kustomization", ns, k.depends_on.size(), diags));
   }
   if (const Node* hcs = spec->get("healthChecks"); hcs && hcs->is_seq()) {
     for (const Node& h : hcs->items) {
@@ -146,6 +183,8 @@ HelmRelease read_helm_release(const KObject& o, Diagnostics& diags) {
   h.ref = ObjectRef{std::string(kHelmGroup), "HelmRelease", effective_namespace(o), o.name()};
   h.api_version = o.api_version();
   h.origin = o.origin;
+  h.labels = string_map(o, "labels");
+  h.annotations = string_map(o, "annotations");
   static const Node kEmpty = Node::map();
   const Node* spec = o.node.get("spec");
   if (!spec || !spec->is_map()) spec = &kEmpty;
@@ -156,15 +195,7 @@ HelmRelease read_helm_release(const KObject& o, Diagnostics& diags) {
   h.install_disable_wait = flag(spec->at({"install", "disableWait"}));
   h.release_name = spec->text({"releaseName"});
   if (const Node* deps = spec->get("dependsOn"); deps && deps->is_seq()) {
-    for (const Node& d : deps->items) {
-      Reference r;
-      r.kind = "HelmRelease";
-      r.name = d.text({"name"});
-      r.ns = d.text({"namespace"}).empty() ? h.ref.ns : d.text({"namespace"});
-      r.where = at(o, &d);
-      r.has_ready_expr = d.get("readyExpr") != nullptr;
-      h.depends_on.push_back(std::move(r));
-    }
+    for (const Node& d : deps->items) h.depends_on.push_back(depends_on_entry(o, d, "HelmRelease", h.ref.ns, h.depends_on.size(), diags));
   }
   if (const Node* r = spec->at({"install", "remediation", "retries"})) h.install_retries = static_cast<int>(r->as_int().value_or(0));
   if (const Node* r = spec->at({"upgrade", "remediation", "retries"})) h.upgrade_retries = static_cast<int>(r->as_int().value_or(0));

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "flux/dependencies.h"
 #include "flux/health.h"
 #include "fluxsim/critical_path.h"
 #include "fluxsim/graph.h"
@@ -339,6 +340,22 @@ class Story {
       std::string state = re_running ? "is reconciling (Ready=Unknown during every pass, even an interval re-run)" : "not Ready";
       if (again) state = "still " + state;
       text = fmt::format("dependency {} {} → next check in {} (--requeue-dependency)", dep, state, wait);
+      // dependsOn[].readyExpr decided (flux-semantics.md §2).
+      if (p.reason == "InvalidCELExpression") {
+        line(e.at, names_[k],
+             queue_wait(p) + fmt::format("the readyExpr of dependsOn {} is not valid CEL → Stalled (InvalidCELExpression), a "
+                                         "terminal error: nothing requeues {} until its spec changes ({})",
+                                         dep, names_[k], p.message));
+        return;
+      }
+      if (p.message.find("according to readyExpr eval") != std::string::npos)
+        text = fmt::format("{}readyExpr of dependsOn {} is false (it replaces the built-in readiness test) → next check in {} "
+                           "(--requeue-dependency)",
+                           again ? "still: " : "", dep, wait);
+      else if (p.message.starts_with("failed to evaluate the CEL expression"))
+        text = fmt::format("readyExpr of dependsOn {} cannot be evaluated ({}): an evaluation error leaves the dependency not "
+                           "ready → next check in {} (--requeue-dependency)",
+                           dep, p.message.substr(p.message.rfind("': ") + 3), wait);
       if (ready != kNever && ready < e.at + p.requeue_after)
         text += fmt::format("; {} becomes Ready at t={}, but nothing wakes {}: dependents only poll", dep, format_time(ready), names_[k]);
       if (again && suppressed_checks(k, &p) > 0) text += fmt::format(" [{} identical checks before this one left out]", suppressed_checks(k, &p));
@@ -370,6 +387,18 @@ class Story {
       why = fmt::format("all dependencies Ready at last ({} failed) → ", plural(checks, "check", "checks"));
     } else if (!spec.depends_on.empty()) {
       why = "all dependencies Ready → ";
+    }
+    // dependsOn[].readyExpr that fluxsim evaluates decided for these entries (flux-semantics.md §2).
+    std::vector<std::string> by_expr;
+    for (const Reference& d : spec.depends_on)
+      if (!d.ready_expr.empty() && flux::compile_ready_expr(d).program) by_expr.push_back(d.ns + "/" + d.name);
+    if (!why.empty() && !by_expr.empty()) {
+      why.resize(why.size() - std::string_view(" → ").size());
+      if (why.starts_with("all dependencies Ready")) why.replace(0, 22, "all dependency checks pass");
+      why += fmt::format(" (readyExpr true for {}: {}) → ", list(by_expr),
+                         kc_.additive_cel_dependency_check
+                             ? "ANDed with the built-in test, AdditiveCELDependencyCheck on"
+                             : "it replaces the built-in test, so Ready=True and the observed generation were not required");
     }
     const std::string build = to_string(report_.scenario.timing.build);
     line(e.at, names_[k],

@@ -141,8 +141,15 @@ class Compiler {
       auto it = ks_index_.find(ObjectRef{std::string(kKustomizeGroup), "Kustomization", d.ns, d.name});
       plan.deps.push_back(it == ks_index_.end() ? kNone : it->second);
     }
+    compile_ready_exprs(k.depends_on, plan.ready_exprs);
     auto sit = src_index_.find(ObjectRef{std::string(kSourceGroup), k.source_ref.kind, k.source_ref.ns, k.source_ref.name});
     plan.source = sit == src_index_.end() ? kNone : sit->second;
+  }
+
+  // dependsOn[].readyExpr, compiled once for every run; nothing when no entry has one.
+  static void compile_ready_exprs(const std::vector<Reference>& deps, std::vector<flux::ReadyExpr>& out) {
+    if (std::none_of(deps.begin(), deps.end(), [](const Reference& d) { return !d.ready_expr.empty(); })) return;
+    for (const Reference& d : deps) out.push_back(flux::compile_ready_expr(d));
   }
 
   // The staged server-side apply (src/flux/apply.h): skipped objects left out, duplicates applied once.
@@ -260,6 +267,7 @@ class Compiler {
       auto it = hr_index_.find(ObjectRef{std::string(kHelmGroup), "HelmRelease", d.ns, d.name});
       plan.deps.push_back(it == hr_index_.end() ? kNone : it->second);
     }
+    compile_ready_exprs(hr.depends_on, plan.ready_exprs);
     if (!hr.chart_source) return;
     auto sit = src_index_.find(*hr.chart_source);
     const std::int32_t repo = sit == src_index_.end() ? kNone : sit->second;

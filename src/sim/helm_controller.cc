@@ -19,7 +19,8 @@ Effect on_dequeue(const Dequeued& in, const Context& ctx) {
   if (!in.finalized) return Effect{Step::AddFinalizer, PassOutcome::Running, ctx.settings.first_reconcile_delay};
   if (in.suspended || in.stalled) return Effect{Step::Suspended, PassOutcome::Suspended};
   if (in.unready_dependency >= 0)
-    return Effect{Step::DependencyNotReady, PassOutcome::DependencyNotReady, ctx.settings.requeue_dependency};
+    return Effect{Step::DependencyNotReady, PassOutcome::DependencyNotReady,
+                  in.dependency_stalled ? Duration{0} : ctx.settings.requeue_dependency};
   if (!in.chart_ready) return Effect{Step::ChartNotReady, PassOutcome::ArtifactNotReady, ctx.settings.requeue_dependency, true};
   if (in.installed) return Effect{Step::UpToDate, PassOutcome::Succeeded, ctx.interval, true};
   return Effect{Step::Install};
@@ -86,6 +87,43 @@ bool Run::helm_release_ready(std::int32_t h) const {
   return flux::helm_release_dependency_ready(view);
 }
 
+// dependsOn entry i of HelmRelease h (§10): the built-in test, or its readyExpr when it has one that
+// fluxsim evaluates.
+bool Run::hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyCheck& check) const {
+  const Plan::Hr& plan = plan_.hrs[h];
+  const std::int32_t dep = plan.deps[i];
+  check = flux::DependencyCheck{};
+  const bool builtin = helm_release_ready(dep);
+  if (plan.ready_exprs.empty() || !plan.ready_exprs[i].decides()) return builtin;
+  if (dep == kNone || !hr_[static_cast<std::size_t>(dep)].exists) return false;  // "unable to get" comes first
+  const auto d = static_cast<std::size_t>(dep);
+  check = flux::check_ready_expr(plan.ready_exprs[i], world_.helm_releases[h].depends_on[i],
+                                 flux::helm_release_object(world_.helm_releases[h], hr_status_view(h, true)),
+                                 flux::helm_release_object(world_.helm_releases[d], hr_status_view(d, false)),
+                                 scenario_.controllers.helm.additive_cel_dependency_check, builtin);
+  return check.verdict == flux::DependencyCheck::Verdict::Ready;
+}
+
+// `self`: the HelmRelease being reconciled, which has just been marked Reconciling ("Fulfilling
+// prerequisites") before its dependencies are checked.
+flux::StatusView Run::hr_status_view(std::size_t h, bool self) const {
+  const HrState& st = hr_[h];
+  flux::StatusView v;
+  switch (st.ready) {
+    case Ready::True: v.ready = flux::StatusView::Condition::True; break;
+    case Ready::False: v.ready = flux::StatusView::Condition::False; break;
+    case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
+    default: break;
+  }
+  v.reason = st.reason;
+  v.message = st.message;
+  v.reconciling = st.reconciling || self;
+  v.stalled = st.stalled;
+  v.observed = st.observed;
+  v.install_failures = st.failures;
+  return v;
+}
+
 void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTime due) {
   HrState& st = hr_[h];
   const Plan::Hr& plan = plan_.hrs[h];
@@ -98,8 +136,11 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
   in.finalized = st.finalized;
   in.suspended = spec.suspend;
   in.stalled = st.stalled;
-  for (std::size_t i = 0; i < plan.deps.size() && in.unready_dependency < 0; ++i)
-    if (!helm_release_ready(plan.deps[i])) in.unready_dependency = static_cast<int>(i);
+  flux::DependencyCheck dep_check;
+  if (in.finalized && !in.suspended && !in.stalled)
+    for (std::size_t i = 0; i < plan.deps.size() && in.unready_dependency < 0; ++i)
+      if (!hr_dependency_ready(h, i, dep_check)) in.unready_dependency = static_cast<int>(i);
+  in.dependency_stalled = dep_check.verdict == flux::DependencyCheck::Verdict::Stalled;
   in.chart_ready = plan.chart == kNone || src_[static_cast<std::size_t>(plan.chart)].artifact;
   in.installed = st.ready_at != kNever && st.ready == Ready::True;
   const helm::Effect effect = helm::on_dequeue(in, helm_context(h));
@@ -141,6 +182,12 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
       st.ready = Ready::False;
       st.reason = "DependencyNotReady";
       st.message = fmt::format("dependency '{}/{}' is not ready", d.ns, d.name);
+      if (dep_check.by_expr) {
+        // The readyExpr said no, could not be evaluated, or is invalid CEL (Stalled, never retried).
+        st.reason = dep_check.reason;
+        st.message = dep_check.message;
+        if (dep_check.verdict == flux::DependencyCheck::Verdict::Stalled) st.stalled = true;
+      }
       st.pass.blocked_by = dep;
       trace(event(now, TraceType::DependencyNotReady, Controller::Helm, id, dep, worker, 0, st.reason, st.message));
       break;

@@ -36,8 +36,10 @@ Effect on_dequeue(const Dequeued& in, const Context& ctx) {
   if (in.suspended) return end(Step::Suspended, PassOutcome::Suspended, Duration{0});
   if (!in.source_exists) return end(Step::SourceNotFound, PassOutcome::SourceNotFound, ctx.retry_interval);
   if (!in.artifact) return end(Step::ArtifactNotReady, PassOutcome::ArtifactNotReady, ctx.settings.requeue_dependency);
+  // An invalid readyExpr is a terminal error: Stalled, nothing requeues it (§1 step 9, §2).
   if (in.unready_dependency >= 0)
-    return end(Step::DependencyNotReady, PassOutcome::DependencyNotReady, ctx.settings.requeue_dependency);
+    return end(Step::DependencyNotReady, PassOutcome::DependencyNotReady,
+               in.dependency_stalled ? Duration{0} : ctx.settings.requeue_dependency);
   return go_on(Step::Build);
 }
 
@@ -115,8 +117,11 @@ void Run::start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime du
   in.suspended = spec.suspend;
   in.source_exists = source_exists(plan.source, now);
   in.artifact = in.source_exists && src_[static_cast<std::size_t>(plan.source)].artifact;
-  for (std::size_t i = 0; i < plan.deps.size() && in.unready_dependency < 0; ++i)
-    if (!dependency_ready(k, plan.deps[i])) in.unready_dependency = static_cast<int>(i);
+  flux::DependencyCheck dep_check;
+  if (in.finalized && !in.suspended && in.artifact)
+    for (std::size_t i = 0; i < plan.deps.size() && in.unready_dependency < 0; ++i)
+      if (!ks_dependency_ready(k, i, dep_check)) in.unready_dependency = static_cast<int>(i);
+  in.dependency_stalled = dep_check.verdict == flux::DependencyCheck::Verdict::Stalled;
   const kustomize::Effect effect = kustomize::on_dequeue(in, ks_context(k));
 
   if (effect.step == kustomize::Step::AddFinalizer) {
@@ -143,10 +148,47 @@ void Run::start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime du
     start_build(k, now);
     return;
   }
-  not_ready(k, effect, in.unready_dependency, now);
+  not_ready(k, effect, in.unready_dependency, now, &dep_check);
 }
 
-void Run::not_ready(std::size_t k, const kustomize::Effect& effect, int unready_dependency, SimTime now) {
+// dependsOn entry i of Kustomization k (§2): the built-in test, or its readyExpr when it has one that
+// fluxsim evaluates. The objects CEL sees are built only then.
+bool Run::ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyCheck& check) const {
+  const Plan::Ks& plan = plan_.ks[k];
+  const std::int32_t dep = plan.deps[i];
+  check = flux::DependencyCheck{};
+  const bool builtin = dependency_ready(k, dep);
+  if (plan.ready_exprs.empty() || !plan.ready_exprs[i].decides()) return builtin;
+  if (dep == kNone || !ks_[static_cast<std::size_t>(dep)].exists) return false;  // "not found" comes first
+  const auto d = static_cast<std::size_t>(dep);
+  check = flux::check_ready_expr(plan.ready_exprs[i], world_.kustomizations[k].depends_on[i],
+                                 flux::kustomization_object(world_.kustomizations[k], ks_status_view(k)),
+                                 flux::kustomization_object(world_.kustomizations[d], ks_status_view(d)),
+                                 kc_.additive_cel_dependency_check, builtin);
+  return check.verdict == flux::DependencyCheck::Verdict::Ready;
+}
+
+flux::StatusView Run::ks_status_view(std::size_t k) const {
+  const KsState& st = ks_[k];
+  flux::StatusView v;
+  switch (st.ready) {
+    case Ready::True: v.ready = flux::StatusView::Condition::True; break;
+    case Ready::False: v.ready = flux::StatusView::Condition::False; break;
+    case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
+    default: break;
+  }
+  v.reason = st.reason;
+  v.message = st.message;
+  v.reconciling = st.reconciling;
+  v.stalled = st.stalled;
+  v.observed = st.observed;
+  if (st.last_applied >= 0) v.last_applied_revision = kRevision;
+  if (st.last_attempted >= 0) v.last_attempted_revision = kRevision;
+  return v;
+}
+
+void Run::not_ready(std::size_t k, const kustomize::Effect& effect, int unready_dependency, SimTime now,
+                    const flux::DependencyCheck* check) {
   KsState& st = ks_[k];
   const Plan::Ks& plan = plan_.ks[k];
   const Kustomization& spec = world_.kustomizations[k];
@@ -174,9 +216,16 @@ void Run::not_ready(std::size_t k, const kustomize::Effect& effect, int unready_
       const Reference& d = spec.depends_on[static_cast<std::size_t>(unready_dependency)];
       const bool missing = dep == kNone || !ks_[static_cast<std::size_t>(dep)].exists;
       msg = fmt::format("dependency '{}/{}' {}", d.ns, d.name, missing ? "not found" : "is not ready");
-      set_ready(k, Ready::False, "DependencyNotReady", msg);
+      std::string reason = "DependencyNotReady";
+      if (check && check->by_expr) {
+        // The readyExpr said no, could not be evaluated, or is invalid CEL (Stalled; observedGeneration set).
+        msg = check->message;
+        reason = check->reason;
+        if (check->verdict == flux::DependencyCheck::Verdict::Stalled) st.stalled = st.observed = true;
+      }
+      set_ready(k, Ready::False, reason, msg);
       st.pass.blocked_by = dep;
-      trace(event(now, TraceType::DependencyNotReady, Controller::Kustomize, id, dep, st.worker, 0, "DependencyNotReady", msg));
+      trace(event(now, TraceType::DependencyNotReady, Controller::Kustomize, id, dep, st.worker, 0, reason, msg));
       break;
     }
   }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "flux/dependencies.h"
 #include "flux/kinds.h"
 #include "fluxsim/diagnostics.h"
 #include "fluxsim/distribution.h"
@@ -62,6 +63,7 @@ struct Plan {
     std::vector<ObjId> health;       // objects the health check waits on
     bool checks_health = false;      // wait or healthChecks set
     std::vector<std::int32_t> deps;  // Kustomization index, kNone when missing
+    std::vector<flux::ReadyExpr> ready_exprs;  // parallel to deps when a dependsOn has a readyExpr, else empty
     std::int32_t source = kNone;     // World source index
     std::int32_t self = kNone;       // this Kustomization's object id
     Duration interval{}, retry{}, timeout{};
@@ -90,6 +92,7 @@ struct Plan {
   struct Hr {
     std::int32_t obj = kNone;
     std::vector<std::int32_t> deps;         // HelmRelease index, kNone when missing
+    std::vector<flux::ReadyExpr> ready_exprs;  // parallel to deps when a dependsOn has a readyExpr, else empty
     std::int32_t chart = kNone;             // engine source index of its chart (HelmChart or OCIRepository)
     const Distribution* install = nullptr;  // Helm install with its wait (the HelmRelease's ready rule)
     Duration interval{}, retry_interval{};

@@ -82,6 +82,7 @@ Run::Status Run::status(ObjId id, SimTime now) const {
       if (o.link != kNone) {
         const KsState& k = ks_[static_cast<std::size_t>(o.link)];
         if (!k.exists) return Status::NotFound;
+        if (k.stalled) return Status::Failed;  // Stalled=True (invalid readyExpr): a waiting parent fails fast
         // kstatus generic rules: observedGeneration must match, Reconciling=True is InProgress, and
         // Ready=True is Current; a failing Kustomization is InProgress, never Failed (it is not Stalled).
         if (k.ready == Ready::True && k.observed && !k.reconciling) return Status::Current;

@@ -58,7 +58,13 @@ class Run {
   void create_kustomization(std::size_t k, SimTime now, std::int32_t parent);
   kustomize::Context ks_context(std::size_t k) const;
   void start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime due);
-  void not_ready(std::size_t k, const kustomize::Effect& effect, int unready_dependency, SimTime now);
+  void not_ready(std::size_t k, const kustomize::Effect& effect, int unready_dependency, SimTime now,
+                 const flux::DependencyCheck* check = nullptr);
+  // dependsOn[].readyExpr (kustomize_controller.cc, helm_controller.cc).
+  bool ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyCheck& check) const;
+  flux::StatusView ks_status_view(std::size_t k) const;
+  bool hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyCheck& check) const;
+  flux::StatusView hr_status_view(std::size_t h, bool self) const;
   void start_build(std::size_t k, SimTime now);
   void continue_pass(std::size_t k, SimTime now);
   void built(std::size_t k, SimTime now);

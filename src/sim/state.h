@@ -66,6 +66,7 @@ struct KsState {
   Ready ready = Ready::None;
   bool reconciling = false;
   bool observed = false;  // status.observedGeneration == metadata.generation
+  bool stalled = false;   // Stalled=True InvalidCELExpression (an invalid readyExpr): kstatus Failed
   int last_applied = -1;  // revision
   int last_attempted = -1;
   std::string reason, message;
