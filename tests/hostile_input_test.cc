@@ -43,19 +43,7 @@ std::string patched(const std::string& target) {
          "\n    patch: |\n      - {op: add, path: /data/x, value: patched}\n";
 }
 
-// CPU seconds since `start` (std::clock): what a quadratic path would blow up, and unlike wall time not
-// inflated by a loaded machine.
-// CPU seconds since `start`, in an optimised build's terms: an unoptimised ASan+UBSan build runs these
-// inputs about ten times slower, and the bounds are there to catch quadratic paths (100x and more), not
-// to time the code (speed goals live in bench/).
-#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
-constexpr double kBuildSlowdown = 10;
-#else
-constexpr double kBuildSlowdown = 1;
-#endif
-double seconds_since(std::clock_t start) {
-  return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC / kBuildSlowdown;
-}
+double seconds_since(std::clock_t start) { return fluxsim::test::cpu_seconds_since(start); }
 
 std::string flux_kustomization(const std::string& name, const std::string& path, const std::string& extra = "") {
   return "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + name +

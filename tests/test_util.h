@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -136,6 +137,18 @@ inline std::string corpus_dir() {
     if (std::filesystem::is_directory(dir, ec)) return std::filesystem::canonical(dir, ec).string();
   }
   return {};
+}
+
+// CPU seconds since `start` (std::clock, not inflated by a loaded machine), in an optimised build's
+// terms: an unoptimised or ASan+UBSan build runs about ten times slower. Bounds on it catch quadratic
+// paths (100x and more) in hostile-input tests; they do not time the code (speed goals live in bench/).
+#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
+inline constexpr double kBuildSlowdown = 10;
+#else
+inline constexpr double kBuildSlowdown = 1;
+#endif
+inline double cpu_seconds_since(std::clock_t start) {
+  return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC / kBuildSlowdown;
 }
 
 }  // namespace fluxsim::test

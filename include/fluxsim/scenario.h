@@ -50,7 +50,7 @@ struct ProvidesRule {
   Match by;
   std::vector<std::string> kinds;  ///< "group/Kind", "group/*" or "Kind" patterns
   SourceLocation where;
-  std::vector<Match> objects;      ///< the objects `by` creates (kind, namespace, name; `*` globs)
+  std::vector<Match> objects{};    ///< the objects `by` creates (kind, namespace, name; `*` globs)
 };
 
 /// faults[]: one injected failure.

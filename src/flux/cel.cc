@@ -39,9 +39,43 @@ std::string to_string(const Problem& p) { return fmt::format("{}:{}: {}", p.at.l
 // ----- the tree --------------------------------------------------------------------------------------
 
 enum class Op : std::uint8_t {
-  Literal, Var, Local, Select, Index, Not, Neg, And, Or, Eq, Ne, Lt, Le, Gt, Ge, In, Add, Sub, Mul, Div, Mod,
-  Ternary, ListLit, MapLit, Has, Size, StartsWith, EndsWith, Contains, ToInt, ToString, ToDouble,
-  Exists, All, ExistsOne, Filter, MapMacro,
+  Literal,
+  Var,
+  Local,
+  Select,
+  Index,
+  Not,
+  Neg,
+  And,
+  Or,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  In,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod,
+  Ternary,
+  ListLit,
+  MapLit,
+  Has,
+  Size,
+  StartsWith,
+  EndsWith,
+  Contains,
+  ToInt,
+  ToString,
+  ToDouble,
+  Exists,
+  All,
+  ExistsOne,
+  Filter,
+  MapMacro,
 };
 
 // Static types, as far as the check needs them (cel-go's checker, reduced).
@@ -85,9 +119,39 @@ namespace {
 // ----- lexer -----------------------------------------------------------------------------------------
 
 enum class Tok : std::uint8_t {
-  End, Ident, Int, Double, String, True, False, Null, In,
-  Dot, Comma, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Question, Colon,
-  Not, And, Or, Eq, Ne, Lt, Le, Gt, Ge, Plus, Minus, Star, Slash, Percent,
+  End,
+  Ident,
+  Int,
+  Double,
+  String,
+  True,
+  False,
+  Null,
+  In,
+  Dot,
+  Comma,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Question,
+  Colon,
+  Not,
+  And,
+  Or,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
 };
 
 struct Token {
@@ -102,7 +166,9 @@ struct Fail {
   Problem problem;
 };
 
-[[noreturn]] void invalid(Position at, std::string message) { throw Fail{Problem{Problem::Kind::Invalid, at, std::move(message)}}; }
+[[noreturn]] void invalid(Position at, std::string message) {
+  throw Fail{Problem{Problem::Kind::Invalid, at, std::move(message)}};
+}
 [[noreturn]] void unsupported(Position at, std::string message) {
   throw Fail{Problem{Problem::Kind::Unsupported, at, std::move(message)}};
 }
@@ -178,17 +244,21 @@ class Lexer {
     if (is_ident_start(c)) {
       // String prefixes: r/R raw, b/B bytes.
       if ((c == 'r' || c == 'R' || c == 'b' || c == 'B') && (peek(1) == '\'' || peek(1) == '"')) return string(t);
-      if ((c == 'r' || c == 'R' || c == 'b' || c == 'B') && (peek(1) == 'b' || peek(1) == 'B' || peek(1) == 'r' || peek(1) == 'R') &&
-          (peek(2) == '\'' || peek(2) == '"'))
+      if ((c == 'r' || c == 'R' || c == 'b' || c == 'B') &&
+          (peek(1) == 'b' || peek(1) == 'B' || peek(1) == 'r' || peek(1) == 'R') && (peek(2) == '\'' || peek(2) == '"'))
         return string(t);
       std::size_t b = i_;
       while (i_ < s_.size() && (is_ident_start(s_[i_]) || is_digit(s_[i_]))) advance();
       t.text = std::string(s_.substr(b, i_ - b));
       t.kind = Tok::Ident;
-      if (t.text == "true") t.kind = Tok::True;
-      else if (t.text == "false") t.kind = Tok::False;
-      else if (t.text == "null") t.kind = Tok::Null;
-      else if (t.text == "in") t.kind = Tok::In;
+      if (t.text == "true")
+        t.kind = Tok::True;
+      else if (t.text == "false")
+        t.kind = Tok::False;
+      else if (t.text == "null")
+        t.kind = Tok::Null;
+      else if (t.text == "in")
+        t.kind = Tok::In;
       return;
     }
     if (is_digit(c) || (c == '.' && is_digit(peek(1)))) return number(t);
@@ -203,21 +273,66 @@ class Lexer {
       }
     };
     switch (c) {
-      case '.': advance(); t.kind = Tok::Dot; return;
-      case ',': advance(); t.kind = Tok::Comma; return;
-      case '(': advance(); t.kind = Tok::LParen; return;
-      case ')': advance(); t.kind = Tok::RParen; return;
-      case '[': advance(); t.kind = Tok::LBracket; return;
-      case ']': advance(); t.kind = Tok::RBracket; return;
-      case '{': advance(); t.kind = Tok::LBrace; return;
-      case '}': advance(); t.kind = Tok::RBrace; return;
-      case '?': advance(); t.kind = Tok::Question; return;
-      case ':': advance(); t.kind = Tok::Colon; return;
-      case '+': advance(); t.kind = Tok::Plus; return;
-      case '-': advance(); t.kind = Tok::Minus; return;
-      case '*': advance(); t.kind = Tok::Star; return;
-      case '/': advance(); t.kind = Tok::Slash; return;
-      case '%': advance(); t.kind = Tok::Percent; return;
+      case '.':
+        advance();
+        t.kind = Tok::Dot;
+        return;
+      case ',':
+        advance();
+        t.kind = Tok::Comma;
+        return;
+      case '(':
+        advance();
+        t.kind = Tok::LParen;
+        return;
+      case ')':
+        advance();
+        t.kind = Tok::RParen;
+        return;
+      case '[':
+        advance();
+        t.kind = Tok::LBracket;
+        return;
+      case ']':
+        advance();
+        t.kind = Tok::RBracket;
+        return;
+      case '{':
+        advance();
+        t.kind = Tok::LBrace;
+        return;
+      case '}':
+        advance();
+        t.kind = Tok::RBrace;
+        return;
+      case '?':
+        advance();
+        t.kind = Tok::Question;
+        return;
+      case ':':
+        advance();
+        t.kind = Tok::Colon;
+        return;
+      case '+':
+        advance();
+        t.kind = Tok::Plus;
+        return;
+      case '-':
+        advance();
+        t.kind = Tok::Minus;
+        return;
+      case '*':
+        advance();
+        t.kind = Tok::Star;
+        return;
+      case '/':
+        advance();
+        t.kind = Tok::Slash;
+        return;
+      case '%':
+        advance();
+        t.kind = Tok::Percent;
+        return;
       case '!': two('=', Tok::Ne, Tok::Not); return;
       case '<': two('=', Tok::Le, Tok::Lt); return;
       case '>': two('=', Tok::Ge, Tok::Gt); return;
@@ -296,14 +411,18 @@ class Lexer {
       t.kind = Tok::Double;
       // std::from_chars for double: locale-free.
       auto r = std::from_chars(text.data(), text.data() + text.size(), t.d);
-      if (r.ec == std::errc::result_out_of_range) t.d = std::numeric_limits<double>::infinity();
-      else if (r.ec != std::errc()) invalid(at, "invalid double literal");
+      if (r.ec == std::errc::result_out_of_range)
+        t.d = std::numeric_limits<double>::infinity();
+      else if (r.ec != std::errc())
+        invalid(at, "invalid double literal");
       return;
     }
     if (peek() == 'u' || peek() == 'U') unsupported(at, "uint literals are not supported");
     t.kind = Tok::Int;
     auto r = std::from_chars(text.data(), text.data() + text.size(), t.i);
-    if (r.ec != std::errc()) invalid(at, fmt::format("invalid int literal: {}", text.size() > 40 ? std::string(text.substr(0, 40)) + "..." : std::string(text)));
+    if (r.ec != std::errc())
+      invalid(at, fmt::format("invalid int literal: {}",
+                              text.size() > 40 ? std::string(text.substr(0, 40)) + "..." : std::string(text)));
   }
 
   void string(Token& t) {
@@ -341,8 +460,15 @@ class Lexer {
           case 'r': out += '\r'; break;
           case 't': out += '\t'; break;
           case 'v': out += '\v'; break;
-          case '\\': case '\'': case '"': case '`': case '?': out += e; break;
-          case 'x': case 'X': case 'u': case 'U': {
+          case '\\':
+          case '\'':
+          case '"':
+          case '`':
+          case '?': out += e; break;
+          case 'x':
+          case 'X':
+          case 'u':
+          case 'U': {
             const int n = (e == 'x' || e == 'X') ? 2 : e == 'u' ? 4 : 8;
             std::uint32_t cp = 0;
             for (int k = 0; k < n; ++k) {
@@ -381,9 +507,9 @@ class Lexer {
 // ----- parser ----------------------------------------------------------------------------------------
 
 bool reserved(std::string_view w) {
-  static constexpr std::string_view kReserved[] = {"as", "break", "const", "continue", "else", "for", "function", "if",
-                                                   "import", "let", "loop", "package", "namespace", "return", "var",
-                                                   "void", "while"};
+  static constexpr std::string_view kReserved[] = {"as",        "break",  "const",  "continue", "else", "for",
+                                                   "function",  "if",     "import", "let",      "loop", "package",
+                                                   "namespace", "return", "var",    "void",     "while"};
   return std::find(std::begin(kReserved), std::end(kReserved), w) != std::end(kReserved);
 }
 
@@ -391,17 +517,19 @@ bool reserved(std::string_view w) {
 // optional types) that this evaluator does not implement: Unsupported, not Invalid.
 bool known_function(std::string_view f) {
   static constexpr std::string_view kKnown[] = {
-      "matches", "uint", "bytes", "timestamp", "duration", "dyn", "type", "bool", "getFullYear", "getMonth",
-      "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear", "getHours", "getMinutes", "getSeconds",
-      "getMilliseconds", "charAt", "indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "replace", "split",
-      "substring", "trim", "join", "format", "quote", "reverse", "orValue", "hasValue", "value", "optMap",
-      "optFlatMap", "or", "transformList", "transformMap", "sort", "distinct", "flatten", "slice", "range"};
+      "matches",    "uint",        "bytes",         "timestamp",       "duration",      "dyn",          "type",
+      "bool",       "getFullYear", "getMonth",      "getDate",         "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
+      "getHours",   "getMinutes",  "getSeconds",    "getMilliseconds", "charAt",        "indexOf",      "lastIndexOf",
+      "lowerAscii", "upperAscii",  "replace",       "split",           "substring",     "trim",         "join",
+      "format",     "quote",       "reverse",       "orValue",         "hasValue",      "value",        "optMap",
+      "optFlatMap", "or",          "transformList", "transformMap",    "sort",          "distinct",     "flatten",
+      "slice",      "range"};
   return std::find(std::begin(kKnown), std::end(kKnown), f) != std::end(kKnown);
 }
 
 bool type_identifier(std::string_view w) {
-  static constexpr std::string_view kTypes[] = {"int", "uint", "double", "bool", "string", "bytes", "list", "map",
-                                                "null_type", "type", "dyn"};
+  static constexpr std::string_view kTypes[] = {"int",  "uint", "double",    "bool", "string", "bytes",
+                                                "list", "map",  "null_type", "type", "dyn"};
   return std::find(std::begin(kTypes), std::end(kTypes), w) != std::end(kTypes);
 }
 
@@ -446,7 +574,8 @@ class Parser {
       case Tok::End: return "'<EOF>'";
       case Tok::Ident: return "'" + t.text + "'";
       case Tok::String: return "a string";
-      case Tok::Int: case Tok::Double: return "a number";
+      case Tok::Int:
+      case Tok::Double: return "a number";
       default: return "an operator";
     }
   }
@@ -590,7 +719,8 @@ class Parser {
       const Position at = cur().at;
       if (accept(Tok::Dot)) {
         if (cur().kind == Tok::Question) unsupported(cur().at, "optional field selection (.?) is not supported");
-        if (cur().kind != Tok::Ident) invalid(cur().at, fmt::format("Syntax error: no viable alternative at input '.{}'", describe(cur())));
+        if (cur().kind != Tok::Ident)
+          invalid(cur().at, fmt::format("Syntax error: no viable alternative at input '.{}'", describe(cur())));
         std::string name = cur().text;
         const Position name_at = cur().at;
         ++k_;
@@ -704,12 +834,35 @@ class Parser {
     Node n;
     n.at = at;
     switch (t.kind) {
-      case Tok::Int: n.ty = Ty::Int; n.literal = Value::integer(t.i); ++k_; return add(std::move(n));
-      case Tok::Double: n.ty = Ty::Double; n.literal = Value::number(t.d); ++k_; return add(std::move(n));
-      case Tok::String: n.ty = Ty::String; n.literal = Value::string(t.text); ++k_; return add(std::move(n));
-      case Tok::True: n.ty = Ty::Bool; n.literal = Value::boolean(true); ++k_; return add(std::move(n));
-      case Tok::False: n.ty = Ty::Bool; n.literal = Value::boolean(false); ++k_; return add(std::move(n));
-      case Tok::Null: n.ty = Ty::Null; ++k_; return add(std::move(n));
+      case Tok::Int:
+        n.ty = Ty::Int;
+        n.literal = Value::integer(t.i);
+        ++k_;
+        return add(std::move(n));
+      case Tok::Double:
+        n.ty = Ty::Double;
+        n.literal = Value::number(t.d);
+        ++k_;
+        return add(std::move(n));
+      case Tok::String:
+        n.ty = Ty::String;
+        n.literal = Value::string(t.text);
+        ++k_;
+        return add(std::move(n));
+      case Tok::True:
+        n.ty = Ty::Bool;
+        n.literal = Value::boolean(true);
+        ++k_;
+        return add(std::move(n));
+      case Tok::False:
+        n.ty = Ty::Bool;
+        n.literal = Value::boolean(false);
+        ++k_;
+        return add(std::move(n));
+      case Tok::Null:
+        n.ty = Ty::Null;
+        ++k_;
+        return add(std::move(n));
       case Tok::LParen: {
         ++k_;
         const std::uint32_t e = expr();
@@ -761,8 +914,10 @@ class Parser {
     for (std::size_t i = from; i < items.size(); i += step) {
       const Ty t = ty(items[i]);
       if (t == Ty::Dyn) continue;
-      if (seen == Ty::Dyn) seen = t;
-      else if (t != seen) invalid(nodes_[items[i]].at, fmt::format("expected type '{}' but found '{}'", ty_name(seen), ty_name(t)));
+      if (seen == Ty::Dyn)
+        seen = t;
+      else if (t != seen)
+        invalid(nodes_[items[i]].at, fmt::format("expected type '{}' but found '{}'", ty_name(seen), ty_name(t)));
     }
   }
 
@@ -791,7 +946,8 @@ class Parser {
         if (cur().kind == Tok::RBrace) break;
         if (cur().kind == Tok::Question) unsupported(cur().at, "optional map entries are not supported");
         const std::uint32_t key = expr();
-        if (ty(key) != Ty::String && ty(key) != Ty::Dyn) unsupported(nodes_[key].at, "map keys other than strings are not supported");
+        if (ty(key) != Ty::String && ty(key) != Ty::Dyn)
+          unsupported(nodes_[key].at, "map keys other than strings are not supported");
         expect(Tok::Colon, "':'");
         items.push_back(key);
         items.push_back(expr());
@@ -855,9 +1011,20 @@ class Evaluator {
         if (o.v.as_int() == std::numeric_limits<std::int64_t>::min()) return err("integer overflow");
         return ok(Value::integer(-o.v.as_int()));
       }
-      case Op::And: case Op::Or: return logical(n);
-      case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::In: return relation(n);
-      case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Mod: return arithmetic(n);
+      case Op::And:
+      case Op::Or: return logical(n);
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge:
+      case Op::In: return relation(n);
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div:
+      case Op::Mod: return arithmetic(n);
       case Op::Ternary: {
         Out c = eval(n.args[0]);
         if (c.failed()) return c;
@@ -892,7 +1059,8 @@ class Evaluator {
       case Op::Has: {
         Out o = eval(n.args[0]);
         if (o.failed()) return o;
-        if (o.v.type() != Value::Type::Map) return err(fmt::format("invalid type for field selection: {}", type_name(o.v.type())));
+        if (o.v.type() != Value::Type::Map)
+          return err(fmt::format("invalid type for field selection: {}", type_name(o.v.type())));
         if (!charge(o.v.as_map().size())) return over();
         return ok(Value::boolean(o.v.field(nodes_[n.args[1]].name) != nullptr));
       }
@@ -911,9 +1079,17 @@ class Evaluator {
           default: return no_overload("size", o.v);
         }
       }
-      case Op::StartsWith: case Op::EndsWith: case Op::Contains: return string_test(n);
-      case Op::ToInt: case Op::ToString: case Op::ToDouble: return convert(n);
-      case Op::Exists: case Op::All: case Op::ExistsOne: case Op::Filter: case Op::MapMacro: return comprehension(n);
+      case Op::StartsWith:
+      case Op::EndsWith:
+      case Op::Contains: return string_test(n);
+      case Op::ToInt:
+      case Op::ToString:
+      case Op::ToDouble: return convert(n);
+      case Op::Exists:
+      case Op::All:
+      case Op::ExistsOne:
+      case Op::Filter:
+      case Op::MapMacro: return comprehension(n);
     }
     return err("internal error: unknown operation");
   }
@@ -924,7 +1100,9 @@ class Evaluator {
     return spent_ <= kEvaluationBudget;
   }
   static Out over() { return err("operation cancelled: actual cost limit exceeded"); }
-  static Out no_overload(const char* op, const Value& a) { return err(fmt::format("no such overload: {}({})", op, type_name(a.type()))); }
+  static Out no_overload(const char* op, const Value& a) {
+    return err(fmt::format("no such overload: {}({})", op, type_name(a.type())));
+  }
   static Out no_overload(const char* op, const Value& a, const Value& b) {
     return err(fmt::format("no such overload: {}({}, {})", op, type_name(a.type()), type_name(b.type())));
   }
@@ -947,10 +1125,13 @@ class Evaluator {
     }
     if (o.v.type() == Value::Type::List) {
       std::int64_t k = 0;
-      if (i.v.type() == Value::Type::Int) k = i.v.as_int();
-      else if (i.v.type() == Value::Type::Double && std::trunc(i.v.as_double()) == i.v.as_double() && std::abs(i.v.as_double()) < 9e18)
+      if (i.v.type() == Value::Type::Int)
+        k = i.v.as_int();
+      else if (i.v.type() == Value::Type::Double && std::trunc(i.v.as_double()) == i.v.as_double() &&
+               std::abs(i.v.as_double()) < 9e18)
         k = static_cast<std::int64_t>(i.v.as_double());
-      else return no_overload("_[_]", o.v, i.v);
+      else
+        return no_overload("_[_]", o.v, i.v);
       const List& l = o.v.as_list();
       if (k < 0 || static_cast<std::uint64_t>(k) >= l.size()) return err(fmt::format("index out of range: {}", k));
       return ok(l[static_cast<std::size_t>(k)]);
@@ -1015,7 +1196,8 @@ class Evaluator {
     const Value& a = l.v;
     const Value& b = r.v;
     switch (n.op) {
-      case Op::Eq: case Op::Ne: {
+      case Op::Eq:
+      case Op::Ne: {
         const bool e = equal(a, b);
         if (spent_ > kEvaluationBudget) return over();
         return ok(Value::boolean(n.op == Op::Eq ? e : !e));
@@ -1071,14 +1253,24 @@ class Evaluator {
     if (r.failed()) return r;
     const Value& a = l.v;
     const Value& b = r.v;
-    const char* op = n.op == Op::Add ? "_+_" : n.op == Op::Sub ? "_-_" : n.op == Op::Mul ? "_*_" : n.op == Op::Div ? "_/_" : "_%_";
+    const char* op = n.op == Op::Add   ? "_+_"
+                     : n.op == Op::Sub ? "_-_"
+                     : n.op == Op::Mul ? "_*_"
+                     : n.op == Op::Div ? "_/_"
+                                       : "_%_";
     if (a.type() == Value::Type::Int && b.type() == Value::Type::Int) {
       const std::int64_t x = a.as_int(), y = b.as_int();
       std::int64_t z = 0;
       switch (n.op) {
-        case Op::Add: if (__builtin_add_overflow(x, y, &z)) return err("integer overflow"); break;
-        case Op::Sub: if (__builtin_sub_overflow(x, y, &z)) return err("integer overflow"); break;
-        case Op::Mul: if (__builtin_mul_overflow(x, y, &z)) return err("integer overflow"); break;
+        case Op::Add:
+          if (__builtin_add_overflow(x, y, &z)) return err("integer overflow");
+          break;
+        case Op::Sub:
+          if (__builtin_sub_overflow(x, y, &z)) return err("integer overflow");
+          break;
+        case Op::Mul:
+          if (__builtin_mul_overflow(x, y, &z)) return err("integer overflow");
+          break;
         case Op::Div:
           if (y == 0) return err("division by zero");
           if (x == std::numeric_limits<std::int64_t>::min() && y == -1) return err("integer overflow");
@@ -1146,7 +1338,8 @@ class Evaluator {
           std::int64_t i = 0;
           const std::string& s = v.as_string();
           auto r = std::from_chars(s.data(), s.data() + s.size(), i);
-          if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return err(fmt::format("cannot convert '{}' to int", s.substr(0, 40)));
+          if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+            return err(fmt::format("cannot convert '{}' to int", s.substr(0, 40)));
           return ok(Value::integer(i));
         }
         return no_overload("int", v);
@@ -1157,7 +1350,8 @@ class Evaluator {
           double d = 0;
           const std::string& s = v.as_string();
           auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-          if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return err(fmt::format("cannot convert '{}' to double", s.substr(0, 40)));
+          if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+            return err(fmt::format("cannot convert '{}' to double", s.substr(0, 40)));
           return ok(Value::number(d));
         }
         return no_overload("double", v);
@@ -1211,10 +1405,16 @@ class Evaluator {
       }
       const bool b = p.v.as_bool();
       switch (n.op) {
-        case Op::Exists: if (b) return ok(Value::boolean(true)); break;
-        case Op::All: if (!b) return ok(Value::boolean(false)); break;
+        case Op::Exists:
+          if (b) return ok(Value::boolean(true));
+          break;
+        case Op::All:
+          if (!b) return ok(Value::boolean(false));
+          break;
         case Op::ExistsOne: count += b ? 1 : 0; break;
-        case Op::Filter: if (b) out.push_back(x); break;
+        case Op::Filter:
+          if (b) out.push_back(x);
+          break;
         default:
           if (b) {
             locals_[slot] = x;
@@ -1241,7 +1441,8 @@ class Evaluator {
 };
 
 std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace

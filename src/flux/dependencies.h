@@ -52,12 +52,12 @@ struct StatusView {
   enum class Condition : std::uint8_t { None, True, False, Unknown };
   Condition ready = Condition::None;
   std::string_view reason, message;
-  bool reconciling = false;          ///< Reconciling=True
-  bool stalled = false;              ///< Stalled=True
-  bool observed = false;             ///< status.observedGeneration is set (= metadata.generation, 1)
+  bool reconciling = false;                  ///< Reconciling=True
+  bool stalled = false;                      ///< Stalled=True
+  bool observed = false;                     ///< status.observedGeneration is set (= metadata.generation, 1)
   std::string_view last_applied_revision;    ///< Kustomization; "" = never applied
   std::string_view last_attempted_revision;  ///< Kustomization; "" = never attempted
-  int install_failures = 0;          ///< HelmRelease
+  int install_failures = 0;                  ///< HelmRelease
 };
 
 /// The object as runtime.DefaultUnstructuredConverter gives it to CEL: apiVersion, kind, metadata

@@ -237,9 +237,10 @@ void Run::start_install(std::size_t h, SimTime now) {
     const Plan::Obj& made = plan_.objects[id];
     if (kind_served(made.kind, now)) continue;
     st.stored_release = false;
-    st.failure = fmt::format("Helm install failed for release {}: unable to build kubernetes objects from release manifest: "
-                             "resource mapping not found for name: \"{}\" namespace: \"{}\": no matches for kind \"{}\"",
-                             release, made.ref->name, made.ref->ns, made.ref->kind);
+    st.failure = fmt::format(
+        "Helm install failed for release {}: unable to build kubernetes objects from release manifest: "
+        "resource mapping not found for name: \"{}\" namespace: \"{}\": no matches for kind \"{}\"",
+        release, made.ref->name, made.ref->ns, made.ref->kind);
     schedule(applied, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 0, st.token});
     return;
   }

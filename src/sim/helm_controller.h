@@ -63,10 +63,10 @@ struct Dequeued {
   bool finalized = false;
   bool suspended = false;
   bool stalled = false;
-  int unready_dependency = -1;  ///< index in spec.dependsOn of the first dependency not ready, -1: none
+  int unready_dependency = -1;      ///< index in spec.dependsOn of the first dependency not ready, -1: none
   bool dependency_stalled = false;  ///< its readyExpr is invalid CEL: Stalled InvalidCELExpression, no requeue
-  bool chart_ready = true;      ///< its HelmChart / OCIRepository has an artifact (or is outside the world)
-  bool installed = false;       ///< installed before and Ready=True
+  bool chart_ready = true;          ///< its HelmChart / OCIRepository has an artifact (or is outside the world)
+  bool installed = false;           ///< installed before and Ready=True
 };
 Effect on_dequeue(const Dequeued& in, const Context& ctx);
 

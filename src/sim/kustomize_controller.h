@@ -67,7 +67,7 @@ struct Dequeued {
   bool suspended = false;
   bool source_exists = false;
   bool artifact = false;
-  int unready_dependency = -1;  ///< index in spec.dependsOn of the first dependency not ready, -1: none
+  int unready_dependency = -1;      ///< index in spec.dependsOn of the first dependency not ready, -1: none
   bool dependency_stalled = false;  ///< its readyExpr is invalid CEL: Stalled InvalidCELExpression, no requeue
 };
 Effect on_dequeue(const Dequeued& in, const Context& ctx);

@@ -59,13 +59,13 @@ struct Plan {
   };
 
   struct Ks {
-    std::vector<KsObj> stages[3];    // stage 1, 2, 4 in SSA apply order, skipped objects left out
-    std::vector<ObjId> health;       // objects the health check waits on
-    bool checks_health = false;      // wait or healthChecks set
-    std::vector<std::int32_t> deps;  // Kustomization index, kNone when missing
+    std::vector<KsObj> stages[3];              // stage 1, 2, 4 in SSA apply order, skipped objects left out
+    std::vector<ObjId> health;                 // objects the health check waits on
+    bool checks_health = false;                // wait or healthChecks set
+    std::vector<std::int32_t> deps;            // Kustomization index, kNone when missing
     std::vector<flux::ReadyExpr> ready_exprs;  // parallel to deps when a dependsOn has a readyExpr, else empty
-    std::int32_t source = kNone;     // World source index
-    std::int32_t self = kNone;       // this Kustomization's object id
+    std::int32_t source = kNone;               // World source index
+    std::int32_t self = kNone;                 // this Kustomization's object id
     Duration interval{}, retry{}, timeout{};
     int fail_applies = 0;
     std::uint64_t key = 0;
@@ -86,24 +86,24 @@ struct Plan {
     std::int32_t repo = kNone;                 // HelmChart: the source it pulls from (kNone: outside the world)
     std::string name;                          // "HelmChart/ns/name" etc., for messages
     Duration interval{60'000};
-    bool static_repository = false;            // an OCI HelmRepository: never fetched, no artifact, Ready at once
+    bool static_repository = false;  // an OCI HelmRepository: never fetched, no artifact, Ready at once
   };
 
   struct Hr {
     std::int32_t obj = kNone;
-    std::vector<std::int32_t> deps;         // HelmRelease index, kNone when missing
+    std::vector<std::int32_t> deps;            // HelmRelease index, kNone when missing
     std::vector<flux::ReadyExpr> ready_exprs;  // parallel to deps when a dependsOn has a readyExpr, else empty
-    std::int32_t chart = kNone;             // engine source index of its chart (HelmChart or OCIRepository)
-    const Distribution* install = nullptr;  // Helm install with its wait (the HelmRelease's ready rule)
+    std::int32_t chart = kNone;                // engine source index of its chart (HelmChart or OCIRepository)
+    const Distribution* install = nullptr;     // Helm install with its wait (the HelmRelease's ready rule)
     Duration interval{}, retry_interval{};
-    Duration timeout{};                     // the install's: install.timeout, else spec.timeout, else 5m
+    Duration timeout{};  // the install's: install.timeout, else spec.timeout, else 5m
     int retries = 0;
     bool retry_on_failure = false;
-    bool disable_wait = false;              // install.disableWait: Ready once Helm has applied the chart
+    bool disable_wait = false;  // install.disableWait: Ready once Helm has applied the chart
     std::uint64_t key = 0;
-    std::vector<std::int32_t> provides;     // kinds served once this HelmRelease is Ready
-    std::vector<ObjId> creates;             // objects its chart creates, when its install runs
-    std::int32_t creates_namespace = kNone; // install.createNamespace: the target namespace, made by the install
+    std::vector<std::int32_t> provides;      // kinds served once this HelmRelease is Ready
+    std::vector<ObjId> creates;              // objects its chart creates, when its install runs
+    std::int32_t creates_namespace = kNone;  // install.createNamespace: the target namespace, made by the install
   };
 
   struct Kind {

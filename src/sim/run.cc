@@ -94,7 +94,8 @@ Run::Status Run::status(ObjId id, SimTime now) const {
         const SourceState& s = src_[static_cast<std::size_t>(o.link)];
         if (!s.exists) return Status::NotFound;
         // An OCI HelmRepository is Ready with no artifact (§11).
-        return s.artifact || plan_.sources[static_cast<std::size_t>(o.link)].static_repository ? Status::Current : Status::InProgress;
+        return s.artifact || plan_.sources[static_cast<std::size_t>(o.link)].static_repository ? Status::Current
+                                                                                               : Status::InProgress;
       }
       break;
     case ReadinessClass::HelmRelease:
@@ -280,11 +281,13 @@ void Run::restart(const Fault& fault, SimTime now) {
     for (Pool& pool : spools_) pool.queue.clear();
   }
   leads_at(controller) = now + wait;
+  input_at(now + wait);  // the new process's listing lies ahead: the run cannot settle before it
   if (wait.count() == 0) {
     lead(fault, now);
   } else {
     for (std::size_t i = 0; i < plan_.restarts.size(); ++i)
-      if (plan_.restarts[i] == &fault) schedule(now + wait, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i), 1});
+      if (plan_.restarts[i] == &fault)
+        schedule(now + wait, EventPriority::StateChange, Event{Ev::Restart, static_cast<std::uint32_t>(i), 1});
   }
 }
 
@@ -300,7 +303,8 @@ void Run::lead(const Fault& fault, SimTime now) {
       if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
   } else if (controller == Controller::Helm) {
     for (std::size_t h = 0; h < hr_.size(); ++h)
-      if (hr_[h].exists && !hr_[h].stalled) enqueue(hpool_, static_cast<std::uint32_t>(h), now, Duration{0}, WorkQueue::kLowPriority);
+      if (hr_[h].exists && !hr_[h].stalled)
+        enqueue(hpool_, static_cast<std::uint32_t>(h), now, Duration{0}, WorkQueue::kLowPriority);
   } else {
     for (std::size_t s = 0; s < src_.size(); ++s)
       if (src_[s].exists)

@@ -123,9 +123,11 @@ class Run {
   // pending, and now at or past quiet_from_ (no fault, restart, outage or object status change ahead).
   bool settled(SimTime now) const;
   // Note a time at which an input changes something (a fault's instant, an object becoming Current or
-  // Failed): the run cannot settle before it.
+  // Failed): the run cannot settle before it, and may settle at it (a wake-up there lets the loop look).
   void input_at(SimTime t) {
-    if (t != kNever && quiet_from_ < t) quiet_from_ = t;
+    if (t == kNever || t <= quiet_from_) return;
+    quiet_from_ = t;
+    schedule(t, EventPriority::Wakeup, Event{Ev::Wake, 0});
   }
   SimTime quiet_from_{};
   std::size_t pending_creates_ = 0;  // KsCreate/SourceCreate/HrCreate events in the calendar

@@ -45,8 +45,7 @@ FanOut fan_out(std::span<const std::int32_t> listed, std::size_t kustomizations,
     stack.push_back({root, 0});
     while (!stack.empty()) {
       auto& [u, next] = stack.back();
-      const std::span<const std::int32_t> edges =
-          vertex[static_cast<std::size_t>(u)] ? deps(u) : std::span<const std::int32_t>{};
+      const std::span<const std::int32_t> edges = vertex[static_cast<std::size_t>(u)] ? deps(u) : std::span<const std::int32_t>{};
       if (next < edges.size()) {
         const std::int32_t v = edges[next++];
         if (v < 0) continue;  // a dependency that does not exist: its request finds nothing
@@ -157,10 +156,9 @@ void Run::store_first_artifact(std::size_t s, SimTime now) {
     if (ks.last_attempted == st.revision && (ks.ready == Ready::True || ks.reconciling)) continue;
     listed.push_back(k);
   }
-  const source::FanOut fan = listed.empty() ? source::FanOut{}
-                                            : source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
-                                                return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
-                                              });
+  const source::FanOut fan = listed.empty() ? source::FanOut{} : source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
+    return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
+  });
   auto name = [&](std::int32_t k) {
     const ObjectRef& ref = world_.kustomizations[static_cast<std::size_t>(k)].ref;
     return ref.ns + "/" + ref.name;

@@ -117,7 +117,7 @@ struct HrState {
   int passes = 0, installs = 0, failures = 0, rate_limited = 0;
   SimTime created_at = kNever, ready_at = kNever;
   PassRecord pass;
-  std::string failure;  // message of the pending failure
+  std::string failure;         // message of the pending failure
   bool stored_release = true;  // the pending failure came after Helm stored a release (remediation counts it)
   Rng install_rng{0}, jitter_rng{0};
 };
