@@ -35,11 +35,13 @@ void WorkQueue::insert(const Entry& e) {
 }
 
 void WorkQueue::erase(const Entry& e) {
+  // `e` may be the set's own element (erase(*ready_.begin())): read it before the node is freed.
+  const Item item = e.item;
   if (e.waiting)
     waiting_.erase(e);
   else
     ready_.erase(e);
-  slot_[e.item].reset();
+  slot_[item].reset();
 }
 
 void WorkQueue::promote(SimTime now) {
@@ -81,7 +83,8 @@ std::optional<WorkQueue::Popped> WorkQueue::pop_ready(SimTime now) {
   for (auto it = ready_.begin(); it != ready_.end(); ++it) {
     if (locked_[it->item]) continue;
     Popped out{it->item, it->ready_at};
-    erase(*it);
+    const Entry e = *it;  // a copy: erase frees the node `it` points to
+    erase(e);
     locked_[out.item] = true;
     return out;
   }
