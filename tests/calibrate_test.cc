@@ -177,6 +177,51 @@ TEST_CASE("calibrate: fits back the timings an export was generated with") {
   CHECK(to_ms(again.time_to_ready) == doctest::Approx(to_ms(r.time_to_ready)).epsilon(0.02));
 }
 
+TEST_CASE("calibrate: fits the pace of a HelmRelease queue, not a start-up delay the export does not show") {
+  // 8 HelmReleases of one chart on 2 helm-controller workers: 4 rounds. The export (the shape
+  // bench/flux_benchmark/observed.py writes) has every release created at 0 and installing for I = 4 s
+  // from the moment it is created: release i Ready at 4 s x ceil((i + 1) / 2), 4 s .. 16 s, with
+  // firstDeployed = Ready - 4 s. The simulation cannot start an install at creation: helm-controller
+  // first adds its finalizer (requeue after --min-retry-delay 750 ms, flux-semantics.md §1 step 3), then
+  // creates the HelmChart and waits for its artifact (§10), which source-controller stores after its own
+  // finalizer requeue: a start-up delay L >= 1.5 s.
+  //   Matching the time to full readiness (16 s) makes L + 4 x I' = 16 s: I' = (16 - L) / 4 <= 3.625 s,
+  //   every round 9 % short, and the rounds past the fitted N short by that much each.
+  //   Matching the first Ready and the pace separately keeps I' = 4 s (the span, Ready of the last round
+  //   minus the first, 3 x 4 s = 12 s, weighs three rounds against the one delay).
+  WorldBuilder b;
+  b.helm_repository("flux-system", "charts");
+  for (int i = 0; i < 8; ++i) b.helm_release("flux-system", "app-" + std::to_string(i), "charts");
+  const World w = b.world();
+  std::string items;
+  for (int i = 0; i < 8; ++i) {
+    const std::int64_t ready = 4000 * ((i + 2) / 2);
+    items += fmt::format(R"({}{{"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+  "metadata": {{"name": "app-{}", "namespace": "flux-system", "creationTimestamp": "{}"}},
+  "status": {{"conditions": [{{"type": "Ready", "status": "True", "reason": "InstallSucceeded", "lastTransitionTime": "{}"}}],
+    "history": [{{"name": "app-{}", "version": 1, "status": "deployed", "firstDeployed": "{}", "lastDeployed": "{}"}}]}}}})",
+                         items.empty() ? "" : ",\n", i, stamp(0), stamp(ready), i, stamp(ready - 4000), stamp(ready - 4000));
+  }
+  ObservedLoad load = parse_observed("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n" + items + "\n]}\n", "queue.json");
+  REQUIRE_FALSE(load.diagnostics.has_errors());
+  Scenario base = quiet_scenario("two-workers");
+  base.controllers.helm.concurrent = 2;
+  const Calibration fitted = calibrate(load.observed, &w, base);
+  REQUIRE(fitted.ready.size() == 1);
+  CHECK(fitted.ready[0].first == "HelmRelease");
+  CHECK(fitted.ready[0].second.count() == doctest::Approx(4000).epsilon(0.03));
+  // And the fitted rollout drains its queue at the export's pace: last Ready - first Ready = 12 s.
+  Scenario again = base;
+  ReadyRule rule;
+  rule.match.kind = "HelmRelease";
+  rule.after = Distribution::fixed(fitted.ready[0].second);
+  again.timing.ready.push_back(rule);
+  const RunResult r = simulate(w, again);
+  REQUIRE(r.all_ready);
+  const auto [first, last] = std::minmax_element(r.helm_ready_at.begin(), r.helm_ready_at.end());
+  CHECK(to_ms(*last) - to_ms(*first) == doctest::Approx(12000).epsilon(0.03));
+}
+
 TEST_CASE("calibrate: under a CPU limit it fits the capacity model's contention too") {
   // On 1 CPU with 8 workers: 3 "base" Kustomizations of 8 objects run alone (3 x 0.25 = 0.75 cores, within
   // the budget: their passes show the unstretched work), then the 40 "app" ones that dependsOn them keep

@@ -66,7 +66,7 @@ struct Calibration {
   std::vector<std::pair<std::string, Duration>> fetch;  ///< timing.fetch per source kind
   std::optional<double> contention;          ///< timing.capacity.contention, when a CPU limit let the export show it
   std::vector<std::string> notes;            ///< one line per fitted value: from what, how many objects
-  double error_before = -1, error_after = -1;  ///< the refinement's objective (s): mean absolute Ready-time error plus the time-to-full-readiness error
+  double error_before = -1, error_after = -1;  ///< the refinement's objective (s): first-Ready error + mean error of Ready - first Ready + error of the span (last - first Ready)
 };
 
 /// Fits timings to `observed`. Direct estimates first (pass durations, health-poll rounds, fetch and

@@ -15,8 +15,10 @@
 //      median); without history, the 10th percentile of creation-to-Ready.
 // 2. With a repository, the estimates are refined against the whole rollout: the world is simulated and
 //    each fitted value's scale is searched (golden section on its logarithm, within 1/5x..5x) for the
-//    smallest mean absolute error of the Ready times, one value at a time, twice over. This is what
-//    accounts for queueing behind busy workers, sources that arrive late and the capacity model.
+//    smallest error, one value at a time, twice over. The error (objective below) matches when the first
+//    object became Ready and the pace after it separately, so that a start-up delay only one side has is
+//    not paid for by shortening every pass. This is what accounts for queueing behind busy workers,
+//    sources that arrive late and the capacity model.
 // 3. When kustomize-controller runs under a CPU limit (the repository's resources.limits.cpu, or the
 //    scenario's controllers.kustomize.cpu), the capacity model's `contention` is estimated from the
 //    passes' overlap (estimate_capacity: passes within the budget give the unstretched work, passes over
@@ -168,6 +170,35 @@ std::optional<CapacityEstimate> estimate_capacity(const std::vector<ObservedPass
   return e;
 }
 
+// The refinement's objective (ms), from one comparison: a rollout's Ready times are when the first object
+// became Ready plus the pace of the rest after it (how a queue drains through the workers), and the two
+// are matched separately:
+//   |first error| + mean over the matched objects of |error of (Ready - first Ready)| + |error of the span|
+// where the span is the last Ready minus the first. Matching their sums instead (each Ready time and the
+// time to full readiness) lets a start-up delay that one side has and the other does not (helm-controller's
+// finalizer requeue and the HelmChart it then waits for, flux-semantics.md §1 step 3 and §10) be traded
+// against the pace: the fit then shortens every pass to pay for the delay once, and the prediction falls
+// short by that delay times the number of rounds past the fitted N. Nothing when no object is Ready on
+// both sides, or when either side is never fully Ready.
+std::optional<double> objective(const Comparison& c) {
+  if (c.matched == 0 || !c.observed_total_ms || !c.predicted_total_ms) return std::nullopt;
+  std::int64_t obs_first = std::numeric_limits<std::int64_t>::max(), pred_first = obs_first;
+  for (const ComparedObject& r : c.rows) {
+    if (r.observed_ms) obs_first = std::min(obs_first, *r.observed_ms);
+    if (r.predicted_ms) pred_first = std::min(pred_first, *r.predicted_ms);
+  }
+  double pace = 0;
+  std::size_t n = 0;
+  for (const ComparedObject& r : c.rows)
+    if (r.observed_ms && r.predicted_ms) {
+      pace += std::abs(static_cast<double>((*r.predicted_ms - pred_first) - (*r.observed_ms - obs_first)));
+      ++n;
+    }
+  const double first = std::abs(static_cast<double>(pred_first - obs_first));
+  const double span = std::abs(static_cast<double>((*c.predicted_total_ms - pred_first) - (*c.observed_total_ms - obs_first)));
+  return first + pace / static_cast<double>(n) + span;
+}
+
 double error_of(const Observed& obs, const World& world, const Scenario& s) {
   Simulation sim(world, s);
   if (sim.diagnostics().has_errors()) return std::numeric_limits<double>::infinity();
@@ -175,13 +206,7 @@ double error_of(const Observed& obs, const World& world, const Scenario& s) {
   options.record = false;
   options.stop_when_all_ready = true;
   const RunResult r = sim.run(options);
-  const Comparison c = compare_with_observed(obs, world, r);
-  if (c.matched == 0) return std::numeric_limits<double>::infinity();
-  // The headline counts as much as all the objects together: a fit that matches every object on
-  // average but not the time to full readiness would extrapolate the wrong pace.
-  if (!c.predicted_total_ms) return std::numeric_limits<double>::infinity();
-  const double total = c.observed_total_ms ? std::abs(static_cast<double>(*c.predicted_total_ms - *c.observed_total_ms)) : 0.0;
-  return c.mean_abs_error_ms + total;
+  return objective(compare_with_observed(obs, world, r)).value_or(std::numeric_limits<double>::infinity());
 }
 
 }  // namespace
@@ -324,7 +349,7 @@ Calibration calibrate(const Observed& obs, const World* world, const Scenario& b
           }
         }
       out.error_after = best / 1000.0;
-      out.notes.push_back(fmt::format("refined by simulating {} against the export: mean Ready-time error plus time-to-full-readiness error {:.1f}s -> {:.1f}s",
+      out.notes.push_back(fmt::format("refined by simulating {} against the export: first-Ready error plus mean pace error plus span error {:.1f}s -> {:.1f}s",
                                       world->repo_root, out.error_before, out.error_after));
     }
   }
