@@ -173,8 +173,8 @@ TEST_CASE("a custom resource whose kind an operator provides") {
     bool saw = false;
     for (const PassRecord& p : r.passes)
       if (p.outcome == PassOutcome::ApplyFailed) {
-        CHECK(p.reason == "ReconciliationFailed");
-        CHECK(p.message == "Widget/default/w1 dry-run failed: no matches for kind \"Widget\" in version \"example.com/v1\"");
+        CHECK(p.reason == Reason::ReconciliationFailed);
+        CHECK(message(b.world(), r, p) == "Widget/default/w1 dry-run failed: no matches for kind \"Widget\" in version \"example.com/v1\"");
         saw = true;
       }
     CHECK(saw);
@@ -214,7 +214,7 @@ TEST_CASE("the default timeout is interval - 30s and the default retryInterval i
   for (const PassRecord& p : r.passes)
     if (p.outcome == PassOutcome::HealthCheckFailed) {
       CHECK(to_ms(p.ended_at) == 273540);
-      CHECK(p.message == "health check failed after 4m30s: timeout waiting for: [Deployment/default/slow status: 'InProgress']");
+      CHECK(message(b.world(), r, p) == "health check failed after 4m30s: timeout waiting for: [Deployment/default/slow status: 'InProgress']");
     }
   CHECK(summary(r, b.world(), "slow").attempts == 2);
   SUBCASE("the timeout is never below 30s") {

@@ -120,8 +120,8 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
     args["pass"] = p.number;
     if (p.attempt > 0) args["attempt"] = p.attempt;
     args["outcome"] = to_string(p.outcome);
-    if (!p.reason.empty()) args["reason"] = p.reason;
-    if (!p.message.empty()) args["message"] = p.message;
+    if (p.reason != Reason::None) args["reason"] = to_string(p.reason);
+    if (std::string m = message(world, r, p); !m.empty()) args["message"] = std::move(m);
     if (p.queued_at != kNever && p.queued_at < p.started_at) args["waitedForWorkerMs"] = to_ms(p.started_at) - to_ms(p.queued_at);
     if (p.requeue_after.count() > 0) args["requeueAfterMs"] = p.requeue_after.count();
     if (end > start) {
@@ -184,8 +184,8 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
         const PassRecord& p = r.passes[static_cast<std::size_t>(s.pass)];
         Json args{{"pass", p.number}};
         if (s.phase == Phase::Failed || s.phase == Phase::WaitingForDependency || s.phase == Phase::WaitingForSource) {
-          if (!p.reason.empty()) args["reason"] = p.reason;
-          if (!p.message.empty()) args["message"] = p.message;
+          if (p.reason != Reason::None) args["reason"] = to_string(p.reason);
+          if (std::string m = message(world, r, p); !m.empty()) args["message"] = std::move(m);
         }
         j["args"] = std::move(args);
       }
@@ -238,7 +238,7 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   for (const TraceEvent& e : r.events) {
     if (e.type != TraceType::KindRegistered && e.type != TraceType::ControllerRestarted) continue;
     if (us(e.at) >= frame) continue;
-    Json j = instant(e.type == TraceType::KindRegistered ? "kind served: " + e.message : std::string(to_string(e.controller)) + "-controller restarted",
+    Json j = instant(e.type == TraceType::KindRegistered ? "kind served: " + message(world, r, e) : std::string(to_string(e.controller)) + "-controller restarted",
                      "moment", us(e.at), kKustomizationsPid, 0, "g");
     events.push_back(std::move(j));
   }
