@@ -65,6 +65,22 @@ Json instant(std::string name, const char* cat, std::int64_t ts, int pid, int ti
   return j;
 }
 
+// The traceEvents array written as it is built, one event at a time, instead of one tree of every
+// event: the same bytes as dumping the whole document on one line (json_text(doc, -1)).
+class EventStream {
+ public:
+  explicit EventStream(std::ostream& os) : os_(os) {}
+  void push_back(const Json& event) {
+    if (!first_) os_ << ',';
+    first_ = false;
+    os_ << json_text(event, -1);
+  }
+
+ private:
+  std::ostream& os_;
+  bool first_ = true;
+};
+
 }  // namespace
 
 void write_chrome_trace(const RunReport& report, std::ostream& os) {
@@ -73,7 +89,16 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   const RunAnalysis& analysis = report.analysis();
   const std::vector<std::string>& names = analysis.names;
   const std::int64_t frame = us(analysis.frame_end);
-  Json events = Json::array();
+  // {"displayTimeUnit", "otherData", "traceEvents": [...]} in that order (an ordered_json document).
+  const Json other = {{"fluxsimVersion", kVersion},
+                      {"scenario", report.scenario.name},
+                      {"seed", r.seed},
+                      {"frameMs", to_ms(analysis.frame_end)},
+                      {"runEndedMs", to_ms(r.ended_at)},
+                      {"settled", r.settled},
+                      {"coverage", coverage(r)}};
+  os << "{\"displayTimeUnit\":\"ms\",\"otherData\":" << json_text(other, -1) << ",\"traceEvents\":[";
+  EventStream events(os);
 
   // The worker pools: one process each, in the order the engine measured them.
   std::map<std::string, int> pool_pid;
@@ -244,17 +269,7 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   }
   if (r.all_ready) events.push_back(instant("all Kustomizations Ready", "moment", us(r.time_to_ready), kKustomizationsPid, 0, "g"));
 
-  Json doc;
-  doc["displayTimeUnit"] = "ms";
-  doc["otherData"] = {{"fluxsimVersion", kVersion},
-                      {"scenario", report.scenario.name},
-                      {"seed", r.seed},
-                      {"frameMs", to_ms(analysis.frame_end)},
-                      {"runEndedMs", to_ms(r.ended_at)},
-                      {"settled", r.settled},
-                      {"coverage", coverage(r)}};
-  doc["traceEvents"] = std::move(events);
-  os << json_text(doc, -1) << '\n';
+  os << "]}\n";
 }
 
 }  // namespace fluxsim
