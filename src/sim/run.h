@@ -48,7 +48,7 @@ class Run {
   static TraceEvent event(SimTime at, TraceType type, Controller controller, std::int32_t subject, std::int32_t other = kNone,
                           std::int32_t worker = kNone, std::int64_t value = 0, Reason reason = Reason::None,
                           Message message = {}) {
-    return TraceEvent{at, type, controller, subject, other, worker, value, reason, false, message};
+    return TraceEvent{at, type, controller, reason, false, subject, other, worker, value, message};
   }
   // Messages (trace.h MessageKind): their arguments only; src/trace.cc words them for reports.
   static Message msg(MessageKind kind, std::int32_t a = -1, std::int32_t b = -1, std::int32_t c = -1, std::int64_t n = 0,
