@@ -3,7 +3,10 @@
 // and how that grows with N. The world is built in code (bench/synthetic_world.h, the shape of
 // gen_repo.py) or, with a repository directory, loaded first (load time not counted here).
 //
-//   engine_bench [REPO] [--kustomizations N] [--objects M] [--horizon 24h] [--reps K]
+//   engine_bench [REPO] [--kustomizations N] [--objects M] [--horizon 24h] [--reps K] [--to-horizon 1]
+//
+// --to-horizon 1: keep simulating steady state until the horizon (EngineOptions::run_to_horizon) instead
+// of stopping once nothing can change: every interval re-run is recorded, the recording path's worst case.
 //
 // It also prints the recording path against the Monte Carlo path (issue 13): CPU seconds, heap
 // allocations and bytes allocated by one run with recording off and on, and the record sizes.
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   const int n = args.get_int("kustomizations", 10'000);
   const int m = args.get_int("objects", 16);
   const int reps = args.get_int("reps", 3);
+  const bool to_horizon = args.get_int("to-horizon", 0) != 0;
   DurationParse horizon = parse_duration(args.get("horizon", "24h"));
   if (!args.error().empty() || !horizon.value) {
     std::fprintf(stderr, "engine_bench: %s\n", !args.error().empty() ? args.error().c_str() : horizon.error.c_str());
@@ -79,8 +83,10 @@ int main(int argc, char** argv) {
   RunResult last;
   EngineOptions quiet;
   quiet.record = false;
+  quiet.run_to_horizon = to_horizon;
   auto seconds = bench::time_reps(reps, [&] { last = sim.run(quiet); });
   EngineOptions recorded;
+  recorded.run_to_horizon = to_horizon;
   auto rec_seconds = bench::time_reps(1, [&] { last = sim.run(recorded); });
   const double best = bench::best(seconds);
   const double eps = static_cast<double>(last.simulated_events) / best;

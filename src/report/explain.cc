@@ -198,7 +198,8 @@ class Story {
     return a && b && a->outcome == b->outcome && waiting(a->outcome) && a->blocked_by == b->blocked_by;
   }
   bool same_failure(const PassRecord* a, const PassRecord* b) const {
-    return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason && text(a->message) == text(b->message);
+    return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason &&
+           (a->message == b->message || text(a->message) == text(b->message));  // same arguments: same words
   }
   std::string queue_wait(const PassRecord& p) {
     if (p.queued_at == kNever || p.started_at <= p.queued_at) return {};
