@@ -5,6 +5,8 @@
 // firstReconcileDelay 750ms, --requeue-dependency 30s, health polls every 5s from the start.
 #include "fluxsim/engine.h"
 
+#include <type_traits>
+
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
@@ -319,4 +321,13 @@ TEST_CASE("an object only a health check names appears when the HelmRelease whos
     // Current at 5310 + 120000 = 125310; tick 3560 + 25·5s = 128560.
     CHECK(ready_ms(r, b.world(), "app") == 128560);
   }
+}
+
+TEST_CASE("a run's records hold no text: reasons and messages are numbers until a report words them") {
+  // Nothing is formatted or allocated per event while simulating (issue 13): every record copies as bytes.
+  static_assert(std::is_trivially_copyable_v<TraceEvent>);
+  static_assert(std::is_trivially_copyable_v<PassRecord>);
+  static_assert(std::is_trivially_copyable_v<KustomizationSummary>);
+  CHECK(sizeof(TraceEvent) <= 56);
+  CHECK(sizeof(PassRecord) <= 104);
 }
