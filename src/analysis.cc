@@ -194,11 +194,12 @@ RunAnalysis analyse_run(const World& world, const Scenario& scenario, const RunR
         if (s.ready_at == kNever) rollout = std::max(rollout, p->ended_at);
       }
       FailureGroup& g = a.failures[index];
-      if (g.count > 0 && p->message != g.message) ++g.other_messages;
+      std::string text = message(world, r, *p);
+      if (g.count > 0 && text != g.message) ++g.other_messages;
       ++g.count;
       g.last = p->ended_at;
-      g.reason = p->reason;
-      g.message = p->message;
+      g.reason = to_string(p->reason);
+      g.message = std::move(text);
       g.retry = p->requeue_after;
       ++a.failed_attempts;
     }
@@ -208,8 +209,9 @@ RunAnalysis analyse_run(const World& world, const Scenario& scenario, const RunR
   for (std::size_t k = 0; k < n && k < r.kustomizations.size(); ++k) {
     const KustomizationSummary& s = r.kustomizations[k];
     if (s.ready_at != kNever) continue;
-    a.why_not_ready_reason[k] = s.reason.empty() ? s.status : s.reason;
-    a.why_not_ready[k] = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+    const std::string reason = to_string(s.reason);
+    a.why_not_ready_reason[k] = reason.empty() ? to_string(s.status) : reason;
+    a.why_not_ready[k] = reason.empty() ? message(world, r, s) : reason + ": " + message(world, r, s);
   }
   for (const FailureGroup& g : a.failures) {
     if (r.kustomizations[g.kustomization].ready_at != kNever) continue;

@@ -477,8 +477,8 @@ ExitCode cmd_run(const std::vector<std::string>& args, Io io) {
   std::vector<TraceEvent> kept;
   EngineOptions options;
   options.keep_events = keep_all;
-  options.on_event = [&](const TraceEvent& e) {
-    if (events.is_open()) write_event_line(world, e, events);
+  options.on_event = [&](const TraceEvent& e, const RunResult& so_far) {
+    if (events.is_open()) write_event_line(world, so_far, e, events);
     if (!keep_all && drawn_by_reports(e.type)) kept.push_back(e);
   };
   RunResult result = input->simulation().run(options);

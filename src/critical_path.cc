@@ -287,7 +287,8 @@ class Walker {
       }
       if (failed(p.outcome) && p.started_at < step.to) {
         ++step.failed_attempts;
-        step.last_failure = p.reason.empty() ? p.message : p.reason + ": " + p.message;
+        const std::string reason = to_string(p.reason);
+        step.last_failure = reason.empty() ? message(world_, result_, p) : reason + ": " + message(world_, result_, p);
         if (p.outcome == PassOutcome::HealthCheckFailed && p.health_started_at != kNever && step.starved_child < 0)
           step.starved_child = starved_child(k, p.health_started_at, p.ended_at);
       }

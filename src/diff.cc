@@ -72,16 +72,18 @@ std::string shape(const std::string& message) {
 }
 
 /// The kinds of failed attempt (outcome, reason, message) that HEAD's run has more of than BASE's.
-std::vector<FailureChange> failure_changes(const RunResult& base, const RunResult& head) {
+std::vector<FailureChange> failure_changes(const World& base_world, const RunResult& base, const World& head_world,
+                                           const RunResult& head) {
   std::map<std::tuple<PassOutcome, std::string, std::string>, FailureChange> kinds;
   for (const RunResult* side : {&base, &head})
     for (const PassRecord& p : side->passes) {
       if (p.controller != Controller::Kustomize || !failed(p.outcome)) continue;
-      FailureChange& c = kinds[{p.outcome, p.reason, shape(p.message)}];
+      std::string text = message(side == &base ? base_world : head_world, *side, p);
+      FailureChange& c = kinds[{p.outcome, to_string(p.reason), shape(text)}];
       if (c.base_count + c.head_count == 0) {
         c.outcome = p.outcome;
-        c.reason = p.reason;
-        c.message = p.message;
+        c.reason = to_string(p.reason);
+        c.message = std::move(text);
       }
       if (side == &base) ++c.base_count;
       else {
@@ -267,7 +269,7 @@ DiffResult compare_rollouts(const DiffSide& base, const DiffSide& head, const st
     it->head_saturated_ms = p.saturated_ms.p50;
   }
 
-  d.failure_changes = failure_changes(base.result.first_run, head.result.first_run);
+  d.failure_changes = failure_changes(base.world, base.result.first_run, head.world, head.result.first_run);
 
   d.head_expectations = head.result.expectations;
   if (max_slowdown) {

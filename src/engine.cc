@@ -11,7 +11,7 @@
 namespace fluxsim {
 
 Simulation::Simulation(const World& world, const Scenario& scenario)
-    : diagnostics_(), plan_(std::make_unique<const sim::Plan>(world, scenario, diagnostics_)) {}
+    : diagnostics_(), plan_(std::make_shared<const sim::Plan>(world, scenario, diagnostics_)) {}
 Simulation::~Simulation() = default;
 Simulation::Simulation(Simulation&&) noexcept = default;
 Simulation& Simulation::operator=(Simulation&&) noexcept = default;
@@ -19,7 +19,7 @@ Simulation& Simulation::operator=(Simulation&&) noexcept = default;
 const Diagnostics& Simulation::diagnostics() const { return diagnostics_; }
 
 RunResult Simulation::run(const EngineOptions& options) const {
-  sim::Run run(*plan_, options);
+  sim::Run run(plan_, options);
   return run.execute();
 }
 

@@ -229,8 +229,8 @@ MonteCarloResult run_monte_carlo(const Simulation& sim, const World& world, cons
       r = &it->second;
     }
     const KustomizationSummary& s = r->kustomizations.at(k);
-    ks.not_ready_reason = s.reason;
-    ks.not_ready_message = s.message;
+    ks.not_ready_reason = to_string(s.reason);
+    ks.not_ready_message = message(world, *r, s);
   }
   return out;
 }

@@ -5,6 +5,40 @@
 
 namespace fluxsim {
 
+const char* to_string(Reason r) {
+  switch (r) {
+    case Reason::None: return "";
+    case Reason::ArtifactFailed: return "ArtifactFailed";
+    case Reason::BuildFailed: return "BuildFailed";
+    case Reason::DependencyNotReady: return "DependencyNotReady";
+    case Reason::InvalidCELExpression: return "InvalidCELExpression";
+    case Reason::Progressing: return "Progressing";
+    case Reason::ReconciliationSucceeded: return "ReconciliationSucceeded";
+    case Reason::ReconciliationFailed: return "ReconciliationFailed";
+    case Reason::HealthCheckFailed: return "HealthCheckFailed";
+    case Reason::SourceNotReady: return "SourceNotReady";
+    case Reason::InstallSucceeded: return "InstallSucceeded";
+    case Reason::InstallFailed: return "InstallFailed";
+    case Reason::RetriesExceeded: return "RetriesExceeded";
+    case Reason::NotCreated: return "NotCreated";
+    case Reason::FetchFailed: return "FetchFailed";
+    case Reason::Succeeded: return "Succeeded";
+    case Reason::Crash: return "Crash";
+    case Reason::GracefulRestart: return "GracefulRestart";
+    case Reason::LeaderElected: return "LeaderElected";
+  }
+  return "";
+}
+
+const char* to_string(ReadyStatus s) {
+  switch (s) {
+    case ReadyStatus::True: return "True";
+    case ReadyStatus::False: return "False";
+    case ReadyStatus::Unknown: break;
+  }
+  return "Unknown";
+}
+
 double WorkerUsage::utilisation() const {
   const double window = static_cast<double>(workers) * static_cast<double>(end.time_since_epoch().count());
   return window > 0 ? static_cast<double>(busy.count()) / window : 0.0;

@@ -84,7 +84,7 @@ TEST_CASE("a failing Helm install with no retries stalls, and a waiting parent f
     bool fast = false;
     for (const PassRecord& p : r.passes)
       if (p.controller == Controller::Kustomize && p.outcome == PassOutcome::HealthCheckFailed && to_ms(p.ended_at) == 68540) {
-        CHECK(p.message == "health check failed after 1m5s: failed early due to stalled resources: [HelmRelease/flux-system/bad status: 'Failed']");
+        CHECK(message(w, r, p) == "health check failed after 1m5s: failed early due to stalled resources: [HelmRelease/flux-system/bad status: 'Failed']");
         fast = true;
       }
     CHECK(fast);
@@ -105,7 +105,7 @@ TEST_CASE("a failing Helm install with no retries stalls, and a waiting parent f
     CHECK(helm_passes(r, w, "bad").starts_with(
         "1@4290 InstallFailed; 2@65040 InstallFailed; 3@126540 InstallFailed; 4@189540 InstallFailed; 5@255540 InstallFailed"));
     for (const PassRecord& p : r.passes)
-      if (p.controller == Controller::Helm) CHECK(p.reason != "RetriesExceeded");
+      if (p.controller == Controller::Helm) CHECK(p.reason != Reason::RetriesExceeded);
   }
 }
 

@@ -238,7 +238,7 @@ Headline run_corpus(const std::string& repo, const std::string& entry, std::map<
   Headline h{l.world, sim.run()};
   for (std::size_t i = 0; i < h.world.kustomizations.size(); ++i)
     CHECK_MESSAGE(h.result.kustomizations[i].ready_at != kNever, to_string(h.world.kustomizations[i].ref) << " never Ready: "
-                                                                       << h.result.kustomizations[i].message);
+                                                                       << message(h.world, h.result, h.result.kustomizations[i]));
   return h;
 }
 

@@ -42,7 +42,7 @@ std::string ks_passes(const RunResult& r, const World& w, std::string_view name)
 std::string artifact_message(const RunResult& r, const World& w, std::string_view source) {
   for (const TraceEvent& e : r.events)
     if (e.type == TraceType::ArtifactStored && !e.helm_chart && w.sources[static_cast<std::size_t>(e.subject)].ref.name == source)
-      return e.message;
+      return message(w, r, e);
   return "";
 }
 
@@ -204,8 +204,8 @@ TEST_CASE("a crashed controller's successor waits 35s for the lease; a graceful 
     int restarts = 0, elected = 0;
     for (const TraceEvent& e : r.events)
       if (e.type == TraceType::ControllerRestarted) {
-        restarts += e.reason == "Crash" && to_ms(e.at) == 3000 && e.value == 35000;
-        elected += e.reason == "LeaderElected" && to_ms(e.at) == 38000;
+        restarts += e.reason == Reason::Crash && to_ms(e.at) == 3000 && e.value == 35000;
+        elected += e.reason == Reason::LeaderElected && to_ms(e.at) == 38000;
       }
     CHECK(restarts == 1);
     CHECK(elected == 1);

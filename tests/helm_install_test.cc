@@ -116,7 +116,7 @@ TEST_CASE("a Deployment only a HelmRelease's chart creates: the health check tim
   const PassRecord* first = pass_of(r, w, "web", 1);
   REQUIRE(first);
   CHECK(to_ms(first->ended_at) == 63540);
-  CHECK(first->message == "health check failed after 1m: timeout waiting for: [Deployment/flux-system/podinfo status: 'NotFound']");
+  CHECK(message(w, r, *first) == "health check failed after 1m: timeout waiting for: [Deployment/flux-system/podinfo status: 'NotFound']");
   CHECK(ks_ready_ms(r, w, "web") == 219540);
 }
 
@@ -209,7 +209,7 @@ TEST_CASE("install.createNamespace: the namespace exists only once the install r
     CHECK(passes(r, b.world(), Controller::Kustomize, "config", 2) == "1@2540 ApplyFailed; 2@63540 Succeeded");
     const PassRecord* first = pass_of(r, b.world(), "config", 1);
     REQUIRE(first);
-    CHECK(first->message == "ConfigMap/podinfo/settings dry-run failed: namespaces \"podinfo\" not found");
+    CHECK(message(b.world(), r, *first) == "ConfigMap/podinfo/settings dry-run failed: namespaces \"podinfo\" not found");
     CHECK(ks_ready_ms(r, b.world(), "config") == 64560);
     const CheckResult found = check_world(b.world(), quiet_scenario());
     bool said = false;
@@ -248,7 +248,7 @@ TEST_CASE("an install that fails before Helm stores a release is retried with ba
   CHECK(passes(r, b.world(), Controller::Helm, "podinfo", 4) == "1@4290 InstallFailed; 2@6040 InstallFailed; 3@8540 InstallFailed; 4@12540 Succeeded");
   CHECK(hr_ready_ms(r, b.world(), "podinfo") == 57540);
   for (const PassRecord& p : r.passes)
-    if (p.controller == Controller::Helm) CHECK(p.reason != "RetriesExceeded");
+    if (p.controller == Controller::Helm) CHECK(p.reason != Reason::RetriesExceeded);
 }
 
 TEST_CASE("an OCI HelmRepository is never fetched and has no artifact: its chart pulls straight from the registry") {

@@ -55,10 +55,11 @@ RandomWorld random_world(std::uint64_t seed, bool with_cycle = false) {
   return rw;
 }
 
-std::string fingerprint(const RunResult& r) {
+std::string fingerprint(const World& w, const RunResult& r) {
   std::string out;
   for (const TraceEvent& e : r.events)
-    out += fmt::format("{} {} {} {} {} {} {}|", to_ms(e.at), static_cast<int>(e.type), e.subject, e.other, e.worker, e.value, e.message);
+    out += fmt::format("{} {} {} {} {} {} {}|", to_ms(e.at), static_cast<int>(e.type), e.subject, e.other, e.worker, e.value,
+                       message(w, r, e));
   return out;
 }
 
@@ -102,7 +103,7 @@ TEST_CASE("on random worlds: never Ready before dependencies, workers bounded, r
     CHECK(peak <= rw.scenario.controllers.kustomize.concurrent);
     CHECK(r.workers[0].busy <= r.ended_at.time_since_epoch() * rw.scenario.controllers.kustomize.concurrent);
     // Same inputs, same result; stopping at all-Ready does not change when that happened.
-    CHECK(fingerprint(simulate(w, rw.scenario)) == fingerprint(r));
+    CHECK(fingerprint(w, simulate(w, rw.scenario)) == fingerprint(w, r));
     EngineOptions fast;
     fast.record = false;
     fast.stop_when_all_ready = true;
@@ -177,7 +178,7 @@ TEST_CASE("a dependsOn cycle neither hangs nor becomes Ready, and says why") {
     const std::size_t first = 1, last = w.kustomizations.size() - 1;
     for (std::size_t i : {first, last}) {
       CHECK(r.kustomizations[i].ready_at == kNever);
-      if (r.kustomizations[i].created_at != kNever) CHECK(r.kustomizations[i].reason == "DependencyNotReady");
+      if (r.kustomizations[i].created_at != kNever) CHECK(r.kustomizations[i].reason == Reason::DependencyNotReady);
     }
     CHECK_FALSE(r.all_ready);
   }

@@ -60,6 +60,10 @@ const PassRecord& pass(const RunResult& r, const World& w, std::string_view name
   throw std::runtime_error("no such pass");
 }
 
+std::string pass_message(const RunResult& r, const World& w, std::string_view name, int number) {
+  return message(w, r, pass(r, w, name, number));
+}
+
 // The chain of three (a <- b <- c, each wait: true on one Deployment), with a readyExpr on b's entry.
 WorldBuilder chain(const std::string& ready_expr) {
   WorldBuilder b = test::chain_of_three();
@@ -97,7 +101,7 @@ TEST_CASE("readyExpr, lax: the dependent starts before its dependency is Ready (
     RunResult g = simulate(w, s);
     // b: 2540 (a mid-pass) and 32540 (a Ready at 33540) fail the built-in test; 62540 applies.
     CHECK(passes_of(g, w, "b").starts_with("1@2540 DependencyNotReady; 2@32540 DependencyNotReady; 3@62540 Succeeded"));
-    CHECK(pass(g, w, "b", 1).message == "dependency 'flux-system/a' is not ready");
+    CHECK(pass_message(g, w, "b", 1) == "dependency 'flux-system/a' is not ready");
     CHECK(ready_ms(g, w, "b") == 93560);
     CHECK(ready_ms(g, w, "c") == 153580);
   }
@@ -113,9 +117,9 @@ TEST_CASE("readyExpr, strict: a condition that never holds keeps the dependent p
   CHECK(passes_of(r, w, "b") ==
         "1@2540 DependencyNotReady; 2@32540 DependencyNotReady; 3@62540 DependencyNotReady; 4@92540 DependencyNotReady; "
         "5@122540 DependencyNotReady");
-  CHECK(pass(r, w, "b", 3).message == "dependency 'flux-system/a' is not ready according to readyExpr eval");
+  CHECK(pass_message(r, w, "b", 3) == "dependency 'flux-system/a' is not ready according to readyExpr eval");
   CHECK(pass(r, w, "b", 3).requeue_after == 30s);
-  CHECK(pass(r, w, "b", 3).reason == "DependencyNotReady");
+  CHECK(pass(r, w, "b", 3).reason == Reason::DependencyNotReady);
   // Within the one-hour horizon: (3600000 - 2540) / 30000 -> passes at 2540 + 30000·k, k = 0..119.
   CHECK(std::count_if(r.passes.begin(), r.passes.end(), [&](const PassRecord& p) {
           return p.controller == Controller::Kustomize && w.kustomizations[static_cast<std::size_t>(p.subject)].ref.name == "b";
@@ -132,7 +136,7 @@ TEST_CASE("readyExpr: an evaluation error leaves the dependency not ready, as Fl
   const World& w = b.world();
   RunResult r = simulate(w, quiet_scenario());
   CHECK(passes_of(r, w, "b").starts_with("1@2540 DependencyNotReady; 2@32540 DependencyNotReady; 3@62540 Succeeded"));
-  CHECK(pass(r, w, "b", 1).message ==
+  CHECK(pass_message(r, w, "b", 1) ==
         "failed to evaluate the CEL expression 'dep.status.observedGeneration == dep.metadata.generation': no such key: "
         "observedGeneration");
   CHECK(pass(r, w, "b", 1).requeue_after == 30s);
@@ -141,7 +145,7 @@ TEST_CASE("readyExpr: an evaluation error leaves the dependency not ready, as Fl
   SUBCASE("has() guards it: false instead of an error, same timing") {
     WorldBuilder g = chain("has(dep.status.observedGeneration) && dep.status.observedGeneration == dep.metadata.generation");
     RunResult x = simulate(g.world(), quiet_scenario());
-    CHECK(pass(x, g.world(), "b", 1).message == "dependency 'flux-system/a' is not ready according to readyExpr eval");
+    CHECK(pass_message(x, g.world(), "b", 1) == "dependency 'flux-system/a' is not ready according to readyExpr eval");
     CHECK(ready_ms(x, g.world(), "b") == 93560);
   }
 }
@@ -153,9 +157,9 @@ TEST_CASE("readyExpr: invalid CEL stalls the dependent (InvalidCELExpression), n
   RunResult r = simulate(w, quiet_scenario());
   CHECK(passes_of(r, w, "b") == "1@2540 DependencyNotReady");
   const PassRecord& p = pass(r, w, "b", 1);
-  CHECK(p.reason == "InvalidCELExpression");
+  CHECK(p.reason == Reason::InvalidCELExpression);
   CHECK(p.requeue_after == 0s);
-  CHECK(p.message ==
+  CHECK(message(w, r, p) ==
         "Reconciliation failed terminally due to configuration error: failed to evaluate dependency a: failed to parse the "
         "CEL expression 'dep.status.ready': 1:12: CEL expression output type mismatch: expected bool, got dyn");
   CHECK(ready_ms(r, w, "b") == -1);

@@ -12,6 +12,15 @@ using namespace fluxsim;
 using namespace fluxsim::sim;
 using namespace std::chrono_literals;
 
+namespace {
+// The trace's word for why a pass asked for its requeue (a message without arguments).
+std::string requeue_text(PassOutcome outcome) {
+  Message m;
+  m.kind = kustomize::requeue_reason(outcome);
+  return message(World{}, RunResult{}, m);
+}
+}  // namespace
+
 TEST_CASE("kustomize-controller: a pass from dequeue to Ready, step by step") {
   KustomizeControllerSettings flags;  // Flux defaults: --requeue-dependency 30s, --min-retry-delay 750ms
   const kustomize::Context ctx{flags, 10min, 2min};
@@ -40,7 +49,7 @@ TEST_CASE("kustomize-controller: a pass from dequeue to Ready, step by step") {
   CHECK(e.outcome == PassOutcome::DependencyNotReady);
   CHECK(e.requeue == 30s);
   CHECK_FALSE(e.jitter);
-  CHECK(std::string(kustomize::requeue_reason(e.outcome)) == "--requeue-dependency");
+  CHECK(requeue_text(e.outcome) == "--requeue-dependency");
 
   in.unready_dependency = -1;
   CHECK(kustomize::on_dequeue(in, ctx).step == kustomize::Step::Build);
@@ -70,7 +79,7 @@ TEST_CASE("kustomize-controller: a dry-run failure requeues after retryInterval"
   CHECK(e.outcome == PassOutcome::ApplyFailed);
   CHECK(e.requeue == 2min);
   CHECK_FALSE(e.jitter);
-  CHECK(std::string(kustomize::requeue_reason(e.outcome)) == "retryInterval");
+  CHECK(requeue_text(e.outcome) == "retryInterval");
   // A failed build and an injected apply failure take the same retry.
   kustomize::Built built;
   built.build_failure = true;

@@ -144,7 +144,7 @@ TEST_CASE("--strict-offline keeps the 0.1 answer: the remote source's Kustomizat
   s.strict_offline = true;
   const RunResult r = simulate_with_assumptions(w, s);
   CHECK_FALSE(r.all_ready);
-  CHECK(r.kustomizations[index_of(w, "podinfo")].reason == "ArtifactFailed");
+  CHECK(r.kustomizations[index_of(w, "podinfo")].reason == Reason::ArtifactFailed);
   CHECK(r.kustomizations[index_of(w, "infra")].ready_at == kNever);
 }
 

@@ -443,7 +443,7 @@ TEST_CASE("a run can stream its events instead of keeping them") {
   std::vector<TraceEvent> seen;
   options.run_to_horizon = true;  // as the fixture ran
   options.keep_events = false;
-  options.on_event = [&](const TraceEvent& e) { seen.push_back(e); };
+  options.on_event = [&](const TraceEvent& e, const RunResult&) { seen.push_back(e); };
   Simulation sim(f.builder.world(), f.scenario);
   const RunResult streamed = sim.run(options);
   CHECK(streamed.events.empty());
@@ -454,7 +454,7 @@ TEST_CASE("a run can stream its events instead of keeping them") {
   }
   CHECK(streamed.passes.size() == f.result.passes.size());
   std::ostringstream line;
-  write_event_line(f.builder.world(), seen.front(), line);
+  write_event_line(f.builder.world(), streamed, seen.front(), line);
   CHECK(line.str().find("\"atMs\":") == 1);
   CHECK(line.str().back() == '\n');
 }

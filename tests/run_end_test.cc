@@ -54,14 +54,14 @@ RunResult to_horizon(const World& w, const Scenario& s) {
   return simulate(w, s, o);
 }
 
-std::string pass_line(const PassRecord& p) {
+std::string pass_line(const World& w, const RunResult& r, const PassRecord& p) {
   return fmt::format("{}/{}#{} {}..{} {} {} {}", static_cast<int>(p.controller), p.subject, p.number, to_ms(p.started_at),
-                     p.ended_at == kNever ? -1 : to_ms(p.ended_at), to_string(p.outcome), p.reason, p.message);
+                     p.ended_at == kNever ? -1 : to_ms(p.ended_at), to_string(p.outcome), to_string(p.reason), message(w, r, p));
 }
 
-std::string event_line(const TraceEvent& e) {
+std::string event_line(const World& w, const RunResult& r, const TraceEvent& e) {
   return fmt::format("{} {} {} {} {} {} {} {} {}", to_ms(e.at), to_string(e.type), static_cast<int>(e.controller), e.subject,
-                     e.other, e.worker, e.value, e.reason, e.message);
+                     e.other, e.worker, e.value, to_string(e.reason), message(w, r, e));
 }
 
 // Stopping early must report what the horizon reports: every figure but those that grow with time.
@@ -94,7 +94,7 @@ void same_report(const World& w, const Scenario& s, const RunResult& early, cons
     if (!running_at_horizon[k]) {
       CHECK(a.status == b.status);
       CHECK(a.reason == b.reason);
-      CHECK(a.message == b.message);
+      CHECK(message(w, early, a) == message(w, full, b));
     }
   }
   if (early.all_ready) {
@@ -108,14 +108,14 @@ void same_report(const World& w, const Scenario& s, const RunResult& early, cons
   // The same run up to where the early one stopped: its events and passes are the full run's up to then.
   std::vector<std::string> prefix;
   for (const TraceEvent& e : full.events)
-    if (e.at <= early.ended_at) prefix.push_back(event_line(e));
+    if (e.at <= early.ended_at) prefix.push_back(event_line(w, full, e));
   std::vector<std::string> events;
-  for (const TraceEvent& e : early.events) events.push_back(event_line(e));
+  for (const TraceEvent& e : early.events) events.push_back(event_line(w, early, e));
   CHECK(events == prefix);
   std::vector<std::string> passes, full_passes;
-  for (const PassRecord& p : early.passes) passes.push_back(pass_line(p));
+  for (const PassRecord& p : early.passes) passes.push_back(pass_line(w, early, p));
   for (const PassRecord& p : full.passes)
-    if (p.started_at <= early.ended_at) full_passes.push_back(pass_line(p));
+    if (p.started_at <= early.ended_at) full_passes.push_back(pass_line(w, full, p));
   CHECK(passes == full_passes);
   CHECK(critical_path(w, s, early).summary == critical_path(w, s, full).summary);
   const auto ea = check_expectations(s, w, early), fa = check_expectations(s, w, full);
@@ -222,8 +222,8 @@ TEST_CASE("an object failing from a time keeps its waiting Kustomization from Re
   RunResult r = simulate(w, s);
   CHECK(!r.settled);
   CHECK(r.ended_at == SimTime{1h});
-  CHECK(r.kustomizations[index_of(w, "a")].status == "False");
-  CHECK(r.kustomizations[index_of(w, "a")].reason == "HealthCheckFailed");
+  CHECK(r.kustomizations[index_of(w, "a")].status == ReadyStatus::False);
+  CHECK(r.kustomizations[index_of(w, "a")].reason == Reason::HealthCheckFailed);
 }
 
 TEST_CASE("a controller restart ahead keeps the run going; it settles once the restart's passes are done") {

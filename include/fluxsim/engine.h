@@ -24,8 +24,9 @@ struct EngineOptions {
   bool record = true;               ///< keep events and pass records (off for Monte Carlo)
   bool stop_when_all_ready = false; ///< end the run as soon as every Kustomization has been Ready once
   /// Recording: each trace event is handed to `on_event` (when set) as the engine produces it, and kept
-  /// in RunResult::events only when `keep_events` (so `--events FILE` streams without holding them all).
-  std::function<void(const TraceEvent&)> on_event = {};
+  /// in RunResult::events only when `keep_events` (so `--events FILE` streams without holding them all),
+  /// with the run's result so far, which message() needs to word the event.
+  std::function<void(const TraceEvent&, const RunResult&)> on_event = {};
   bool keep_events = true;
   /// Keep simulating steady state until the horizon even once nothing can change (RunResult::settled):
   /// only pass counts, worker usage over the run and events differ (tests compare the two).
@@ -50,7 +51,7 @@ class Simulation {
 
  private:
   Diagnostics diagnostics_;  // declared first: the Plan reports into it while it is built
-  std::unique_ptr<const sim::Plan> plan_;
+  std::shared_ptr<const sim::Plan> plan_;  // shared with the RunResults, whose messages name its objects
 };
 
 /// One run with default options.

@@ -46,7 +46,7 @@ void write_json(const RunReport& report, std::ostream& out);
 /// One trace event as one line of JSON Lines (`fluxsim run --events FILE`): atMs, object
 /// ("Kustomization/ns/name"), type, and worker, reason and message when set. Written as the engine
 /// produces events, so a run's events are never all in memory.
-void write_event_line(const World& world, const TraceEvent& event, std::ostream& out);
+void write_event_line(const World& world, const RunResult& result, const TraceEvent& event, std::ostream& out);
 /// The last line of `--events`: type RunEnded at RunResult::ended_at, reason Settled (nothing could change
 /// any more), AllReady or Horizon, and what the events cover as its message (coverage()).
 void write_run_end_line(const RunResult& result, std::ostream& out);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,12 @@
 #include "fluxsim/time.h"
 
 namespace fluxsim {
+
+struct World;
+struct RunResult;
+namespace sim {
+struct Plan;  // src/sim/plan.h: the compiled names a message refers to
+}  // namespace sim
 
 /// Which controller an event or pass belongs to.
 enum class Controller : std::uint8_t { Kustomize, Source, Helm };
@@ -42,18 +49,95 @@ enum class TraceType : std::uint8_t {
   ControllerRestarted,      ///< a controller restarted: passes in flight lost, everything enqueued again
 };
 
-/// One line of the run's log.
+/// A Flux condition reason (Ready's, helm-controller's, source-controller's), or the engine's own word for a
+/// restart. Kept as a number while simulating; to_string gives Flux's spelling when a report is written.
+enum class Reason : std::uint8_t {
+  None,                     ///< no reason ("")
+  ArtifactFailed,
+  BuildFailed,
+  DependencyNotReady,
+  InvalidCELExpression,
+  Progressing,
+  ReconciliationSucceeded,
+  ReconciliationFailed,
+  HealthCheckFailed,
+  SourceNotReady,
+  InstallSucceeded,
+  InstallFailed,
+  RetriesExceeded,
+  NotCreated,
+  FetchFailed,
+  Succeeded,
+  Crash,
+  GracefulRestart,
+  LeaderElected,
+};
+
+/// What a message says, without its text: message() renders it when a report is written, from the
+/// World, the compiled plan's names (RunResult::plan) and the run's argument lists, so nothing is
+/// formatted while simulating. Fields a, b, c and n are the arguments each kind names.
+enum class MessageKind : std::uint8_t {
+  None,                  ///< ""
+  Suspended,             ///< "spec.suspend is true: ..."
+  SourceNotFound,        ///< a = Kustomization: "Source 'kind/ns/name' not found"
+  ArtifactNotFound,      ///< n = retry (ms): "Source artifact not found, retrying in ..."
+  DependencyNotFound,    ///< a = Kustomization, b = dependsOn entry: "dependency 'ns/name' not found"
+  DependencyNotReady,    ///< a = Kustomization (HelmRelease when flag), b = entry: "dependency 'ns/name' is not ready"
+  Text,                  ///< a = index into RunResult::texts (a readyExpr's verdict, computed by CEL)
+  Fetching,              ///< n = timeout (ms): "Fetching manifests for revision ... with a timeout of ..."
+  BuildFailure,          ///< a = Kustomization: its World build_failure message (the loader's text)
+  SourceUnmapped,        ///< a = Kustomization: its source is not mapped to a directory
+  InjectedApplyFailure,  ///< n = failApplies left
+  NoMatchesForKind,      ///< a = Kustomization, b = apply stage (0..2), c = object in the stage: dry-run failed
+  NamespaceNotFound,     ///< a = plan object: dry-run failed, namespace not found
+  StageTimeout,          ///< c = offset, b = count of (object, status) pairs in RunResult::message_args
+  HealthTimeout,         ///< n = waited (ms); c, b = (object, status) pairs
+  HealthFailedEarly,     ///< n = waited (ms); c, b = (object, status) pairs (the Failed ones)
+  AppliedRevision,       ///< "Applied revision: main@sha1:..."
+  RequeueInterval,       ///< "interval"
+  RequeueDependency,     ///< "--requeue-dependency"
+  RequeueRetry,          ///< "retryInterval"
+  KindServed,            ///< a = plan kind: "group/Kind"
+  ChartNotReady,         ///< a = engine source (its plan name): "... is not ready"
+  RunningInstall,        ///< n = timeout (ms): "Running 'install' action with timeout of ..."
+  InstallSucceeded,      ///< a = HelmRelease
+  InstallUnmappedKind,   ///< a = HelmRelease, b = plan object; flag: retries exhausted (c = retries)
+  InstallFailedEarly,    ///< a = HelmRelease; flag: retries exhausted (c = retries)
+  InstallTimedOut,       ///< a = HelmRelease, n = timeout (ms); flag: retries exhausted (c = retries)
+  FetchOutage,           ///< a = engine source, n = retry (ms)
+  ArtifactStoredFanOut,  ///< a = engine source; flag 0: none, 1: n enqueued (c, b: reached Kustomizations), 2: cycle (c, b)
+  ControllerCrashed,     ///< n = lease wait (ms); the controller is the event's
+  ControllerRestartedGracefully,
+  LeaderElected,
+  LostToRestart,         ///< "lost to a controller restart"
+  NeverCreated,          ///< a = Kustomization (its parent, when it has one, is named)
+  WaitingFirstReconcile, ///< "waiting for its first reconcile"
+  SourceName,            ///< a = engine source: its name ("HelmChart/ns/ns-name")
+};
+
+/// A message as its kind and arguments (24 bytes, no allocation).
+struct Message {
+  std::int64_t n = 0;
+  std::int32_t a = -1, b = -1, c = -1;
+  MessageKind kind = MessageKind::None;
+  std::uint8_t flag = 0;
+  std::uint8_t controller = 0;  ///< ControllerCrashed/RestartedGracefully/LeaderElected: which (Controller)
+  bool empty() const { return kind == MessageKind::None; }
+  bool operator==(const Message&) const = default;
+};
+
+/// One line of the run's log: 56 bytes, nothing on the heap (the narrow fields first, packed).
 struct TraceEvent {
   SimTime at;
   TraceType type;
   Controller controller = Controller::Kustomize;
+  Reason reason = Reason::None;  ///< Flux condition reason where one applies (DependencyNotReady)
+  bool helm_chart = false;    ///< Source events: the subject is the HelmChart of HelmRelease `subject`
   std::int32_t subject = -1;  ///< index of the object in its World vector (-1: none)
   std::int32_t other = -1;    ///< see TraceType
   std::int32_t worker = -1;   ///< worker slot of the controller, when a worker is involved
   std::int64_t value = 0;     ///< see TraceType
-  std::string reason;         ///< Flux condition reason where one applies ("DependencyNotReady")
-  std::string message;        ///< Flux-like message; empty for routine events
-  bool helm_chart = false;    ///< Source events: the subject is the HelmChart of HelmRelease `subject`
+  Message message;            ///< Flux-like message (message()); empty for routine events
 };
 
 /// How a reconcile pass ended.
@@ -73,25 +157,28 @@ enum class PassOutcome : std::uint8_t {
 };
 
 /// One reconcile pass of one object: the timeline a Gantt chart or critical path is drawn from.
-/// Times that a pass never reached are kNever.
+/// Times that a pass never reached are kNever. 104 bytes, nothing on the heap.
 struct PassRecord {
   Controller controller = Controller::Kustomize;
+  PassOutcome outcome = PassOutcome::Running;
+  Reason reason = Reason::None;     ///< Ready reason at the end of the pass
   std::int32_t subject = -1;
   std::int32_t number = 0;          ///< 1-based pass number of this object (finalizer passes excluded)
   std::int32_t attempt = 0;         ///< apply attempt number, 0 when the pass did not attempt to apply
   std::int32_t worker = -1;
+  std::int32_t blocked_by = -1;     ///< DependencyNotReady: the dependency (World index), -1 if missing
   SimTime queued_at = kNever;       ///< when its queue entry became due (start minus this = wait for a worker)
   SimTime started_at = kNever;
   SimTime built_at = kNever;        ///< build (fetch + kustomize build + dry-run) finished
   SimTime applied_at = kNever;      ///< all stages applied (stage waits included)
   SimTime health_started_at = kNever;
   SimTime ended_at = kNever;
-  PassOutcome outcome = PassOutcome::Running;
-  std::int32_t blocked_by = -1;     ///< DependencyNotReady: the dependency (World index), -1 if missing
   Duration requeue_after{0};        ///< the delay it asked for when it ended (0: none)
-  std::string reason;               ///< Ready reason at the end of the pass
-  std::string message;
+  Message message;                  ///< message()
 };
+
+/// A Ready condition's status.
+enum class ReadyStatus : std::uint8_t { Unknown, True, False };
 
 /// Per-Kustomization results (product.md §3).
 struct KustomizationSummary {
@@ -102,9 +189,9 @@ struct KustomizationSummary {
   std::int32_t attempts = 0;          ///< apply attempts up to the first Ready (all of them if never Ready)
   std::int32_t passes = 0;            ///< every pass within the horizon (finalizer passes excluded)
   std::int32_t parent = -1;           ///< the Kustomization that created it at run time (-1: bootstrap)
-  std::string status = "Unknown";     ///< Ready condition status at the end of the run (ended_at): True, False, Unknown
-  std::string reason;                 ///< Ready reason at the end of the run ("" when it never existed)
-  std::string message;
+  ReadyStatus status = ReadyStatus::Unknown;  ///< Ready condition status at the end of the run (ended_at)
+  Reason reason = Reason::None;       ///< Ready reason at the end of the run (None when it never existed)
+  Message message;                    ///< message()
 };
 
 /// Busy time of one controller's workers.
@@ -141,7 +228,20 @@ struct RunResult {
   std::vector<TraceEvent> events;                    ///< empty unless recording was asked for
   std::vector<PassRecord> passes;                    ///< in start order; empty unless recording
   std::uint64_t simulated_events = 0;                ///< engine events processed (for benchmarks)
+  /// What messages refer to: the compiled plan's names (built once, shared by every run of a Simulation),
+  /// the run's argument lists (objects with their status at the time) and the few texts CEL computed.
+  std::shared_ptr<const sim::Plan> plan;
+  std::vector<std::int32_t> message_args;
+  std::vector<std::string> texts;
 };
+
+/// A message as Flux would word it: the one place a Message becomes text (src/trace.cc).
+std::string message(const World& world, const RunResult& r, const Message& m);
+inline std::string message(const World& world, const RunResult& r, const TraceEvent& e) { return message(world, r, e.message); }
+inline std::string message(const World& world, const RunResult& r, const PassRecord& p) { return message(world, r, p.message); }
+inline std::string message(const World& world, const RunResult& r, const KustomizationSummary& s) {
+  return message(world, r, s.message);
+}
 
 /// What a run's time-dependent figures cover, for reports: "simulated until 3m12s, when nothing could
 /// change any more; horizon 24h", "simulated until every Kustomization was Ready (3m12s); horizon 24h" or
@@ -149,6 +249,8 @@ struct RunResult {
 std::string coverage(const RunResult& r);
 
 const char* to_string(TraceType t);
+const char* to_string(Reason r);  ///< "" for Reason::None
+const char* to_string(ReadyStatus s);  ///< "True", "False", "Unknown"
 const char* to_string(PassOutcome o);
 /// A pass that tried and failed (build, apply, health check, Helm install): the next try waits for a retry.
 bool is_failure(PassOutcome o);

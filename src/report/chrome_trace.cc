@@ -65,6 +65,22 @@ Json instant(std::string name, const char* cat, std::int64_t ts, int pid, int ti
   return j;
 }
 
+// The traceEvents array written as it is built, one event at a time, instead of one tree of every
+// event: the same bytes as dumping the whole document on one line (json_text(doc, -1)).
+class EventStream {
+ public:
+  explicit EventStream(std::ostream& os) : os_(os) {}
+  void push_back(const Json& event) {
+    if (!first_) os_ << ',';
+    first_ = false;
+    os_ << json_text(event, -1);
+  }
+
+ private:
+  std::ostream& os_;
+  bool first_ = true;
+};
+
 }  // namespace
 
 void write_chrome_trace(const RunReport& report, std::ostream& os) {
@@ -73,7 +89,16 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   const RunAnalysis& analysis = report.analysis();
   const std::vector<std::string>& names = analysis.names;
   const std::int64_t frame = us(analysis.frame_end);
-  Json events = Json::array();
+  // {"displayTimeUnit", "otherData", "traceEvents": [...]} in that order (an ordered_json document).
+  const Json other = {{"fluxsimVersion", kVersion},
+                      {"scenario", report.scenario.name},
+                      {"seed", r.seed},
+                      {"frameMs", to_ms(analysis.frame_end)},
+                      {"runEndedMs", to_ms(r.ended_at)},
+                      {"settled", r.settled},
+                      {"coverage", coverage(r)}};
+  os << "{\"displayTimeUnit\":\"ms\",\"otherData\":" << json_text(other, -1) << ",\"traceEvents\":[";
+  EventStream events(os);
 
   // The worker pools: one process each, in the order the engine measured them.
   std::map<std::string, int> pool_pid;
@@ -120,8 +145,8 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
     args["pass"] = p.number;
     if (p.attempt > 0) args["attempt"] = p.attempt;
     args["outcome"] = to_string(p.outcome);
-    if (!p.reason.empty()) args["reason"] = p.reason;
-    if (!p.message.empty()) args["message"] = p.message;
+    if (p.reason != Reason::None) args["reason"] = to_string(p.reason);
+    if (std::string m = message(world, r, p); !m.empty()) args["message"] = std::move(m);
     if (p.queued_at != kNever && p.queued_at < p.started_at) args["waitedForWorkerMs"] = to_ms(p.started_at) - to_ms(p.queued_at);
     if (p.requeue_after.count() > 0) args["requeueAfterMs"] = p.requeue_after.count();
     if (end > start) {
@@ -184,8 +209,8 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
         const PassRecord& p = r.passes[static_cast<std::size_t>(s.pass)];
         Json args{{"pass", p.number}};
         if (s.phase == Phase::Failed || s.phase == Phase::WaitingForDependency || s.phase == Phase::WaitingForSource) {
-          if (!p.reason.empty()) args["reason"] = p.reason;
-          if (!p.message.empty()) args["message"] = p.message;
+          if (p.reason != Reason::None) args["reason"] = to_string(p.reason);
+          if (std::string m = message(world, r, p); !m.empty()) args["message"] = std::move(m);
         }
         j["args"] = std::move(args);
       }
@@ -238,23 +263,13 @@ void write_chrome_trace(const RunReport& report, std::ostream& os) {
   for (const TraceEvent& e : r.events) {
     if (e.type != TraceType::KindRegistered && e.type != TraceType::ControllerRestarted) continue;
     if (us(e.at) >= frame) continue;
-    Json j = instant(e.type == TraceType::KindRegistered ? "kind served: " + e.message : std::string(to_string(e.controller)) + "-controller restarted",
+    Json j = instant(e.type == TraceType::KindRegistered ? "kind served: " + message(world, r, e) : std::string(to_string(e.controller)) + "-controller restarted",
                      "moment", us(e.at), kKustomizationsPid, 0, "g");
     events.push_back(std::move(j));
   }
   if (r.all_ready) events.push_back(instant("all Kustomizations Ready", "moment", us(r.time_to_ready), kKustomizationsPid, 0, "g"));
 
-  Json doc;
-  doc["displayTimeUnit"] = "ms";
-  doc["otherData"] = {{"fluxsimVersion", kVersion},
-                      {"scenario", report.scenario.name},
-                      {"seed", r.seed},
-                      {"frameMs", to_ms(analysis.frame_end)},
-                      {"runEndedMs", to_ms(r.ended_at)},
-                      {"settled", r.settled},
-                      {"coverage", coverage(r)}};
-  doc["traceEvents"] = std::move(events);
-  os << json_text(doc, -1) << '\n';
+  os << "]}\n";
 }
 
 }  // namespace fluxsim

@@ -113,9 +113,9 @@ class Story {
     for (std::size_t k = 0; k < suppressed_.size(); ++k) {
       if (suppressed_[k] == 0 || r_.kustomizations[k].ready_at != kNever) continue;
       const KustomizationSummary& s = r_.kustomizations[k];
-      std::string why = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+      std::string why = s.reason == Reason::None ? text(s.message) : reason(s.reason) + ": " + text(s.message);
       for (const PassRecord* p : passes_[k])  // a pass cut by the end of the run says less than the last failure
-        if (failed(p->outcome) || waiting(p->outcome)) why = p->reason.empty() ? p->message : p->reason + ": " + p->message;
+        if (failed(p->outcome) || waiting(p->outcome)) why = p->reason == Reason::None ? text(p->message) : reason(p->reason) + ": " + text(p->message);
       line(r_.ended_at, names_[k],
            fmt::format("still not Ready at the end of the run: the same outcome repeated {} more time{} ({})", suppressed_[k],
                        suppressed_[k] == 1 ? "" : "s", why));
@@ -198,7 +198,8 @@ class Story {
     return a && b && a->outcome == b->outcome && waiting(a->outcome) && a->blocked_by == b->blocked_by;
   }
   bool same_failure(const PassRecord* a, const PassRecord* b) const {
-    return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason && a->message == b->message;
+    return a && b && failed(a->outcome) && a->outcome == b->outcome && a->reason == b->reason &&
+           (a->message == b->message || text(a->message) == text(b->message));  // same arguments: same words
   }
   std::string queue_wait(const PassRecord& p) {
     if (p.queued_at == kNever || p.started_at <= p.queued_at) return {};
@@ -214,7 +215,8 @@ class Story {
   std::string dep_name(std::int32_t dep, const PassRecord& p) const {
     if (dep >= 0) return names_[static_cast<std::size_t>(dep)];
     // A missing dependency: the message names it.
-    return p.message.empty() ? "?" : p.message;
+    const std::string m = text(p.message);
+    return m.empty() ? "?" : m;
   }
 
   // ----- kustomize-controller -----------------------------------------------------------------------
@@ -222,19 +224,19 @@ class Story {
     if (e.type == TraceType::KindRegistered) {
       bool crd = false;
       for (const Kustomization& k : world_.kustomizations)
-        for (const Resource& o : k.objects) crd = crd || o.defines_kind == e.message;
+        for (const Resource& o : k.objects) crd = crd || o.defines_kind == text(e.message);
       line(e.at, "API server",
-           fmt::format("kind {} is served now ({}) → dry-runs of its objects can pass", e.message,
+           fmt::format("kind {} is served now ({}) → dry-runs of its objects can pass", text(e.message),
                        crd ? "its CustomResourceDefinition is Established" : "its provider is Current: scenario `provides`"));
       return;
     }
     if (e.type == TraceType::ControllerRestarted) {
-      if (e.reason == "Crash")
+      if (e.reason == Reason::Crash)
         line(e.at, "kustomize-controller",
              fmt::format("crashes (fault): passes in flight are lost; the new process waits {} for the old leader's lease to "
                          "expire before it reconciles anything (leader election, --leader-election-lease-duration)",
                          format_duration(Duration{e.value})));
-      else if (e.reason == "LeaderElected")
+      else if (e.reason == Reason::LeaderElected)
         line(e.at, "kustomize-controller",
              "acquires the leader lease → every Kustomization is listed and enqueued again, at low priority");
       else
@@ -300,7 +302,7 @@ class Story {
       case TraceType::ReconciliationFailed: {
         std::string rule = retry_rule(k);
         if (p->outcome == PassOutcome::HealthCheckFailed) rule += fmt::format("; the check gave up at spec.timeout {}", format_duration(spec.timeout_or_default()));
-        line(e.at, who, fmt::format("{}: {} → retry in {} ({})", e.reason, e.message, format_duration(p->requeue_after), rule));
+        line(e.at, who, fmt::format("{}: {} → retry in {} ({})", reason(e.reason), text(e.message), format_duration(p->requeue_after), rule));
         return;
       }
       default: return;
@@ -331,7 +333,7 @@ class Story {
     const bool again = same_wait(prev, &p);
     std::string text;
     if (e.other < 0) {
-      text = fmt::format("{} → next check in {} (--requeue-dependency); a dependsOn naming nothing never becomes Ready", p.message, wait);
+      text = fmt::format("{} → next check in {} (--requeue-dependency); a dependsOn naming nothing never becomes Ready", this->text(p.message), wait);
       if (again && suppressed_checks(k, &p) > 0) text += fmt::format(" [{} identical checks before this one left out]", suppressed_checks(k, &p));
     } else {
       const auto d = static_cast<std::size_t>(e.other);
@@ -341,21 +343,22 @@ class Story {
       if (again) state = "still " + state;
       text = fmt::format("dependency {} {} → next check in {} (--requeue-dependency)", dep, state, wait);
       // dependsOn[].readyExpr decided (flux-semantics.md §2).
-      if (p.reason == "InvalidCELExpression") {
+      const std::string message = this->text(p.message);
+      if (p.reason == Reason::InvalidCELExpression) {
         line(e.at, names_[k],
              queue_wait(p) + fmt::format("the readyExpr of dependsOn {} is not valid CEL → Stalled (InvalidCELExpression), a "
                                          "terminal error: nothing requeues {} until its spec changes ({})",
-                                         dep, names_[k], p.message));
+                                         dep, names_[k], message));
         return;
       }
-      if (p.message.find("according to readyExpr eval") != std::string::npos)
+      if (message.find("according to readyExpr eval") != std::string::npos)
         text = fmt::format("{}readyExpr of dependsOn {} is false (it replaces the built-in readiness test) → next check in {} "
                            "(--requeue-dependency)",
                            again ? "still: " : "", dep, wait);
-      else if (p.message.starts_with("failed to evaluate the CEL expression"))
+      else if (message.starts_with("failed to evaluate the CEL expression"))
         text = fmt::format("readyExpr of dependsOn {} cannot be evaluated ({}): an evaluation error leaves the dependency not "
                            "ready → next check in {} (--requeue-dependency)",
-                           dep, p.message.substr(p.message.rfind("': ") + 3), wait);
+                           dep, message.substr(message.rfind("': ") + 3), wait);
       if (ready != kNever && ready < e.at + p.requeue_after)
         text += fmt::format("; {} becomes Ready at t={}, but nothing wakes {}: dependents only poll", dep, format_time(ready), names_[k]);
       if (again && suppressed_checks(k, &p) > 0) text += fmt::format(" [{} identical checks before this one left out]", suppressed_checks(k, &p));
@@ -380,7 +383,7 @@ class Story {
                         "another {} → ",
                         format_duration(spec.interval), format_duration(kc_.requeue_dependency));
     } else if (prev && failed(prev->outcome)) {
-      why = fmt::format("retry after {} → ", prev->reason);
+      why = fmt::format("retry after {} → ", reason(prev->reason));
     } else if (prev && prev->outcome == PassOutcome::DependencyNotReady) {
       std::size_t checks = 0;
       for (const PassRecord* q = prev; q && q->outcome == PassOutcome::DependencyNotReady; q = previous(k, q)) ++checks;
@@ -521,7 +524,7 @@ class Story {
         return;
       }
       case TraceType::ReconciliationSucceeded:
-        if (e.reason == "InstallSucceeded") line(e.at, who, "Ready (InstallSucceeded): dependents and health checks on it can pass");
+        if (e.reason == Reason::InstallSucceeded) line(e.at, who, "Ready (InstallSucceeded): dependents and health checks on it can pass");
         return;
       case TraceType::ReconciliationFailed: {
         if (++helm_failures_told_[h] > 3) {
@@ -530,11 +533,12 @@ class Story {
         }
         std::string rule;
         const std::string retry = p ? format_duration(p->requeue_after) : std::string("?");
-        if (e.message.find("unable to build kubernetes objects") != std::string::npos)
+        const std::string message = text(e.message);
+        if (message.find("unable to build kubernetes objects") != std::string::npos)
           rule = fmt::format("no release was stored, so this is not an install failure remediation counts: the error is retried "
                              "with exponential backoff (--min-retry-delay doubling), in {}, never Stalled",
                              retry);
-        else if (p && p->reason == "RetriesExceeded")
+        else if (p && p->reason == Reason::RetriesExceeded)
           rule = fmt::format("install.remediation.retries {} exhausted → Stalled=True (kstatus Failed): nothing retries it", spec.install_retries);
         else if (spec.install_strategy == "RetryOnFailure")
           rule = fmt::format("install.strategy RetryOnFailure → retry in {} (retryInterval)", retry);
@@ -545,7 +549,7 @@ class Story {
         else
           rule = fmt::format("uninstall, then retry in {} through the rate limiter (install.remediation.retries {})", retry,
                              spec.install_retries);
-        line(e.at, who, fmt::format("{}: {} → {}", e.reason, e.message, rule));
+        line(e.at, who, fmt::format("{}: {} → {}", reason(e.reason), message, rule));
         return;
       }
       default: return;
@@ -556,10 +560,10 @@ class Story {
   void source(const TraceEvent& e) {
     if (e.type == TraceType::ControllerRestarted) {  // leader election (flux-semantics.md §11)
       line(e.at, "source-controller",
-           e.reason == "Crash" ? fmt::format("crashes (fault): fetches in flight are lost; the new process waits {} for the old "
+           e.reason == Reason::Crash ? fmt::format("crashes (fault): fetches in flight are lost; the new process waits {} for the old "
                                              "leader's lease to expire (--leader-election-lease-duration)",
                                              format_duration(Duration{e.value}))
-           : e.reason == "LeaderElected" ? std::string("acquires the leader lease → every source is listed and enqueued again")
+           : e.reason == Reason::LeaderElected ? std::string("acquires the leader lease → every source is listed and enqueued again")
                                          : std::string("restarts (fault): the lease is released on shutdown, so every source "
                                                        "is listed and enqueued again at once"));
       return;
@@ -569,22 +573,26 @@ class Story {
     const std::string who = src.ref.kind + "/" + src.ref.name;
     if (e.type == TraceType::ArtifactStored && e.value == 1) {
       // The fan-out (source_controller.cc) tells what it enqueued after "; fan-out".
-      const std::size_t fan = e.message.find("; fan-out");
+      const std::string message = text(e.message);
+      const std::size_t fan = message.find("; fan-out");
       if (fan == std::string::npos)
         line(e.at, who, "first artifact stored");
-      else if (e.message.find("circular dependency", fan) != std::string::npos)
-        line(e.at, who, "first artifact stored, but the fan-out's dependsOn sort fails" + e.message.substr(fan + 9) +
+      else if (message.find("circular dependency", fan) != std::string::npos)
+        line(e.at, who, "first artifact stored, but the fan-out's dependsOn sort fails" + message.substr(fan + 9) +
                             " (kustomize-controller logs the error; they wait for their own requeue)");
       else
-        line(e.at, who, "first artifact stored →" + e.message.substr(fan + 9) +
+        line(e.at, who, "first artifact stored →" + message.substr(fan + 9) +
                             " (source fan-out over spec.sourceRef and dependsOn)");
     } else if (e.type == TraceType::FetchFailed)
-      line(e.at, who, e.message + " (errors requeue with exponential backoff, --min-retry-delay doubling)");
+      line(e.at, who, text(e.message) + " (errors requeue with exponential backoff, --min-retry-delay doubling)");
   }
 
   const RunReport& report_;
   const World& world_;
   const RunResult& r_;
+  // Reasons and messages in Flux's words (trace.h).
+  std::string text(const Message& m) const { return message(world_, r_, m); }
+  static std::string reason(Reason r) { return to_string(r); }
   const KustomizeControllerSettings& kc_;
   std::vector<std::string> names_;
   flux::HealthCheckResolver health_;                    // which Kustomizations a health check waits on

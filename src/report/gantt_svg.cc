@@ -175,7 +175,7 @@ void write_svg_gantt(const RunReport& report, std::ostream& os) {
     out += fmt::format("<g class=\"kustomization\" data-name=\"{}\">\n", xml(name));
     out += fmt::format("<title>{}: wave {}, {}</title>\n", xml(name), graph.wave(k),
                        xml(s.ready_at != kNever ? "Ready at " + format_time(s.ready_at)
-                                                : (s.reason.empty() ? "not Ready" : s.reason + ": " + s.message)));
+                                                : (s.reason == Reason::None ? "not Ready" : to_string(s.reason) + (": " + message(world, r, s)))));
     if (row % 2 == 1)
       out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\" fill=\"#f6f8fa\"/>\n", kMargin, y,
                          width - 2 * kMargin, kRowHeight);

@@ -84,14 +84,14 @@ std::string object_name(const World& world, const TraceEvent& e) {
   return {};
 }
 
-void write_event_line(const World& world, const TraceEvent& e, std::ostream& os) {
+void write_event_line(const World& world, const RunResult& r, const TraceEvent& e, std::ostream& os) {
   Json j;
   j["atMs"] = to_ms(e.at);
   j["object"] = object_name(world, e);
   j["type"] = to_string(e.type);
   if (e.worker >= 0) j["worker"] = e.worker;
-  if (!e.reason.empty()) j["reason"] = e.reason;
-  if (!e.message.empty()) j["message"] = e.message;
+  if (e.reason != Reason::None) j["reason"] = to_string(e.reason);
+  if (std::string m = message(world, r, e); !m.empty()) j["message"] = std::move(m);
   os << json_text(j, -1) << '\n';
 }
 
@@ -141,9 +141,9 @@ void write_json(const RunReport& report, std::ostream& os) {
     j["readyAtMs"] = ms(s.ready_at);
     j["attempts"] = s.attempts;
     j["passes"] = s.passes;
-    j["status"] = s.status == "True" ? "Ready" : s.status == "False" ? "NotReady" : "Unknown";
-    j["reason"] = s.reason;
-    j["message"] = s.message;
+    j["status"] = s.status == ReadyStatus::True ? "Ready" : s.status == ReadyStatus::False ? "NotReady" : "Unknown";
+    j["reason"] = to_string(s.reason);
+    j["message"] = message(world, r, s);
     j["waitedLongestOn"] = longest_wait(world, analysis.splits[k]);
     ks.push_back(std::move(j));
   }

@@ -140,8 +140,8 @@ void write_table(const RunReport& report, std::ostream& os) {
     std::string parent_name = "-";
     if (s.parent >= 0) parent_name = names[static_cast<std::size_t>(s.parent)];
     else if (parent) parent_name = parent->name;
-    std::string status = s.status;
-    if (!s.reason.empty()) status += " " + s.reason;
+    std::string status = to_string(s.status);
+    if (s.reason != Reason::None) status += std::string(" ") + to_string(s.reason);
     rows.push_back({{names[k], std::to_string(graph.wave(k)), parent_name, at(s.first_started_at), at(s.first_applied_at),
                      at(s.ready_at), std::to_string(s.attempts), status, longest_wait(world, analysis.splits[k])}});
   }
@@ -184,12 +184,14 @@ void write_table(const RunReport& report, std::ostream& os) {
   bool header = false;
   for (std::size_t k : order) {
     const KustomizationSummary& s = r.kustomizations[k];
-    if (s.status == "True" || s.message.empty()) continue;
+    if (s.status == ReadyStatus::True) continue;
+    const std::string message = fluxsim::message(world, r, s);
+    if (message.empty()) continue;
     if (!header) {
       out += "\nNot Ready at the end of the run:\n";
       header = true;
     }
-    const std::string now = s.reason.empty() ? s.message : s.reason + ": " + s.message;
+    const std::string now = s.reason == Reason::None ? message : to_string(s.reason) + (": " + message);
     if (analysis.why_not_ready[k].empty() || analysis.why_not_ready[k] == now) out += fmt::format("  {}: {}\n", names[k], now);
     else out += fmt::format("  {}: {} (the last failure; at the end of the run: {})\n", names[k], analysis.why_not_ready[k], now);
   }

@@ -97,16 +97,17 @@ bool Run::hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyChec
   if (plan.ready_exprs.empty() || !plan.ready_exprs[i].decides()) return builtin;
   if (dep == kNone || !hr_[static_cast<std::size_t>(dep)].exists) return false;  // "unable to get" comes first
   const auto d = static_cast<std::size_t>(dep);
+  std::string self_message, dep_message;
   check = flux::check_ready_expr(plan.ready_exprs[i], world_.helm_releases[h].depends_on[i],
-                                 flux::helm_release_object(world_.helm_releases[h], hr_status_view(h, true)),
-                                 flux::helm_release_object(world_.helm_releases[d], hr_status_view(d, false)),
+                                 flux::helm_release_object(world_.helm_releases[h], hr_status_view(h, true, self_message)),
+                                 flux::helm_release_object(world_.helm_releases[d], hr_status_view(d, false, dep_message)),
                                  scenario_.controllers.helm.additive_cel_dependency_check, builtin);
   return check.verdict == flux::DependencyCheck::Verdict::Ready;
 }
 
 // `self`: the HelmRelease being reconciled, which has just been marked Reconciling ("Fulfilling
 // prerequisites") before its dependencies are checked.
-flux::StatusView Run::hr_status_view(std::size_t h, bool self) const {
+flux::StatusView Run::hr_status_view(std::size_t h, bool self, std::string& message) const {
   const HrState& st = hr_[h];
   flux::StatusView v;
   switch (st.ready) {
@@ -115,8 +116,9 @@ flux::StatusView Run::hr_status_view(std::size_t h, bool self) const {
     case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
     default: break;
   }
-  v.reason = st.reason;
-  v.message = st.message;
+  v.reason = to_string(st.reason);
+  message = fluxsim::message(world_, result_, st.message);
+  v.message = message;
   v.reconciling = st.reconciling || self;
   v.stalled = st.stalled;
   v.observed = st.observed;
@@ -177,15 +179,14 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
   st.reconciling = true;
   switch (effect.step) {
     case helm::Step::DependencyNotReady: {
-      const Reference& d = spec.depends_on[static_cast<std::size_t>(in.unready_dependency)];
       const std::int32_t dep = plan.deps[static_cast<std::size_t>(in.unready_dependency)];
       st.ready = Ready::False;
-      st.reason = "DependencyNotReady";
-      st.message = fmt::format("dependency '{}/{}' is not ready", d.ns, d.name);
+      st.reason = Reason::DependencyNotReady;
+      st.message = msg(MessageKind::DependencyNotReady, id, in.unready_dependency, -1, 0, 1);
       if (dep_check.by_expr) {
         // The readyExpr said no, could not be evaluated, or is invalid CEL (Stalled, never retried).
-        st.reason = dep_check.reason;
-        st.message = dep_check.message;
+        st.reason = dep_check.reason == "InvalidCELExpression" ? Reason::InvalidCELExpression : Reason::DependencyNotReady;
+        st.message = text(dep_check.message);
         if (dep_check.verdict == flux::DependencyCheck::Verdict::Stalled) st.stalled = true;
       }
       st.pass.blocked_by = dep;
@@ -195,8 +196,8 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
     case helm::Step::ChartNotReady:
       // The chart's watch re-triggers it earlier when the artifact appears.
       st.ready = Ready::False;
-      st.reason = "SourceNotReady";
-      st.message = fmt::format("{} is not ready", plan_.sources[static_cast<std::size_t>(plan.chart)].name);
+      st.reason = Reason::SourceNotReady;
+      st.message = msg(MessageKind::ChartNotReady, plan.chart);
       trace(event(now, TraceType::ArtifactNotReady, Controller::Helm, id, world_source_of_chart(plan.chart), worker, 0, st.reason,
                   st.message));
       break;
@@ -217,13 +218,12 @@ void Run::start_helm_pass(std::size_t h, std::int32_t worker, SimTime now, SimTi
 void Run::start_install(std::size_t h, SimTime now) {
   HrState& st = hr_[h];
   const Plan::Hr& plan = plan_.hrs[h];
-  const HelmRelease& spec = world_.helm_releases[h];
   ++st.installs;
   st.pass.attempt = st.installs;
   st.pass.built_at = now;
   st.ready = Ready::Unknown;
-  st.reason = "Progressing";
-  st.message = fmt::format("Running 'install' action with timeout of {}", format_duration(plan.timeout));
+  st.reason = Reason::Progressing;
+  st.message = msg(MessageKind::RunningInstall, -1, -1, -1, plan.timeout.count());
   trace(event(now, TraceType::ApplyStarted, Controller::Helm, static_cast<std::int32_t>(h), kNone, st.worker, st.installs));
   const Plan::Obj& o = plan_.objects[static_cast<std::size_t>(plan.obj)];
   // Capacity model (capacity.h): helm-controller's CPU budget shared by the installs at work now.
@@ -231,16 +231,12 @@ void Run::start_install(std::size_t h, SimTime now) {
       stretch_factor(scenario_.timing.capacity, ControllerLoad{scenario_.controllers.helm.cpu_limit, hpool_.busy_count, 0});
   const Duration work = scenario_.timing.build.median();
   const SimTime applied = now + stretch(work, factor);
-  const std::string release = fmt::format("{}/{}", spec.release_namespace(), spec.helm_release_name());
   // Helm builds the manifest against the API server first: a kind not served fails before any write.
   for (ObjId id : plan.creates) {
     const Plan::Obj& made = plan_.objects[id];
     if (kind_served(made.kind, now)) continue;
     st.stored_release = false;
-    st.failure = fmt::format(
-        "Helm install failed for release {}: unable to build kubernetes objects from release manifest: "
-        "resource mapping not found for name: \"{}\" namespace: \"{}\": no matches for kind \"{}\"",
-        release, made.ref->name, made.ref->ns, made.ref->kind);
+    st.failure = msg(MessageKind::InstallUnmappedKind, static_cast<std::int32_t>(h), static_cast<std::int32_t>(id));
     schedule(applied, EventPriority::StateChange, Event{Ev::HrStep, static_cast<std::uint32_t>(h), 0, st.token});
     return;
   }
@@ -265,10 +261,9 @@ void Run::start_install(std::size_t h, SimTime now) {
     done = max_time(done, o.not_before);
   const helm::InstallOutcome outcome = helm::install_outcome(now, done, failed, plan.timeout);
   if (outcome.end == helm::InstallEnd::FailedEarly)
-    st.failure = fmt::format("Helm install failed for release {}: failed early due to stalled resources", release);
+    st.failure = msg(MessageKind::InstallFailedEarly, static_cast<std::int32_t>(h));
   else if (outcome.end == helm::InstallEnd::TimedOut)
-    st.failure = fmt::format("Helm install failed for release {}: context deadline exceeded (timeout {}{})", release,
-                             format_duration(plan.timeout), spec.install_timeout ? ": install.timeout" : "");
+    st.failure = msg(MessageKind::InstallTimedOut, static_cast<std::int32_t>(h), -1, -1, plan.timeout.count());
   schedule(outcome.at, EventPriority::StateChange,
            Event{Ev::HrStep, static_cast<std::uint32_t>(h), outcome.end == helm::InstallEnd::Succeeded ? 1 : 0, st.token});
 }
@@ -276,15 +271,14 @@ void Run::start_install(std::size_t h, SimTime now) {
 void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
   HrState& st = hr_[h];
   const Plan::Hr& plan = plan_.hrs[h];
-  const HelmRelease& spec = world_.helm_releases[h];
   const auto id = static_cast<std::int32_t>(h);
   if (success) {
     st.ready = Ready::True;
     st.reconciling = false;
     st.observed = true;
     st.failures = 0;
-    st.reason = "InstallSucceeded";
-    st.message = fmt::format("Helm install succeeded for release {}/{}", spec.ref.ns, spec.ref.name);
+    st.reason = Reason::InstallSucceeded;
+    st.message = msg(MessageKind::InstallSucceeded, id);
     trace(event(now, TraceType::ReconciliationSucceeded, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
     if (st.ready_at == kNever) {
       st.ready_at = now;
@@ -294,7 +288,7 @@ void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
   } else {
     if (st.stored_release) ++st.failures;  // only a failure that stored a release counts for remediation
     st.ready = Ready::False;
-    st.reason = "InstallFailed";
+    st.reason = Reason::InstallFailed;
     st.message = st.failure;
     trace(event(now, TraceType::ReconciliationFailed, Controller::Helm, id, kNone, st.worker, 0, st.reason, st.message));
   }
@@ -302,8 +296,10 @@ void Run::finish_helm_action(std::size_t h, SimTime now, bool success) {
   if (effect.step == helm::Step::Stalled) {
     st.stalled = true;
     st.reconciling = false;
-    st.reason = "RetriesExceeded";
-    st.message = fmt::format("{} (install retries exhausted: {})", st.failure, plan.retries);
+    st.reason = Reason::RetriesExceeded;
+    st.message = st.failure;
+    st.message.flag = 1;
+    st.message.c = plan.retries;
   }
   end_helm_pass(h, now, effect);
 }

@@ -21,12 +21,12 @@ Effect end(Step step, PassOutcome outcome, Duration requeue) { return Effect{ste
 Effect go_on(Step step) { return Effect{step}; }
 }  // namespace
 
-const char* requeue_reason(PassOutcome outcome) {
+MessageKind requeue_reason(PassOutcome outcome) {
   switch (outcome) {
-    case PassOutcome::Succeeded: return "interval";
+    case PassOutcome::Succeeded: return MessageKind::RequeueInterval;
     case PassOutcome::DependencyNotReady:
-    case PassOutcome::ArtifactNotReady: return "--requeue-dependency";
-    default: return "retryInterval";
+    case PassOutcome::ArtifactNotReady: return MessageKind::RequeueDependency;
+    default: return MessageKind::RequeueRetry;
   }
 }
 
@@ -96,11 +96,11 @@ void Run::create_kustomization(std::size_t k, SimTime now, std::int32_t parent) 
   enqueue(kpool_, static_cast<std::uint32_t>(k), now);  // the Create event
 }
 
-void Run::set_ready(std::size_t k, Ready r, std::string reason, std::string message) {
+void Run::set_ready(std::size_t k, Ready r, Reason reason, Message message) {
   KsState& st = ks_[k];
   st.ready = r;
-  st.reason = std::move(reason);
-  st.message = std::move(message);
+  st.reason = reason;
+  st.message = message;
 }
 
 void Run::start_pass(std::size_t k, std::int32_t worker, SimTime now, SimTime due) {
@@ -161,14 +161,15 @@ bool Run::ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyChec
   if (plan.ready_exprs.empty() || !plan.ready_exprs[i].decides()) return builtin;
   if (dep == kNone || !ks_[static_cast<std::size_t>(dep)].exists) return false;  // "not found" comes first
   const auto d = static_cast<std::size_t>(dep);
+  std::string self_message, dep_message;
   check = flux::check_ready_expr(plan.ready_exprs[i], world_.kustomizations[k].depends_on[i],
-                                 flux::kustomization_object(world_.kustomizations[k], ks_status_view(k)),
-                                 flux::kustomization_object(world_.kustomizations[d], ks_status_view(d)),
+                                 flux::kustomization_object(world_.kustomizations[k], ks_status_view(k, self_message)),
+                                 flux::kustomization_object(world_.kustomizations[d], ks_status_view(d, dep_message)),
                                  kc_.additive_cel_dependency_check, builtin);
   return check.verdict == flux::DependencyCheck::Verdict::Ready;
 }
 
-flux::StatusView Run::ks_status_view(std::size_t k) const {
+flux::StatusView Run::ks_status_view(std::size_t k, std::string& message) const {
   const KsState& st = ks_[k];
   flux::StatusView v;
   switch (st.ready) {
@@ -177,8 +178,9 @@ flux::StatusView Run::ks_status_view(std::size_t k) const {
     case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
     default: break;
   }
-  v.reason = st.reason;
-  v.message = st.message;
+  v.reason = to_string(st.reason);
+  message = fluxsim::message(world_, result_, st.message);
+  v.message = message;
   v.reconciling = st.reconciling;
   v.stalled = st.stalled;
   v.observed = st.observed;
@@ -191,36 +193,33 @@ void Run::not_ready(std::size_t k, const kustomize::Effect& effect, int unready_
                     const flux::DependencyCheck* check) {
   KsState& st = ks_[k];
   const Plan::Ks& plan = plan_.ks[k];
-  const Kustomization& spec = world_.kustomizations[k];
   const auto id = static_cast<std::int32_t>(k);
   const std::int32_t src = plan.source;
-  const Reference& sref = spec.source_ref;
-  std::string msg;
+  Message msg;
   switch (effect.step) {
     case kustomize::Step::Suspended:
-      trace(event(now, TraceType::Suspended, Controller::Kustomize, id, kNone, st.worker, 0, "",
-                  "spec.suspend is true: nothing is reconciled and nothing requeues it"));
+      trace(event(now, TraceType::Suspended, Controller::Kustomize, id, kNone, st.worker, 0, Reason::None,
+                  this->msg(MessageKind::Suspended)));
       break;
     case kustomize::Step::SourceNotFound:
-      msg = fmt::format("Source '{}/{}/{}' not found", sref.kind, sref.ns, sref.name);
-      set_ready(k, Ready::False, "ArtifactFailed", msg);
-      trace(event(now, TraceType::SourceNotFound, Controller::Kustomize, id, src, st.worker, 0, "ArtifactFailed", msg));
+      msg = this->msg(MessageKind::SourceNotFound, id);
+      set_ready(k, Ready::False, Reason::ArtifactFailed, msg);
+      trace(event(now, TraceType::SourceNotFound, Controller::Kustomize, id, src, st.worker, 0, Reason::ArtifactFailed, msg));
       break;
     case kustomize::Step::ArtifactNotReady:
-      msg = fmt::format("Source artifact not found, retrying in {}", format_duration(effect.requeue));
-      set_ready(k, Ready::False, "ArtifactFailed", msg);
-      trace(event(now, TraceType::ArtifactNotReady, Controller::Kustomize, id, src, st.worker, 0, "ArtifactFailed", msg));
+      msg = this->msg(MessageKind::ArtifactNotFound, -1, -1, -1, effect.requeue.count());
+      set_ready(k, Ready::False, Reason::ArtifactFailed, msg);
+      trace(event(now, TraceType::ArtifactNotReady, Controller::Kustomize, id, src, st.worker, 0, Reason::ArtifactFailed, msg));
       break;
     default: {
       const std::int32_t dep = plan.deps[static_cast<std::size_t>(unready_dependency)];
-      const Reference& d = spec.depends_on[static_cast<std::size_t>(unready_dependency)];
       const bool missing = dep == kNone || !ks_[static_cast<std::size_t>(dep)].exists;
-      msg = fmt::format("dependency '{}/{}' {}", d.ns, d.name, missing ? "not found" : "is not ready");
-      std::string reason = "DependencyNotReady";
+      msg = this->msg(missing ? MessageKind::DependencyNotFound : MessageKind::DependencyNotReady, id, unready_dependency);
+      Reason reason = Reason::DependencyNotReady;
       if (check && check->by_expr) {
         // The readyExpr said no, could not be evaluated, or is invalid CEL (Stalled; observedGeneration set).
-        msg = check->message;
-        reason = check->reason;
+        msg = text(check->message);
+        reason = check->reason == "InvalidCELExpression" ? Reason::InvalidCELExpression : Reason::DependencyNotReady;
         if (check->verdict == flux::DependencyCheck::Verdict::Stalled) st.stalled = st.observed = true;
       }
       set_ready(k, Ready::False, reason, msg);
@@ -241,8 +240,7 @@ void Run::start_build(std::size_t k, SimTime now) {
   if (st.summary.first_applied_at == kNever) st.summary.first_applied_at = now;
   st.last_attempted = src_[static_cast<std::size_t>(plan.source)].revision;
   st.reconciling = true;
-  set_ready(k, Ready::Unknown, "Progressing",
-            fmt::format("Fetching manifests for revision {} with a timeout of {}", kRevision, format_duration(plan.timeout)));
+  set_ready(k, Ready::Unknown, Reason::Progressing, msg(MessageKind::Fetching, -1, -1, -1, plan.timeout.count()));
   trace(event(now, TraceType::ApplyStarted, Controller::Kustomize, static_cast<std::int32_t>(k), kNone, st.worker, st.attempts));
   st.phase = Phase::Building;
   // Capacity model (capacity.h): the controller's CPU budget shared by the passes at work now.
@@ -284,18 +282,15 @@ void Run::built(std::size_t k, SimTime now) {
   if (effect.step == kustomize::Step::ApplyStage) {
     run_stage(k, 0, now);
   } else if (in.build_failure) {
-    const BuildFailure& f = *spec.build_failure;
-    fail(k, now, effect, f.reason.empty() ? "BuildFailed" : f.reason, f.message);
+    // The loader's reason is BuildFailed, or ArtifactFailed for a path missing from the artifact.
+    const Reason reason = spec.build_failure->reason == "ArtifactFailed" ? Reason::ArtifactFailed : Reason::BuildFailed;
+    fail(k, now, effect, reason, msg(MessageKind::BuildFailure, static_cast<std::int32_t>(k)));
   } else if (in.source_unmapped) {
-    const Reference& r = spec.source_ref;
-    fail(k, now, effect, "ArtifactFailed",
-         fmt::format("{}/{}/{} is not mapped to a directory of this checkout: fluxsim cannot read its artifact offline "
-                     "(map it under spec.sources)",
-                     r.kind, r.ns, r.name));
+    fail(k, now, effect, Reason::ArtifactFailed, msg(MessageKind::SourceUnmapped, static_cast<std::int32_t>(k)));
   } else {
     --st.fail_applies_left;
-    fail(k, now, effect, "ReconciliationFailed",
-         fmt::format("apply failed: injected fault (failApplies: {} left)", st.fail_applies_left));
+    fail(k, now, effect, Reason::ReconciliationFailed,
+         msg(MessageKind::InjectedApplyFailure, -1, -1, -1, st.fail_applies_left));
   }
 }
 
@@ -321,10 +316,10 @@ void Run::run_stage(std::size_t k, int stage, SimTime now) {
   }
   if (const kustomize::Effect effect = kustomize::on_dry_run(rejected == nullptr, ks_context(k)); effect.ends_pass()) {
     const Plan::Obj& info = plan_.objects[rejected->obj];
-    fail(k, now, effect, "ReconciliationFailed",
-         !kind_served(info.kind, now) ? fmt::format("{} dry-run failed: no matches for kind \"{}\" in version \"{}\"", info.name,
-                                                    info.ref->kind, rejected->res->api_version)
-                                      : fmt::format("{} dry-run failed: namespaces \"{}\" not found", info.name, info.ref->ns));
+    fail(k, now, effect, Reason::ReconciliationFailed,
+         !kind_served(info.kind, now)
+             ? msg(MessageKind::NoMatchesForKind, static_cast<std::int32_t>(k), stage, static_cast<std::int32_t>(rejected - objects.data()))
+             : msg(MessageKind::NamespaceNotFound, static_cast<std::int32_t>(rejected->obj)));
     return;
   }
 
@@ -384,21 +379,22 @@ SimTime Run::next_change(const std::vector<ObjId>& objs, SimTime now, bool* dyna
 }
 
 template <typename Objs>
-std::string Run::waiting_list(const Objs& objs, SimTime now) const {
-  std::string out;
+void Run::object_statuses(Message& m, const Objs& objs, SimTime now, bool failed_only) {
+  std::vector<std::int32_t>& args = result_.message_args;
+  m.c = static_cast<std::int32_t>(args.size());
+  m.b = 0;
   for (const auto& item : objs) {
     ObjId id;
     if constexpr (std::is_same_v<std::decay_t<decltype(item)>, ObjId>)
       id = item;
     else
       id = item.obj;
-    Status s = status(id, now);
-    if (s == Status::Current) continue;
-    if (!out.empty()) out += ", ";
-    const char* name = s == Status::NotFound ? "NotFound" : s == Status::Failed ? "Failed" : "InProgress";
-    out += fmt::format("{} status: '{}'", plan_.objects[id].name, name);
+    const Status s = status(id, now);
+    if (s == Status::Current || (failed_only && s != Status::Failed)) continue;
+    args.push_back(static_cast<std::int32_t>(id));
+    args.push_back(static_cast<std::int32_t>(s));  // read back by src/trace.cc
+    ++m.b;
   }
-  return out;
 }
 
 void Run::poll_stage(std::size_t k, SimTime now) {
@@ -420,7 +416,9 @@ void Run::poll_stage(std::size_t k, SimTime now) {
     return;
   }
   if (effect.ends_pass()) {
-    fail(k, now, effect, "ReconciliationFailed", fmt::format("timeout waiting for: [{}]", waiting_list(objects, now)));
+    Message m = msg(MessageKind::StageTimeout);
+    object_statuses(m, objects, now);
+    fail(k, now, effect, Reason::ReconciliationFailed, m);
     return;
   }
   std::vector<ObjId> ids;
@@ -470,21 +468,15 @@ void Run::poll_health(std::size_t k, SimTime now) {
     return;
   }
   if (effect.ends_pass() && in.deadline_reached) {
-    fail(k, now, effect, "HealthCheckFailed",
-         fmt::format("health check failed after {}: timeout waiting for: [{}]", format_duration(now - st.step_start),
-                     waiting_list(plan.health, now)));
+    Message m = msg(MessageKind::HealthTimeout, -1, -1, -1, (now - st.step_start).count());
+    object_statuses(m, plan.health, now);
+    fail(k, now, effect, Reason::HealthCheckFailed, m);
     return;
   }
   if (effect.ends_pass()) {
-    std::string failed;
-    for (ObjId id : plan.health)
-      if (status(id, now) == Status::Failed) {
-        if (!failed.empty()) failed += ", ";
-        failed += fmt::format("{} status: 'Failed'", plan_.objects[id].name);
-      }
-    fail(k, now, effect, "HealthCheckFailed",
-         fmt::format("health check failed after {}: failed early due to stalled resources: [{}]",
-                     format_duration(now - st.step_start), failed));
+    Message m = msg(MessageKind::HealthFailedEarly, -1, -1, -1, (now - st.step_start).count());
+    object_statuses(m, plan.health, now, true);
+    fail(k, now, effect, Reason::HealthCheckFailed, m);
     return;
   }
   bool dynamic = false;
@@ -502,9 +494,9 @@ void Run::succeed(std::size_t k, SimTime now, const kustomize::Effect& effect) {
   st.observed = true;
   const std::int32_t src = plan.source;
   st.last_applied = src == kNone ? 0 : src_[static_cast<std::size_t>(src)].revision;
-  set_ready(k, Ready::True, "ReconciliationSucceeded", fmt::format("Applied revision: {}", kRevision));
+  set_ready(k, Ready::True, Reason::ReconciliationSucceeded, msg(MessageKind::AppliedRevision));
   trace(event(now, TraceType::ReconciliationSucceeded, Controller::Kustomize, static_cast<std::int32_t>(k), kNone, st.worker, 0,
-              "ReconciliationSucceeded", st.message));
+              Reason::ReconciliationSucceeded, st.message));
   if (st.summary.ready_at == kNever) {
     st.summary.ready_at = now;
     st.attempts_at_ready = st.attempts;
@@ -518,12 +510,12 @@ void Run::succeed(std::size_t k, SimTime now, const kustomize::Effect& effect) {
   end_pass(k, now, requeue, effect.outcome);
 }
 
-void Run::fail(std::size_t k, SimTime now, const kustomize::Effect& effect, std::string reason, std::string message) {
+void Run::fail(std::size_t k, SimTime now, const kustomize::Effect& effect, Reason reason, Message message) {
   KsState& st = ks_[k];
   st.reconciling = true;  // Reconciling=True, reason ProgressingWithRetry
   trace(event(now, TraceType::ReconciliationFailed, Controller::Kustomize, static_cast<std::int32_t>(k), kNone, st.worker, 0,
               reason, message));
-  set_ready(k, Ready::False, std::move(reason), std::move(message));
+  set_ready(k, Ready::False, reason, message);
   end_pass(k, now, effect.requeue, effect.outcome);
 }
 
@@ -538,7 +530,7 @@ void Run::end_pass(std::size_t k, SimTime now, Duration requeue, PassOutcome out
     result_.passes.push_back(st.pass);
     if (requeue.count() > 0)
       trace(event(now, TraceType::Requeued, Controller::Kustomize, static_cast<std::int32_t>(k), kNone, st.worker,
-                  requeue.count(), "", kustomize::requeue_reason(outcome)));
+                  requeue.count(), Reason::None, msg(kustomize::requeue_reason(outcome))));
   }
   st.in_pass = false;
   st.phase = Phase::Idle;

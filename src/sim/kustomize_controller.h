@@ -59,7 +59,7 @@ struct Context {
 };
 
 /// Why a pass asked for its requeue, as the trace says it ("interval", "--requeue-dependency", ...).
-const char* requeue_reason(PassOutcome outcome);
+MessageKind requeue_reason(PassOutcome outcome);
 
 /// A worker dequeued the Kustomization.
 struct Dequeued {

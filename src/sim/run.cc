@@ -10,13 +10,15 @@
 
 namespace fluxsim::sim {
 
-Run::Run(const Plan& plan, const EngineOptions& options)
-    : plan_(plan),
-      world_(plan.world),
-      scenario_(plan.scenario),
-      kc_(plan.scenario.controllers.kustomize),
+Run::Run(std::shared_ptr<const Plan> plan, const EngineOptions& options)
+    : plan_ptr_(std::move(plan)),
+      plan_(*plan_ptr_),
+      world_(plan_.world),
+      scenario_(plan_.scenario),
+      kc_(plan_.scenario.controllers.kustomize),
       options_(options),
-      horizon_(SimTime{plan.scenario.horizon}) {
+      horizon_(SimTime{plan_.scenario.horizon}) {
+  result_.plan = plan_ptr_;
   const std::uint64_t seed = scenario_.seed;
   objs_.resize(plan_.objects.size());
   kind_at_.assign(plan_.kinds.size(), kNever);
@@ -200,13 +202,13 @@ void Run::create_object(ObjId id, SimTime at, const Distribution* rule, std::int
   }
 }
 
-TraceEvent Run::source_event(SimTime at, TraceType type, std::size_t s, std::int64_t value, std::string reason,
-                             std::string message) const {
+TraceEvent Run::source_event(SimTime at, TraceType type, std::size_t s, std::int64_t value, Reason reason,
+                             Message message) const {
   const Plan::Src& plan = plan_.sources[s];
   const bool chart = s >= world_.sources.size();
   TraceEvent e =
       event(at, type, Controller::Source, static_cast<std::int32_t>(chart ? plan.chart_of : static_cast<std::int32_t>(s)), kNone,
-            kNone, value, std::move(reason), std::move(message));
+            kNone, value, reason, message);
   e.helm_chart = chart;
   return e;
 }
@@ -230,15 +232,11 @@ void Run::restart(const Fault& fault, SimTime now) {
   const std::string& c = fault.controller;
   const Controller controller = c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize;
   const Duration wait = fault.graceful ? Duration{0} : flux::kLeaseDuration;
+  Message told = msg(fault.graceful ? MessageKind::ControllerRestartedGracefully : MessageKind::ControllerCrashed, -1, -1, -1,
+                     wait.count());
+  told.controller = static_cast<std::uint8_t>(controller);
   trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, wait.count(),
-              fault.graceful ? "GracefulRestart" : "Crash",
-              fault.graceful
-                  ? fmt::format("{}-controller restarted gracefully: passes in flight are lost; the lease is released, so the "
-                                "new process lists and enqueues every object at once",
-                                c)
-                  : fmt::format("{}-controller crashed: passes in flight are lost; the new process waits {} for the old "
-                                "leader's lease to expire (--leader-election-lease-duration) before it lists anything",
-                                c, format_duration(wait))));
+              fault.graceful ? Reason::GracefulRestart : Reason::Crash, told));
   if (controller == Controller::Kustomize) {
     for (std::size_t k = 0; k < ks_.size(); ++k) {
       KsState& st = ks_[k];
@@ -246,7 +244,7 @@ void Run::restart(const Fault& fault, SimTime now) {
       st.pass.ended_at = now;
       st.pass.outcome = PassOutcome::Interrupted;
       st.pass.reason = st.reason;
-      st.pass.message = "lost to a controller restart";
+      st.pass.message = msg(MessageKind::LostToRestart);
       if (options_.record) result_.passes.push_back(st.pass);
       st.in_pass = false;
       st.phase = Phase::Idle;
@@ -261,7 +259,7 @@ void Run::restart(const Fault& fault, SimTime now) {
       if (!st.in_pass) continue;
       st.pass.ended_at = now;
       st.pass.outcome = PassOutcome::Interrupted;
-      st.pass.message = "lost to a controller restart";
+      st.pass.message = msg(MessageKind::LostToRestart);
       if (options_.record) result_.passes.push_back(st.pass);
       st.in_pass = false;
       ++st.token;
@@ -295,9 +293,11 @@ void Run::lead(const Fault& fault, SimTime now) {
   const std::string& c = fault.controller;
   const Controller controller = c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize;
   if (leads_at(controller) != now) return;  // a later restart of the same controller took over
-  if (!fault.graceful)
-    trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, 0, "LeaderElected",
-                fmt::format("{}-controller acquired the leader lease: every object is listed and enqueued again", c)));
+  if (!fault.graceful) {
+    Message told = msg(MessageKind::LeaderElected);
+    told.controller = static_cast<std::uint8_t>(controller);
+    trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, 0, Reason::LeaderElected, told));
+  }
   if (controller == Controller::Kustomize) {
     for (std::size_t k = 0; k < ks_.size(); ++k)
       if (ks_[k].exists) enqueue(kpool_, static_cast<std::uint32_t>(k), now, Duration{0}, WorkQueue::kLowPriority);
@@ -329,7 +329,8 @@ void Run::handle(const Event& e, SimTime now) {
     case Ev::Wake: break;
     case Ev::KindServed:
       if (kind_at_[e.id] == now)
-        trace(event(now, TraceType::KindRegistered, Controller::Kustomize, kNone, kNone, kNone, 0, "", plan_.kinds[e.id].name));
+        trace(event(now, TraceType::KindRegistered, Controller::Kustomize, kNone, kNone, kNone, 0, Reason::None,
+                    msg(MessageKind::KindServed, static_cast<std::int32_t>(e.id))));
       break;
     case Ev::Restart:
       if (e.arg == 1)
@@ -418,17 +419,14 @@ void Run::finish(SimTime end) {
     out.passes = st.passes;
     out.attempts = st.summary.ready_at != kNever ? st.attempts_at_ready : st.attempts;
     if (!st.exists) {
-      out.status = "Unknown";
-      out.reason = "NotCreated";
-      const auto& parent = world_.kustomizations[k].parent;
-      out.message =
-          parent ? fmt::format("never created: Kustomization/{}/{} did not apply it within the horizon", parent->ns, parent->name)
-                 : "never created";
+      out.status = ReadyStatus::Unknown;
+      out.reason = Reason::NotCreated;
+      out.message = msg(MessageKind::NeverCreated, static_cast<std::int32_t>(k));
     } else {
-      out.status = st.ready == Ready::True ? "True" : st.ready == Ready::False ? "False" : "Unknown";
-      out.reason = st.ready == Ready::None ? "" : st.reason;
+      out.status = st.ready == Ready::True ? ReadyStatus::True : st.ready == Ready::False ? ReadyStatus::False : ReadyStatus::Unknown;
+      out.reason = st.ready == Ready::None ? Reason::None : st.reason;
       out.message = st.message;
-      if (st.ready == Ready::None) out.message = "waiting for its first reconcile";
+      if (st.ready == Ready::None) out.message = msg(MessageKind::WaitingFirstReconcile);
     }
     if (st.summary.ready_at == kNever)
       all_ready = false;

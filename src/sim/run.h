@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ namespace fluxsim::sim {
 
 class Run {
  public:
-  Run(const Plan& plan, const EngineOptions& options);
+  Run(std::shared_ptr<const Plan> plan, const EngineOptions& options);
   RunResult execute();
 
  private:
@@ -41,13 +42,34 @@ class Run {
   }
   void trace(TraceEvent e) {
     if (!options_.record) return;
-    if (options_.on_event) options_.on_event(e);
+    if (options_.on_event) options_.on_event(e, result_);
     if (options_.keep_events) result_.events.push_back(std::move(e));
   }
   static TraceEvent event(SimTime at, TraceType type, Controller controller, std::int32_t subject, std::int32_t other = kNone,
-                          std::int32_t worker = kNone, std::int64_t value = 0, std::string reason = {},
-                          std::string message = {}) {
-    return TraceEvent{at, type, controller, subject, other, worker, value, std::move(reason), std::move(message)};
+                          std::int32_t worker = kNone, std::int64_t value = 0, Reason reason = Reason::None,
+                          Message message = {}) {
+    return TraceEvent{at, type, controller, reason, false, subject, other, worker, value, message};
+  }
+  // Messages (trace.h MessageKind): their arguments only; src/trace.cc words them for reports.
+  static Message msg(MessageKind kind, std::int32_t a = -1, std::int32_t b = -1, std::int32_t c = -1, std::int64_t n = 0,
+                     std::uint8_t flag = 0) {
+    Message m;
+    m.kind = kind;
+    m.a = a;
+    m.b = b;
+    m.c = c;
+    m.n = n;
+    m.flag = flag;
+    return m;
+  }
+  // The objects of `objs` that are not Current at `now` (only the Failed ones with `failed_only`), as
+  // (object, status) pairs appended to RunResult::message_args; sets m.c (offset) and m.b (count).
+  template <typename Objs>
+  void object_statuses(Message& m, const Objs& objs, SimTime now, bool failed_only = false);
+  // A text CEL computed (a readyExpr's verdict), kept once in RunResult::texts.
+  Message text(const std::string& s) {
+    if (result_.texts.empty() || result_.texts.back() != s) result_.texts.push_back(s);
+    return msg(MessageKind::Text, static_cast<std::int32_t>(result_.texts.size() - 1));
   }
   void enqueue(Pool& pool, std::uint32_t item, SimTime now, Duration after = Duration{0}, int priority = 0);
   void dispatch(SimTime now);
@@ -62,9 +84,9 @@ class Run {
                  const flux::DependencyCheck* check = nullptr);
   // dependsOn[].readyExpr (kustomize_controller.cc, helm_controller.cc).
   bool ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyCheck& check) const;
-  flux::StatusView ks_status_view(std::size_t k) const;
+  flux::StatusView ks_status_view(std::size_t k, std::string& message) const;  // `message` holds the view's text
   bool hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyCheck& check) const;
-  flux::StatusView hr_status_view(std::size_t h, bool self) const;
+  flux::StatusView hr_status_view(std::size_t h, bool self, std::string& message) const;
   void start_build(std::size_t k, SimTime now);
   void continue_pass(std::size_t k, SimTime now);
   void built(std::size_t k, SimTime now);
@@ -73,13 +95,11 @@ class Run {
   void start_health(std::size_t k, SimTime now);
   void poll_health(std::size_t k, SimTime now);
   void succeed(std::size_t k, SimTime now, const kustomize::Effect& effect);
-  void fail(std::size_t k, SimTime now, const kustomize::Effect& effect, std::string reason, std::string message);
+  void fail(std::size_t k, SimTime now, const kustomize::Effect& effect, Reason reason, Message message);
   void end_pass(std::size_t k, SimTime now, Duration requeue, PassOutcome outcome);
-  void set_ready(std::size_t k, Ready r, std::string reason, std::string message);
+  void set_ready(std::size_t k, Ready r, Reason reason, Message message);
   // Next moment a wait over `objs` can change its verdict: kNever when only the deadline can end it.
   SimTime next_change(const std::vector<ObjId>& objs, SimTime now, bool* dynamic) const;
-  template <typename Objs>
-  std::string waiting_list(const Objs& objs, SimTime now) const;
 
   // --- source-controller ----------------------------------------------------------------------------
   void create_source(std::size_t s, SimTime now);
@@ -91,8 +111,8 @@ class Run {
   void store_first_artifact(std::size_t s, SimTime now);
   // A source-controller event about engine source `s`, in the trace's subject space: a World source by
   // its index, a HelmChart by its HelmRelease's index (TraceEvent::helm_chart).
-  TraceEvent source_event(SimTime at, TraceType type, std::size_t s, std::int64_t value = 0, std::string reason = {},
-                          std::string message = {}) const;
+  TraceEvent source_event(SimTime at, TraceType type, std::size_t s, std::int64_t value = 0, Reason reason = Reason::None,
+                          Message message = {}) const;
   bool in_outage(std::size_t s, SimTime t) const;
 
   // --- helm-controller ------------------------------------------------------------------------------
@@ -132,6 +152,7 @@ class Run {
   SimTime quiet_from_{};
   std::size_t pending_creates_ = 0;  // KsCreate/SourceCreate/HrCreate events in the calendar
 
+  std::shared_ptr<const Plan> plan_ptr_;
   const Plan& plan_;
   const World& world_;
   const Scenario& scenario_;

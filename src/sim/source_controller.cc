@@ -85,7 +85,7 @@ void Run::create_source(std::size_t s, SimTime now) {
   st.exists = true;
   const Plan::Src& plan = plan_.sources[s];
   if (plan.obj != kNone) create_object(static_cast<ObjId>(plan.obj), now, nullptr, kNone);
-  trace(source_event(now, TraceType::Created, s, 0, "", plan.name));
+  trace(source_event(now, TraceType::Created, s, 0, Reason::None, msg(MessageKind::SourceName, static_cast<std::int32_t>(s))));
   if (plan.static_repository) return;  // an OCI HelmRepository: nothing to fetch, no artifact (§11)
   enqueue(spools_[static_cast<std::size_t>(plan.pool)], static_cast<std::uint32_t>(s), now);
 }
@@ -129,10 +129,8 @@ void Run::finish_fetch(std::size_t s, SimTime now) {
   pool.queue.done(static_cast<std::uint32_t>(s));
   st.worker = kNone;
   if (effect.step == source::Step::FetchFailed) {
-    const std::string url = s < world_.sources.size() && !world_.sources[s].url.empty() ? world_.sources[s].url : plan.name;
-    trace(source_event(now, TraceType::FetchFailed, s, effect.requeue.count(), "FetchFailed",
-                       fmt::format("failed to fetch {}: source unavailable (injected outage); retrying in {}", url,
-                                   format_duration(effect.requeue))));
+    trace(source_event(now, TraceType::FetchFailed, s, effect.requeue.count(), Reason::FetchFailed,
+                       msg(MessageKind::FetchOutage, static_cast<std::int32_t>(s), -1, -1, effect.requeue.count())));
     enqueue(pool, static_cast<std::uint32_t>(s), now, effect.requeue);
     return;
   }
@@ -159,36 +157,34 @@ void Run::store_first_artifact(std::size_t s, SimTime now) {
   const source::FanOut fan = listed.empty() ? source::FanOut{} : source::fan_out(listed, ks_.size(), [&](std::int32_t k) {
     return std::span<const std::int32_t>(plan_.ks[static_cast<std::size_t>(k)].deps);
   });
-  auto name = [&](std::int32_t k) {
-    const ObjectRef& ref = world_.kustomizations[static_cast<std::size_t>(k)].ref;
-    return ref.ns + "/" + ref.name;
-  };
+  // The trace's message names the dependencies the walk added (or the cycle): Kustomization indexes in
+  // RunResult::message_args, worded by src/trace.cc.
+  Message told = msg(MessageKind::ArtifactStoredFanOut, static_cast<std::int32_t>(s));
+  std::vector<std::int32_t>& args = result_.message_args;
+  if (options_.record) {
+    told.c = static_cast<std::int32_t>(args.size());
+    told.b = 0;
+  }
   std::size_t enqueued = 0;
-  std::string reached;  // dependencies the walk added, for the trace
   for (std::int32_t k : fan.enqueue) {
     if (!ks_[static_cast<std::size_t>(k)].exists) continue;  // the request finds no object
     enqueue(kpool_, static_cast<std::uint32_t>(k), now);
     ++enqueued;
-    if (!options_.record || std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
-    const std::int32_t other = plan_.ks[static_cast<std::size_t>(k)].source;
-    std::string item = name(k);
-    if (other != kNone && other != static_cast<std::int32_t>(s))
-      item += fmt::format(" (on {}/{})", world_.sources[static_cast<std::size_t>(other)].ref.kind,
-                          world_.sources[static_cast<std::size_t>(other)].ref.name);
-    reached += (reached.empty() ? "" : ", ") + item;
+    if (!options_.record || !fan.cycle.empty() || std::find(listed.begin(), listed.end(), k) != listed.end()) continue;
+    args.push_back(k);
+    ++told.b;
   }
-  std::string told;
   if (options_.record) {
     if (!fan.cycle.empty()) {
-      for (std::int32_t k : fan.cycle) told += (told.empty() ? "" : " -> ") + name(k);
-      told = "; fan-out: circular dependency detected: " + told + ", so no Kustomization is enqueued";
+      told.flag = 2;
+      for (std::int32_t k : fan.cycle) args.push_back(k);
+      told.b = static_cast<std::int32_t>(fan.cycle.size());
     } else if (enqueued > 0) {
-      told = fmt::format("; fan-out enqueues {} Kustomization{} in dependency order", enqueued, enqueued == 1 ? "" : "s");
-      if (!reached.empty()) told += ", with the dependencies the walk reached: " + reached;
+      told.flag = 1;
+      told.n = static_cast<std::int64_t>(enqueued);
     }
   }
-  trace(source_event(now, TraceType::ArtifactStored, s, st.revision, "Succeeded",
-                     fmt::format("{}: stored artifact for revision '{}'{}", plan.name, kRevision, told)));
+  trace(source_event(now, TraceType::ArtifactStored, s, st.revision, Reason::Succeeded, told));
   // HelmCharts waiting for this repository, and HelmReleases watching this chart.
   for (std::int32_t c : plan.charts)
     if (src_[static_cast<std::size_t>(c)].exists)

@@ -69,7 +69,8 @@ struct KsState {
   bool stalled = false;   // Stalled=True InvalidCELExpression (an invalid readyExpr): kstatus Failed
   int last_applied = -1;  // revision
   int last_attempted = -1;
-  std::string reason, message;
+  Reason reason = Reason::None;  // the Ready condition's (trace.h; worded only for a report or a readyExpr)
+  Message message;
   // The pass in flight.
   bool in_pass = false;
   Phase phase = Phase::Idle;
@@ -110,14 +111,15 @@ struct HrState {
   bool observed = false;
   bool stalled = false;  // Stalled=True: retries exhausted, kstatus Failed, no automatic retry
   bool chart_requested = false;
-  std::string reason, message;
+  Reason reason = Reason::None;
+  Message message;
   bool in_pass = false;
   std::uint32_t token = 0;
   std::int32_t worker = kNone;
   int passes = 0, installs = 0, failures = 0, rate_limited = 0;
   SimTime created_at = kNever, ready_at = kNever;
   PassRecord pass;
-  std::string failure;         // message of the pending failure
+  Message failure;             // message of the pending failure
   bool stored_release = true;  // the pending failure came after Helm stored a release (remediation counts it)
   Rng install_rng{0}, jitter_rng{0};
 };
