@@ -18,6 +18,7 @@
 #include <mutex>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
 
 #include "fluxsim/load.h"
 
@@ -44,14 +45,9 @@ class DiskFileSource final : public FileSource {
   explicit DiskFileSource(fs::path root) : root_(std::move(root)) {}
 
   Type type(const std::string& path) const override {
-    auto real = resolve(path);
-    if (!real) return Type::Missing;
-    std::error_code ec;
-    fs::file_status st = fs::status(*real, ec);
-    if (ec) return Type::Missing;
-    if (fs::is_directory(st)) return Type::Directory;
-    if (fs::is_regular_file(st)) return Type::File;
-    return Type::Missing;
+    std::lock_guard<std::mutex> lock(mu_);
+    const Resolved* r = resolved(path);
+    return r ? r->type : Type::Missing;
   }
 
   std::vector<std::string> list(const std::string& path) const override {
@@ -67,8 +63,13 @@ class DiskFileSource final : public FileSource {
   }
 
   std::optional<std::string> read(const std::string& path) const override {
-    auto real = resolve(path);
-    if (!real) return std::nullopt;
+    std::optional<fs::path> real;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const Resolved* r = resolved(path);
+      if (!r || r->type != Type::File) return std::nullopt;
+      real = r->real;
+    }
     // One open, one fstat, one read: this runs for every file of the repository.
     const int fd = ::open(real->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
@@ -91,19 +92,46 @@ class DiskFileSource final : public FileSource {
   }
 
  private:
+  /// A path walked once: its real path and what lies there. type() and read() of the same path
+  /// share it, so a file costs one lstat (two for a symlink) however often it is asked about.
+  struct Resolved {
+    fs::path real;
+    Type type = Type::Missing;
+  };
+
+  // The memoised walk of `path`; nullptr when it does not resolve inside the root. Caller holds mu_.
+  const Resolved* resolved(const std::string& path) const {
+    auto it = resolved_.find(path);
+    if (it != resolved_.end()) return it->second ? &*it->second : nullptr;
+    std::optional<Resolved> r;
+    Type type = Type::Missing;
+    std::optional<fs::path> real;
+    if (path.find("..") != std::string::npos) {
+      real = resolve_walk(path, &type);
+    } else if (const Chain* dir = chain_of(parent_of(path))) {
+      std::string last = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+      if (last.empty() || last == ".") {
+        real = dir->visited.back();
+        std::error_code ec;
+        fs::file_status st = fs::status(*real, ec);
+        type = ec ? Type::Missing : type_of(st);
+      } else {
+        real = step(dir->visited, last, &type);
+      }
+    }
+    if (real && type != Type::Missing) r = Resolved{std::move(*real), type};
+    auto pos = resolved_.emplace(path, std::move(r)).first;
+    return pos->second ? &*pos->second : nullptr;
+  }
+
   // Walks `path` below the root. Returns the real path, or nullopt when a component is missing, a
   // link leaves the root, a link loops, or a link leads back to a directory already on the path.
   // Directories are memoised, so a file costs one lstat however deep it lies.
   std::optional<fs::path> resolve(const std::string& path) const {
-    if (path.find("..") != std::string::npos) return resolve_walk(path);
     std::lock_guard<std::mutex> lock(mu_);
-    const Chain* dir = chain_of(parent_of(path));
-    if (!dir) return std::nullopt;
-    std::string last = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-    if (last.empty() || last == ".") return dir->visited.back();
-    auto next = step(dir->visited, last);
-    if (!next) return std::nullopt;
-    return next;
+    const Resolved* r = resolved(path);
+    if (!r) return std::nullopt;
+    return r->real;
   }
 
   struct Chain {
@@ -117,9 +145,16 @@ class DiskFileSource final : public FileSource {
     return slash == std::string::npos ? std::string{} : p.substr(0, slash);
   }
 
+  static Type type_of(const fs::file_status& st) {
+    if (fs::is_directory(st)) return Type::Directory;
+    if (fs::is_regular_file(st)) return Type::File;
+    return Type::Missing;
+  }
+
   // One component below `visited.back()`, following a symlink only inside the root and never back to
-  // a directory on the path.
-  std::optional<fs::path> step(const std::vector<fs::path>& visited, const std::string& part) const {
+  // a directory on the path. `type`, when given, receives what lies there (from the same lstat, or
+  // the link target's stat).
+  std::optional<fs::path> step(const std::vector<fs::path>& visited, const std::string& part, Type* type = nullptr) const {
     fs::path next = visited.back() / part;
     std::error_code ec;
     fs::file_status st = fs::symlink_status(next, ec);
@@ -127,10 +162,13 @@ class DiskFileSource final : public FileSource {
     if (fs::is_symlink(st)) {
       fs::path target = fs::canonical(next, ec);  // ELOOP and dangling links fail here
       if (ec || !inside(root_, target)) return std::nullopt;
-      if (fs::is_directory(target, ec) && std::find(visited.begin(), visited.end(), target) != visited.end())
+      st = fs::status(target, ec);
+      if (ec) return std::nullopt;
+      if (fs::is_directory(st) && std::find(visited.begin(), visited.end(), target) != visited.end())
         return std::nullopt;  // a directory cycle
       next = target;
     }
+    if (type) *type = type_of(st);
     return next;
   }
 
@@ -154,8 +192,9 @@ class DiskFileSource final : public FileSource {
   }
 
   // The general walk, for paths with "..".
-  std::optional<fs::path> resolve_walk(const std::string& path) const {
+  std::optional<fs::path> resolve_walk(const std::string& path, Type* type) const {
     std::vector<fs::path> visited{root_};
+    *type = Type::Directory;  // the root, when nothing follows
     std::size_t start = 0;
     while (start <= path.size()) {
       std::size_t slash = path.find('/', start);
@@ -166,9 +205,10 @@ class DiskFileSource final : public FileSource {
       if (part == "..") {
         if (visited.size() <= 1) return std::nullopt;
         visited.pop_back();
+        *type = Type::Directory;
         continue;
       }
-      auto next = step(visited, part);
+      auto next = step(visited, part, type);
       if (!next) return std::nullopt;
       visited.push_back(*next);
     }
@@ -177,6 +217,7 @@ class DiskFileSource final : public FileSource {
 
   mutable std::mutex mu_;
   mutable std::map<std::string, std::optional<Chain>> chains_;
+  mutable std::unordered_map<std::string, std::optional<Resolved>> resolved_;
   fs::path root_;
 };
 

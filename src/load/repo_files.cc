@@ -115,15 +115,55 @@ const std::string* RepoFiles::read(const std::string& path) {
   return *it->second ? &**it->second : nullptr;
 }
 
-const ParsedYaml* RepoFiles::parse(const std::string& path) {
-  auto it = parsed_.find(path);
-  if (it != parsed_.end()) return it->second.get();
+const ParsedYaml* RepoFiles::parse_into(const std::string& path, Parsed& entry, bool first) {
   const std::string* text = read(path);
   if (!text) return nullptr;
-  auto parsed = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
-  documents_parsed_ += parsed->documents.size();
-  texts_[path]->reset();  // the tree is what the loader keeps; the text is read again only if asked for
-  return parsed_.emplace(path, std::move(parsed)).first->second.get();
+  entry.tree = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
+  if (first) {
+    documents_parsed_ += entry.tree->documents.size();
+    if (on_first_parse_) on_first_parse_(path, *entry.tree);
+  }
+  // Until its tree is taken a second time the text stays: the tree may move out to a build, and a
+  // second reader then parses the text again (the file is read once). From then on the tree is
+  // kept, and the text is read again only if asked for.
+  if (!first) texts_[path]->reset();
+  return entry.tree.get();
+}
+
+const ParsedYaml* RepoFiles::parse(const std::string& path) {
+  auto it = parsed_.find(path);
+  if (it != parsed_.end()) {
+    if (it->second.tree) return it->second.tree.get();
+    return parse_into(path, it->second, false);  // taken before: parsed again and kept
+  }
+  Parsed entry;
+  const ParsedYaml* p = parse_into(path, entry, true);
+  if (!p) return nullptr;
+  return parsed_.emplace(path, std::move(entry)).first->second.tree.get();
+}
+
+std::optional<ParsedYaml> RepoFiles::take(const std::string& path) {
+  auto it = parsed_.find(path);
+  if (it == parsed_.end()) {
+    Parsed entry;
+    if (!parse_into(path, entry, true)) return std::nullopt;
+    ParsedYaml out = std::move(*entry.tree);
+    entry.tree.reset();
+    entry.taken = true;
+    parsed_.emplace(path, std::move(entry));
+    return out;
+  }
+  Parsed& entry = it->second;
+  if (!entry.taken && entry.tree) {  // parsed (looked at) but never handed out: nobody else holds it
+    ParsedYaml out = std::move(*entry.tree);
+    entry.tree.reset();
+    entry.taken = true;
+    return out;
+  }
+  const ParsedYaml* kept = entry.tree ? entry.tree.get() : parse_into(path, entry, false);
+  if (!kept) return std::nullopt;
+  entry.taken = true;
+  return *kept;
 }
 
 std::vector<std::string> RepoFiles::parsed_paths() const {
