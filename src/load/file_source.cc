@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -56,14 +57,14 @@ class DiskFileSource final : public FileSource {
     if (!real) return names;
     std::error_code ec;
     if (!fs::is_directory(*real, ec)) return names;
-    fs::directory_iterator it(*real, ec), end;
+    fs::directory_iterator it(fs::path(*real), ec), end;
     for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
 
   std::optional<std::string> read(const std::string& path) const override {
-    std::optional<fs::path> real;
+    std::optional<std::string> real;
     {
       std::lock_guard<std::mutex> lock(mu_);
       const Resolved* r = resolved(path);
@@ -95,8 +96,15 @@ class DiskFileSource final : public FileSource {
   /// A path walked once: its real path and what lies there. type() and read() of the same path
   /// share it, so a file costs one lstat (two for a symlink) however often it is asked about.
   struct Resolved {
-    fs::path real;
+    std::string real;
     Type type = Type::Missing;
+  };
+
+  /// A real directory reached from the root, and the one it was reached from (nullptr at the root):
+  /// the directories on its path, for the cycle check.
+  struct Chain {
+    std::string real;
+    const Chain* parent = nullptr;
   };
 
   // The memoised walk of `path`; nullptr when it does not resolve inside the root. Caller holds mu_.
@@ -105,18 +113,17 @@ class DiskFileSource final : public FileSource {
     if (it != resolved_.end()) return it->second ? &*it->second : nullptr;
     std::optional<Resolved> r;
     Type type = Type::Missing;
-    std::optional<fs::path> real;
+    std::optional<std::string> real;
     if (path.find("..") != std::string::npos) {
       real = resolve_walk(path, &type);
     } else if (const Chain* dir = chain_of(parent_of(path))) {
       std::string last = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
       if (last.empty() || last == ".") {
-        real = dir->visited.back();
-        std::error_code ec;
-        fs::file_status st = fs::status(*real, ec);
-        type = ec ? Type::Missing : type_of(st);
+        real = dir->real;
+        struct stat st {};
+        type = ::stat(real->c_str(), &st) != 0 ? Type::Missing : type_of(st.st_mode);
       } else {
-        real = step(dir->visited, last, &type);
+        real = step(*dir, last, &type);
       }
     }
     if (real && type != Type::Missing) r = Resolved{std::move(*real), type};
@@ -127,16 +134,12 @@ class DiskFileSource final : public FileSource {
   // Walks `path` below the root. Returns the real path, or nullopt when a component is missing, a
   // link leaves the root, a link loops, or a link leads back to a directory already on the path.
   // Directories are memoised, so a file costs one lstat however deep it lies.
-  std::optional<fs::path> resolve(const std::string& path) const {
+  std::optional<std::string> resolve(const std::string& path) const {
     std::lock_guard<std::mutex> lock(mu_);
     const Resolved* r = resolved(path);
     if (!r) return std::nullopt;
     return r->real;
   }
-
-  struct Chain {
-    std::vector<fs::path> visited;  // real directories from the root down to this one
-  };
 
   static std::string parent_of(const std::string& path) {
     std::string p = path;
@@ -145,30 +148,32 @@ class DiskFileSource final : public FileSource {
     return slash == std::string::npos ? std::string{} : p.substr(0, slash);
   }
 
-  static Type type_of(const fs::file_status& st) {
-    if (fs::is_directory(st)) return Type::Directory;
-    if (fs::is_regular_file(st)) return Type::File;
+  static Type type_of(mode_t mode) {
+    if (S_ISDIR(mode)) return Type::Directory;
+    if (S_ISREG(mode)) return Type::File;
     return Type::Missing;
   }
 
-  // One component below `visited.back()`, following a symlink only inside the root and never back to
-  // a directory on the path. `type`, when given, receives what lies there (from the same lstat, or
+  // One component below `dir`, following a symlink only inside the root and never back to a
+  // directory on the path. `type`, when given, receives what lies there (from the same lstat, or
   // the link target's stat).
-  std::optional<fs::path> step(const std::vector<fs::path>& visited, const std::string& part, Type* type = nullptr) const {
-    fs::path next = visited.back() / part;
-    std::error_code ec;
-    fs::file_status st = fs::symlink_status(next, ec);
-    if (ec || !fs::exists(st)) return std::nullopt;
-    if (fs::is_symlink(st)) {
+  std::optional<std::string> step(const Chain& dir, const std::string& part, Type* type = nullptr) const {
+    std::string next = dir.real;
+    if (next.empty() || next.back() != '/') next += '/';
+    next += part;
+    struct stat st {};
+    if (::lstat(next.c_str(), &st) != 0) return std::nullopt;
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
       fs::path target = fs::canonical(next, ec);  // ELOOP and dangling links fail here
       if (ec || !inside(root_, target)) return std::nullopt;
-      st = fs::status(target, ec);
-      if (ec) return std::nullopt;
-      if (fs::is_directory(st) && std::find(visited.begin(), visited.end(), target) != visited.end())
-        return std::nullopt;  // a directory cycle
-      next = target;
+      next = target.string();
+      if (::stat(next.c_str(), &st) != 0) return std::nullopt;
+      if (S_ISDIR(st.st_mode))
+        for (const Chain* c = &dir; c; c = c->parent)
+          if (c->real == next) return std::nullopt;  // a directory cycle
     }
-    if (type) *type = type_of(st);
+    if (type) *type = type_of(st.st_mode);
     return next;
   }
 
@@ -177,23 +182,22 @@ class DiskFileSource final : public FileSource {
     if (it != chains_.end()) return it->second ? &*it->second : nullptr;
     std::optional<Chain> result;
     if (dir.empty() || dir == ".") {
-      result = Chain{{root_}};
+      result = Chain{root_.string(), nullptr};
     } else if (const Chain* parent = chain_of(parent_of(dir))) {
       std::string last = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
       if (last.empty() || last == ".") {
         result = *parent;
-      } else if (auto next = step(parent->visited, last)) {
-        result = *parent;
-        result->visited.push_back(*next);
+      } else if (auto next = step(*parent, last)) {
+        result = Chain{std::move(*next), parent};
       }
     }
-    auto pos = chains_.emplace(dir, std::move(result)).first;
+    auto pos = chains_.emplace(dir, std::move(result)).first;  // a std::map: chains stay where they are
     return pos->second ? &*pos->second : nullptr;
   }
 
   // The general walk, for paths with "..".
-  std::optional<fs::path> resolve_walk(const std::string& path, Type* type) const {
-    std::vector<fs::path> visited{root_};
+  std::optional<std::string> resolve_walk(const std::string& path, Type* type) const {
+    std::deque<Chain> visited{Chain{root_.string(), nullptr}};
     *type = Type::Directory;  // the root, when nothing follows
     std::size_t start = 0;
     while (start <= path.size()) {
@@ -208,11 +212,11 @@ class DiskFileSource final : public FileSource {
         *type = Type::Directory;
         continue;
       }
-      auto next = step(visited, part, type);
+      auto next = step(visited.back(), part, type);
       if (!next) return std::nullopt;
-      visited.push_back(*next);
+      visited.push_back(Chain{std::move(*next), &visited.back()});
     }
-    return visited.back();
+    return visited.back().real;
   }
 
   mutable std::mutex mu_;
