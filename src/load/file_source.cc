@@ -3,6 +3,7 @@
 // component at a time; a symbolic link is followed only when its target stays inside the root and is
 // not a directory already on the path (a directory cycle), so loops end and nothing outside the root
 // is ever read — kustomize's root-only restriction applied to the whole repository.
+#include <dirent.h>    // opendir, readdir: a directory's entries with their types
 #include <fcntl.h>     // open: one syscall per file read
 #include <sys/stat.h>  // fstat
 #include <unistd.h>    // read, close
@@ -107,6 +108,29 @@ class DiskFileSource final : public FileSource {
     const Chain* parent = nullptr;
   };
 
+  /// A directory's entries with their d_type, sorted by name.
+  using Listing = std::vector<std::pair<std::string, unsigned char>>;
+
+  // The listing of a directory, read once (one getdents for all its entries instead of an lstat per
+  // name asked about); nullptr when it cannot be read (each name then takes its own lstat).
+  const Listing* listing_of(const Chain& dir) const {
+    auto it = listings_.find(&dir);
+    if (it != listings_.end()) return it->second ? &*it->second : nullptr;
+    std::optional<Listing> names;
+    if (DIR* d = ::opendir(dir.real.c_str())) {
+      names.emplace();
+      while (const dirent* e = ::readdir(d)) {
+        std::string_view n(e->d_name);
+        if (n == "." || n == "..") continue;
+        names->emplace_back(std::string(n), e->d_type);
+      }
+      ::closedir(d);
+      std::sort(names->begin(), names->end());
+    }
+    auto pos = listings_.emplace(&dir, std::move(names)).first;
+    return pos->second ? &*pos->second : nullptr;
+  }
+
   // The memoised walk of `path`; nullptr when it does not resolve inside the root. Caller holds mu_.
   const Resolved* resolved(const std::string& path) const {
     auto it = resolved_.find(path);
@@ -122,6 +146,21 @@ class DiskFileSource final : public FileSource {
         real = dir->real;
         struct stat st {};
         type = ::stat(real->c_str(), &st) != 0 ? Type::Missing : type_of(st.st_mode);
+      } else if (const Listing* names = listing_of(*dir)) {
+        // The directory's listing answers for names it lacks and for plain files and directories,
+        // without a syscall of their own; a symbolic link (or an unknown type) takes the full step.
+        auto entry = std::lower_bound(names->begin(), names->end(), last,
+                                      [](const auto& e, const std::string& n) { return e.first < n; });
+        if (entry != names->end() && entry->first == last) {
+          if (entry->second == DT_REG || entry->second == DT_DIR) {
+            real = dir->real;
+            if (real->empty() || real->back() != '/') *real += '/';
+            *real += last;
+            type = entry->second == DT_REG ? Type::File : Type::Directory;
+          } else {
+            real = step(*dir, last, &type);
+          }
+        }
       } else {
         real = step(*dir, last, &type);
       }
@@ -222,6 +261,7 @@ class DiskFileSource final : public FileSource {
   mutable std::mutex mu_;
   mutable std::map<std::string, std::optional<Chain>> chains_;
   mutable std::unordered_map<std::string, std::optional<Resolved>> resolved_;
+  mutable std::unordered_map<const Chain*, std::optional<Listing>> listings_;
   fs::path root_;
 };
 
