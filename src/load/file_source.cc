@@ -72,24 +72,27 @@ class DiskFileSource final : public FileSource {
       if (!r || r->type != Type::File) return std::nullopt;
       real = r->real;
     }
-    // One open, one fstat, one read: this runs for every file of the repository.
+    // One open, a read or two, one close: this runs for every file of the repository. The walk
+    // found a regular file; one larger than any manifest stops being read at the limit (bounded
+    // memory) and reads as unreadable.
     const int fd = ::open(real->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uintmax_t>(st.st_size) > kMaxFileBytes) {
-      ::close(fd);  // not a regular file, or larger than any manifest: bounded memory
-      return std::nullopt;
-    }
-    std::string text(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    std::string text;
+    char buffer[64 * 1024];
+    bool ok = true;
+    while (true) {
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
       if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
+      if (text.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+        ok = false;
+        break;
+      }
+      text.append(buffer, static_cast<std::size_t>(n));
     }
     ::close(fd);
-    text.resize(done);
+    if (!ok) return std::nullopt;
     return text;
   }
 
@@ -110,6 +113,23 @@ class DiskFileSource final : public FileSource {
 
   /// A directory's entries with their d_type, sorted by name.
   using Listing = std::vector<std::pair<std::string, unsigned char>>;
+
+  // `name` in `dir`: the directory's listing answers for names it lacks and for plain files and
+  // directories, without a syscall of their own; a symbolic link (or an unknown type) takes the full
+  // step, as does every name of a directory that cannot be listed.
+  std::optional<std::string> child(const Chain& dir, const std::string& name, Type* type) const {
+    const Listing* names = listing_of(dir);
+    if (!names) return step(dir, name, type);
+    auto entry = std::lower_bound(names->begin(), names->end(), name,
+                                  [](const auto& e, const std::string& n) { return e.first < n; });
+    if (entry == names->end() || entry->first != name) return std::nullopt;
+    if (entry->second != DT_REG && entry->second != DT_DIR) return step(dir, name, type);
+    std::string real = dir.real;
+    if (real.empty() || real.back() != '/') real += '/';
+    real += name;
+    *type = entry->second == DT_REG ? Type::File : Type::Directory;
+    return real;
+  }
 
   // The listing of a directory, read once (one getdents for all its entries instead of an lstat per
   // name asked about); nullptr when it cannot be read (each name then takes its own lstat).
@@ -146,23 +166,8 @@ class DiskFileSource final : public FileSource {
         real = dir->real;
         struct stat st {};
         type = ::stat(real->c_str(), &st) != 0 ? Type::Missing : type_of(st.st_mode);
-      } else if (const Listing* names = listing_of(*dir)) {
-        // The directory's listing answers for names it lacks and for plain files and directories,
-        // without a syscall of their own; a symbolic link (or an unknown type) takes the full step.
-        auto entry = std::lower_bound(names->begin(), names->end(), last,
-                                      [](const auto& e, const std::string& n) { return e.first < n; });
-        if (entry != names->end() && entry->first == last) {
-          if (entry->second == DT_REG || entry->second == DT_DIR) {
-            real = dir->real;
-            if (real->empty() || real->back() != '/') *real += '/';
-            *real += last;
-            type = entry->second == DT_REG ? Type::File : Type::Directory;
-          } else {
-            real = step(*dir, last, &type);
-          }
-        }
       } else {
-        real = step(*dir, last, &type);
+        real = child(*dir, last, &type);
       }
     }
     if (real && type != Type::Missing) r = Resolved{std::move(*real), type};
@@ -226,8 +231,9 @@ class DiskFileSource final : public FileSource {
       std::string last = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
       if (last.empty() || last == ".") {
         result = *parent;
-      } else if (auto next = step(*parent, last)) {
-        result = Chain{std::move(*next), parent};
+      } else {
+        Type type = Type::Missing;
+        if (auto next = child(*parent, last, &type)) result = Chain{std::move(*next), parent};
       }
     }
     auto pos = chains_.emplace(dir, std::move(result)).first;  // a std::map: chains stay where they are
