@@ -48,7 +48,7 @@ class DiskFileSource final : public FileSource {
 
   Type type(const std::string& path) const override {
     std::lock_guard<std::mutex> lock(mu_);
-    const Resolved* r = resolved(path);
+    std::optional<Resolved> r = resolved(path);
     return r ? r->type : Type::Missing;
   }
 
@@ -68,9 +68,9 @@ class DiskFileSource final : public FileSource {
     std::optional<std::string> real;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      const Resolved* r = resolved(path);
+      std::optional<Resolved> r = resolved(path);
       if (!r || r->type != Type::File) return std::nullopt;
-      real = r->real;
+      real = std::move(r->real);
     }
     // One open, a read or two, one close: this runs for every file of the repository. The walk
     // found a regular file; one larger than any manifest stops being read at the limit (bounded
@@ -97,8 +97,7 @@ class DiskFileSource final : public FileSource {
   }
 
  private:
-  /// A path walked once: its real path and what lies there. type() and read() of the same path
-  /// share it, so a file costs one lstat (two for a symlink) however often it is asked about.
+  /// A path walked: its real path and what lies there.
   struct Resolved {
     std::string real;
     Type type = Type::Missing;
@@ -151,10 +150,10 @@ class DiskFileSource final : public FileSource {
     return pos->second ? &*pos->second : nullptr;
   }
 
-  // The memoised walk of `path`; nullptr when it does not resolve inside the root. Caller holds mu_.
-  const Resolved* resolved(const std::string& path) const {
-    auto it = resolved_.find(path);
-    if (it != resolved_.end()) return it->second ? &*it->second : nullptr;
+  // The walk of `path`; nullopt when it does not resolve inside the root. Caller holds mu_. Its
+  // directories and their listings are memoised, so after the first path of a directory this costs no
+  // syscall (a symbolic link costs its lstat and stat each time).
+  std::optional<Resolved> resolved(const std::string& path) const {
     std::optional<Resolved> r;
     Type type = Type::Missing;
     std::optional<std::string> real;
@@ -171,18 +170,17 @@ class DiskFileSource final : public FileSource {
       }
     }
     if (real && type != Type::Missing) r = Resolved{std::move(*real), type};
-    auto pos = resolved_.emplace(path, std::move(r)).first;
-    return pos->second ? &*pos->second : nullptr;
+    return r;
   }
 
   // Walks `path` below the root. Returns the real path, or nullopt when a component is missing, a
   // link leaves the root, a link loops, or a link leads back to a directory already on the path.
-  // Directories are memoised, so a file costs one lstat however deep it lies.
+  // Directories and their listings are memoised: a plain file costs no syscall of its own.
   std::optional<std::string> resolve(const std::string& path) const {
     std::lock_guard<std::mutex> lock(mu_);
-    const Resolved* r = resolved(path);
+    std::optional<Resolved> r = resolved(path);
     if (!r) return std::nullopt;
-    return r->real;
+    return std::move(r->real);
   }
 
   static std::string parent_of(const std::string& path) {
@@ -266,7 +264,6 @@ class DiskFileSource final : public FileSource {
 
   mutable std::mutex mu_;
   mutable std::map<std::string, std::optional<Chain>> chains_;
-  mutable std::unordered_map<std::string, std::optional<Resolved>> resolved_;
   mutable std::unordered_map<const Chain*, std::optional<Listing>> listings_;
   fs::path root_;
 };

@@ -103,16 +103,16 @@ const std::vector<std::string>& RepoFiles::list(const std::string& path) {
 
 const std::string* RepoFiles::read(const std::string& path) {
   auto it = texts_.find(path);
-  if (it == texts_.end() || (!*it->second && parsed_.count(path))) {
-    auto text = std::make_unique<std::optional<std::string>>(source_.read(path));
-    if (*text && it == texts_.end()) {
+  if (it == texts_.end()) {
+    it = texts_.emplace(path, source_.read(path)).first;
+    if (it->second) {
       ++files_read_;
-      bytes_read_ += (*text)->size();
+      bytes_read_ += it->second->size();
     }
-    if (it == texts_.end()) it = texts_.emplace(path, std::move(text)).first;
-    else it->second = std::move(text);
+  } else if (!it->second && parsed_.count(path)) {
+    it->second = source_.read(path);  // dropped once its tree was kept: read again
   }
-  return *it->second ? &**it->second : nullptr;
+  return it->second ? &*it->second : nullptr;
 }
 
 const ParsedYaml* RepoFiles::parse_into(const std::string& path, Parsed& entry, bool first) {
@@ -126,7 +126,7 @@ const ParsedYaml* RepoFiles::parse_into(const std::string& path, Parsed& entry, 
   // Until its tree is taken a second time the text stays: the tree may move out to a build, and a
   // second reader then parses the text again (the file is read once). From then on the tree is
   // kept, and the text is read again only if asked for.
-  if (!first) texts_[path]->reset();
+  if (!first) texts_[path].reset();
   return entry.tree.get();
 }
 

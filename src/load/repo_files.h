@@ -70,7 +70,7 @@ class RepoFiles {
   ParseLimits limits_;
   std::unordered_map<std::string, FileSource::Type> types_;
   std::unordered_map<std::string, std::vector<std::string>> lists_;
-  std::unordered_map<std::string, std::unique_ptr<std::optional<std::string>>> texts_;
+  std::unordered_map<std::string, std::optional<std::string>> texts_;  // node-based: a text stays where it is
   struct Parsed {
     std::unique_ptr<ParsedYaml> tree;  ///< null once taken (until parsed again)
     bool taken = false;                ///< handed out once: later takes copy a kept tree
