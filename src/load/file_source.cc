@@ -3,7 +3,7 @@
 // component at a time; a symbolic link is followed only when its target stays inside the root and is
 // not a directory already on the path (a directory cycle), so loops end and nothing outside the root
 // is ever read — kustomize's root-only restriction applied to the whole repository.
-#include <dirent.h>    // opendir, readdir: a directory's entries with their types
+#include <dirent.h>    // getdents64: a directory's entries with their types
 #include <fcntl.h>     // open: one syscall per file read
 #include <sys/stat.h>  // fstat
 #include <unistd.h>    // read, close
@@ -15,10 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <unordered_map>
 
@@ -110,23 +111,32 @@ class DiskFileSource final : public FileSource {
     const Chain* parent = nullptr;
   };
 
-  /// A directory's entries with their d_type, sorted by name.
-  using Listing = std::vector<std::pair<std::string, unsigned char>>;
+  /// A directory's entries with their d_type, sorted by name; the names share one string.
+  struct Listing {
+    struct Entry {
+      std::uint32_t offset = 0;
+      std::uint32_t length = 0;
+      unsigned char type = DT_UNKNOWN;
+    };
+    std::string names;
+    std::vector<Entry> entries;
+    std::string_view name(const Entry& e) const { return std::string_view(names).substr(e.offset, e.length); }
+  };
 
   // `name` in `dir`: the directory's listing answers for names it lacks and for plain files and
   // directories, without a syscall of their own; a symbolic link (or an unknown type) takes the full
   // step, as does every name of a directory that cannot be listed.
   std::optional<std::string> child(const Chain& dir, const std::string& name, Type* type) const {
-    const Listing* names = listing_of(dir);
-    if (!names) return step(dir, name, type);
-    auto entry = std::lower_bound(names->begin(), names->end(), name,
-                                  [](const auto& e, const std::string& n) { return e.first < n; });
-    if (entry == names->end() || entry->first != name) return std::nullopt;
-    if (entry->second != DT_REG && entry->second != DT_DIR) return step(dir, name, type);
+    const Listing* listing = listing_of(dir);
+    if (!listing) return step(dir, name, type);
+    auto entry = std::lower_bound(listing->entries.begin(), listing->entries.end(), name,
+                                  [&](const Listing::Entry& e, const std::string& n) { return listing->name(e) < n; });
+    if (entry == listing->entries.end() || listing->name(*entry) != name) return std::nullopt;
+    if (entry->type != DT_REG && entry->type != DT_DIR) return step(dir, name, type);
     std::string real = dir.real;
     if (real.empty() || real.back() != '/') real += '/';
     real += name;
-    *type = entry->second == DT_REG ? Type::File : Type::Directory;
+    *type = entry->type == DT_REG ? Type::File : Type::Directory;
     return real;
   }
 
@@ -135,18 +145,35 @@ class DiskFileSource final : public FileSource {
   const Listing* listing_of(const Chain& dir) const {
     auto it = listings_.find(&dir);
     if (it != listings_.end()) return it->second ? &*it->second : nullptr;
-    std::optional<Listing> names;
-    if (DIR* d = ::opendir(dir.real.c_str())) {
-      names.emplace();
-      while (const dirent* e = ::readdir(d)) {
-        std::string_view n(e->d_name);
-        if (n == "." || n == "..") continue;
-        names->emplace_back(std::string(n), e->d_type);
+    std::optional<Listing> listing;
+    // getdents64 into a buffer on the stack: opendir would allocate (and free) 32 KiB per directory.
+    const int fd = ::open(dir.real.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      Listing l;
+      alignas(8) char buffer[16 * 1024];
+      bool ok = true;
+      while (true) {
+        const ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) ok = false;
+        if (n <= 0) break;
+        for (ssize_t at = 0; at < n;) {
+          const auto* d = reinterpret_cast<const struct dirent64*>(buffer + at);
+          at += d->d_reclen;
+          const std::string_view name(d->d_name);
+          if (name == "." || name == "..") continue;
+          l.entries.push_back({static_cast<std::uint32_t>(l.names.size()), static_cast<std::uint32_t>(name.size()), d->d_type});
+          l.names += name;
+        }
       }
-      ::closedir(d);
-      std::sort(names->begin(), names->end());
+      ::close(fd);
+      if (ok) {
+        std::sort(l.entries.begin(), l.entries.end(),
+                  [&](const Listing::Entry& a, const Listing::Entry& b) { return l.name(a) < l.name(b); });
+        listing = std::move(l);
+      }
     }
-    auto pos = listings_.emplace(&dir, std::move(names)).first;
+    auto pos = listings_.emplace(&dir, std::move(listing)).first;
     return pos->second ? &*pos->second : nullptr;
   }
 
@@ -234,7 +261,7 @@ class DiskFileSource final : public FileSource {
         if (auto next = child(*parent, last, &type)) result = Chain{std::move(*next), parent};
       }
     }
-    auto pos = chains_.emplace(dir, std::move(result)).first;  // a std::map: chains stay where they are
+    auto pos = chains_.emplace(dir, std::move(result)).first;
     return pos->second ? &*pos->second : nullptr;
   }
 
@@ -263,7 +290,7 @@ class DiskFileSource final : public FileSource {
   }
 
   mutable std::mutex mu_;
-  mutable std::map<std::string, std::optional<Chain>> chains_;
+  mutable std::unordered_map<std::string, std::optional<Chain>> chains_;  // node-based: chains stay where they are
   mutable std::unordered_map<const Chain*, std::optional<Listing>> listings_;
   fs::path root_;
 };
