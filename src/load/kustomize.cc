@@ -104,16 +104,34 @@ std::string id_string(const KObject& o) {
 
 std::string ns_key(const std::string& ns) { return ns == "default" ? std::string{} : ns; }
 
+// The scalar at `path`, "" when absent or not a scalar (Node::text without the copy).
+std::string_view scalar_at(const Node& n, std::initializer_list<std::string_view> path) {
+  const Node* x = n.at(path);
+  return x && x->is_scalar() ? std::string_view(x->value) : std::string_view{};
+}
+
+// group, version, kind, namespace ("default" as none) and name, built without a temporary string per
+// part: every object's key is taken at each level of a build it is appended at.
 std::string id_key(const KObject& o, bool original) {
-  std::string key = o.group();
+  const std::string_view av = scalar_at(o.node, {"apiVersion"});
+  const std::size_t slash = av.find('/');
+  const std::string_view group = slash == std::string_view::npos ? std::string_view{} : av.substr(0, slash);
+  const std::string_view version = slash == std::string_view::npos ? av : av.substr(slash + 1);
+  const std::string_view kind = scalar_at(o.node, {"kind"});
+  std::string_view ns = original ? std::string_view(o.org_ns) : scalar_at(o.node, {"metadata", "namespace"});
+  if (ns == "default") ns = {};
+  const std::string_view name = original ? std::string_view(o.org_name) : scalar_at(o.node, {"metadata", "name"});
+  std::string key;
+  key.reserve(group.size() + version.size() + kind.size() + ns.size() + name.size() + 4);
+  key += group;
   key += '\x1f';
-  key += o.version();
+  key += version;
   key += '\x1f';
-  key += o.kind();
+  key += kind;
   key += '\x1f';
-  key += ns_key(original ? o.org_ns : o.ns());
+  key += ns;
   key += '\x1f';
-  key += original ? o.org_name : o.name();
+  key += name;
   return key;
 }
 
