@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
     --kubectl-10k) kubectl_sizes="$kubectl_sizes 10k"; shift ;;
     --no-kubectl) kubectl_sizes=""; shift ;;
     --keep-repos) keep_repos=1; shift ;;
-    -h|--help) sed -n '3,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,26p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
