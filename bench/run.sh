@@ -4,13 +4,17 @@
 # exists, and prints a summary of the numbers and of the ratios the issues set targets on.
 #
 #   bench/run.sh [--quick] [--reps K] [--kubectl-10k] [--no-kubectl] [--keep-repos]
-#   bench/run.sh --issue13 [--rounds N] [--before BINARY]
+#   bench/run.sh --issue13 [--rounds N] [--before BINARY] [--scale]
 #
 #   --issue13      only the issue-13 table: CPU seconds of `fluxsim run` (24 h horizon), `run --set
 #                  horizon=2h`, `run -o json`, `tree`, a bare yaml-cpp parse (when libyaml-cpp-dev is
 #                  installed) and a libyaml event parse of the same 1k repository, medians of N
 #                  alternating rounds (default 5), with each row's ratio to the two parse floors.
 #                  --before BINARY adds the same fluxsim rows for another build (e.g. before a change).
+#                  --scale adds the issue's two scale targets (medians of min(N, 3) rounds): `fluxsim
+#                  run` on the 10k repository (load + run, CPU s, target <= 3; its libyaml floor
+#                  beside it) and `fluxsim run --runs 1000 --jobs 2` on the 1k repository (CPU and
+#                  wall s, target <= 10). Generating the 10k repository takes a minute.
 #   --quick        1k repository only, one repetition (a smoke run)
 #   --reps K       repetitions for benches that take best-of-K (default 3)
 #   --kubectl-10k  also time kubectl kustomize on the 10k repository (about 10 minutes)
@@ -32,17 +36,19 @@ keep_repos=0
 issue13=0
 rounds=5
 before=""
+scale=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --issue13) issue13=1; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --before) before="$(realpath "$2")"; shift 2 ;;
+    --scale) scale=1; shift ;;
     --quick) sizes="1k"; reps=1; shift ;;
     --reps) reps="$2"; shift 2 ;;
     --kubectl-10k) kubectl_sizes="$kubectl_sizes 10k"; shift ;;
     --no-kubectl) kubectl_sizes=""; shift ;;
     --keep-repos) keep_repos=1; shift ;;
-    -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,26p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -73,9 +79,25 @@ BENCHES=(
 )
 
 # The issue-13 table (bench/run.sh --issue13, and at the end of a full run): one 1k repository,
-# every Deployment Current 30 s after apply, a 24 h horizon.
+# every Deployment Current 30 s after apply, a 24 h horizon. Given a 10k repository (--scale, or a
+# full run), the issue's scale targets follow: load + run of the 10k repository, 1,000 Monte Carlo runs.
 issue13_table() {
-  local repo="$1" out="$2"
+  local repo="$1" out="$2" repo10k="${3:-}"
+  if [ -n "$repo10k" ]; then
+    cat > "$out/issue13-10k.yaml" <<YAML
+apiVersion: fluxsim/v1alpha1
+kind: Scenario
+metadata: {name: issue13-10k}
+spec:
+  repo: $repo10k
+  entry: clusters/production
+  timing:
+    ready:
+      - match: {kind: Deployment}
+        after: 30s
+  horizon: 24h
+YAML
+  fi
   cat > "$out/issue13.yaml" <<YAML
 apiVersion: fluxsim/v1alpha1
 kind: Scenario
@@ -89,9 +111,10 @@ spec:
         after: 30s
   horizon: 24h
 YAML
-  python3 - "$build" "$out/issue13.yaml" "$repo" "$rounds" "$before" <<'PY'
-import os, statistics, subprocess, sys
+  python3 - "$build" "$out/issue13.yaml" "$repo" "$rounds" "$before" "$repo10k" "$out/issue13-10k.yaml" <<'PY'
+import os, statistics, subprocess, sys, time
 build, scenario, repo, rounds, before = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+repo10k, scenario10k = sys.argv[6], sys.argv[7]
 fluxsim = os.path.join(build, "fluxsim")
 parse = os.path.join(build, "bench", "yaml_baseline_bench")
 rows = []  # (label, argv)
@@ -109,9 +132,12 @@ if yaml_cpp:
     rows.append(("bare yaml-cpp parse of the same files", [parse, repo, "--reps", "1", "--parser", "yaml-cpp"]))
 rows.append(("libyaml event parse of the same files", [parse, repo, "--reps", "1", "--parser", "libyaml"]))
 
-def cpu(argv):
+def cpu(argv, wall=None):
+    start = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
+    if wall is not None:
+        wall.append(time.monotonic() - start)
     code = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace")
     if code not in (0, 1):
@@ -138,6 +164,31 @@ for label, _ in rows:
 for label, _ in rows:
     key = "".join(c if c.isalnum() else "_" for c in label).strip("_")
     print(f"RESULT issue13_{key} seconds={median[label]:.4f} x_libyaml={median[label] / floor:.3f}")
+
+if not repo10k:
+    sys.exit(0)
+# The issue's scale targets: fewer rounds (each row takes seconds), alternating as above.
+scale_rows = [("10k repository: fluxsim run (load + run, 24 h)", [fluxsim, "run", scenario10k], 3.0),
+              ("10k repository: libyaml event parse of the same files",
+               [parse, repo10k, "--reps", "1", "--parser", "libyaml"], None),
+              ("1k repository: fluxsim run --runs 1000 --jobs 2", [fluxsim, "run", scenario, "--runs", "1000", "--jobs", "2"], 10.0)]
+scale_rounds = min(rounds, 3)
+cpu_s = {label: [] for label, _, _ in scale_rows}
+wall_s = {label: [] for label, _, _ in scale_rows}
+for _ in range(scale_rounds):
+    for label, argv, _ in scale_rows:
+        seconds, _ = cpu(argv, wall_s[label])
+        cpu_s[label].append(seconds)
+print()
+print(f"issue-13 scale targets: medians of {scale_rounds} alternating rounds ({os.cpu_count()} cores)")
+print("| command | CPU s | wall s | target |")
+print("|---|---|---|---|")
+for label, _, target in scale_rows:
+    c, w = statistics.median(cpu_s[label]), statistics.median(wall_s[label])
+    verdict = "" if target is None else (f"<= {target:g} s " + ("ok" if c <= target else "MISS"))
+    print(f"| {label} | {c:.2f} | {w:.2f} | {verdict} |")
+    key = "".join(ch if ch.isalnum() else "_" for ch in label).strip("_")
+    print(f"RESULT issue13_{key} seconds={c:.4f} wall={w:.4f}")
 PY
 }
 
@@ -183,7 +234,14 @@ if [ "$issue13" = 1 ]; then
   read -r n m <<< "${REPO_SIZE[1k]}"
   python3 "$src/bench/gen_repo.py" --kustomizations "$n" --objects-per-kustomization "$m" \
     --seed 1 --out "$repos/1k" | grep -v '^GENERATED'
-  issue13_table "$repos/1k" "$repos"
+  repo10k=""
+  if [ "$scale" = 1 ]; then
+    read -r n m <<< "${REPO_SIZE[10k]}"
+    python3 "$src/bench/gen_repo.py" --kustomizations "$n" --objects-per-kustomization "$m" \
+      --seed 1 --out "$repos/10k" | grep -v '^GENERATED'
+    repo10k="$repos/10k"
+  fi
+  issue13_table "$repos/1k" "$repos" "$repo10k"
   exit 0
 fi
 if [ "$keep_repos" = 1 ]; then
@@ -317,5 +375,7 @@ PY
 if [[ " $sizes " == *" 1k "* ]]; then
   echo
   echo "== issue 13 (bench/run.sh --issue13 prints only this)"
-  issue13_table "$repos/1k" "$repos"
+  repo10k=""
+  [[ " $sizes " == *" 10k "* ]] && repo10k="$repos/10k"
+  issue13_table "$repos/1k" "$repos" "$repo10k"
 fi

@@ -4,6 +4,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cstdint>
 #include <new>
 #include <unordered_map>
@@ -187,6 +188,8 @@ class TreeBuilder {
     switch (e.type) {
       case YAML_DOCUMENT_START_EVENT:
         stack_.clear();
+        fields_.clear();
+        items_.clear();
         anchors_.clear();  // anchors do not cross document boundaries
         have_root_ = false;
         break;
@@ -219,11 +222,14 @@ class TreeBuilder {
   }
 
  private:
+  // An open sequence or map. Its children wait in fields_ / items_ (from `first` on) until it closes,
+  // and then move into a vector of their exact size: one allocation per container, no regrowth.
   struct Frame {
     Node node;
     std::string anchor;
     bool flow = false;
     bool has_key = false;
+    std::size_t first = 0;                  // its first child in fields_ (map) or items_ (sequence)
     Node key;
     std::vector<Node> merges;               // values of `<<` keys, applied at the end of the map
     std::unordered_set<std::string> seen;   // keys, once the map is large
@@ -301,17 +307,26 @@ class TreeBuilder {
       throw ParseAbort{line_of(mark), column_of(mark),
                        "nested more than " + std::to_string(limits_.max_depth) + " levels deep"};
     count(1, mark);
-    Frame f;
+    Frame& f = stack_.emplace_back();
     f.node.kind = kind;
     place(f.node, mark);
     if (anchor) f.anchor = reinterpret_cast<const char*>(anchor);
     f.flow = flow;
-    stack_.push_back(std::move(f));
+    f.first = kind == Node::Kind::Map ? fields_.size() : items_.size();
   }
 
   void close() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
+    if (f.node.is_map()) {
+      f.node.fields.reserve(fields_.size() - f.first);
+      std::move(fields_.begin() + static_cast<std::ptrdiff_t>(f.first), fields_.end(), std::back_inserter(f.node.fields));
+      fields_.resize(f.first);
+    } else {
+      f.node.items.reserve(items_.size() - f.first);
+      std::move(items_.begin() + static_cast<std::ptrdiff_t>(f.first), items_.end(), std::back_inserter(f.node.items));
+      items_.resize(f.first);
+    }
     if (f.node.is_map() && !f.merges.empty()) apply_merges(f);
     yaml_mark_t mark{};
     mark.line = static_cast<std::size_t>(f.node.line - 1);
@@ -365,7 +380,7 @@ class TreeBuilder {
     if (top.node.is_seq()) {
       // An empty block list item: libyaml marks it just after its `-`; point at the dash.
       if (implicit_empty_ && !top.flow && n.column > 1) --n.column;
-      top.node.items.push_back(std::move(n));
+      items_.push_back(std::move(n));
       return;
     }
     if (!top.has_key) {
@@ -390,30 +405,31 @@ class TreeBuilder {
       return;
     }
     if (limits_.reject_duplicate_keys) {
+      const auto begin = fields_.begin() + static_cast<std::ptrdiff_t>(top.first);
+      const auto same = [&](const Field& fl) { return fl.key == name; };
       bool dup = false;
-      if (top.seen.empty() && top.node.fields.size() < 16) {
-        dup = top.node.get(name) != nullptr;
+      if (top.seen.empty() && fields_.size() - top.first < 16) {
+        dup = std::any_of(begin, fields_.end(), same);
       } else {
         if (top.seen.empty())
-          for (const Field& fl : top.node.fields) top.seen.insert(fl.key);
+          for (auto it = begin; it != fields_.end(); ++it) top.seen.insert(it->key);
         dup = !top.seen.insert(name).second;
       }
       if (dup) {
-        const Node* first = top.node.get(name);
-        int first_line = 0;
-        for (const Field& fl : top.node.fields)
-          if (&fl.value == first) first_line = fl.line;
+        const int first_line = std::find_if(begin, fields_.end(), same)->line;
         throw ParseAbort{key.line, key.column,
                          "mapping key \"" + name + "\" already defined at line " + std::to_string(first_line)};
       }
     }
     (void)mark;
-    top.node.fields.push_back(Field{std::move(name), std::move(n), key.line, key.column});
+    fields_.emplace_back(std::move(name), std::move(n), key.line, key.column);
   }
 
   const ParseLimits& limits_;
   std::vector<Node>& out_;
   std::vector<Frame> stack_;
+  std::vector<Field> fields_;  // children of the open maps, innermost last
+  std::vector<Node> items_;    // children of the open sequences, innermost last
   std::unordered_map<std::string, Node> anchors_;
   Node root_;
   bool have_root_ = false;

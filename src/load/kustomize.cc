@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -103,16 +104,34 @@ std::string id_string(const KObject& o) {
 
 std::string ns_key(const std::string& ns) { return ns == "default" ? std::string{} : ns; }
 
+// The scalar at `path`, "" when absent or not a scalar (Node::text without the copy).
+std::string_view scalar_at(const Node& n, std::initializer_list<std::string_view> path) {
+  const Node* x = n.at(path);
+  return x && x->is_scalar() ? std::string_view(x->value) : std::string_view{};
+}
+
+// group, version, kind, namespace ("default" as none) and name, built without a temporary string per
+// part: every object's key is taken at each level of a build it is appended at.
 std::string id_key(const KObject& o, bool original) {
-  std::string key = o.group();
+  const std::string_view av = scalar_at(o.node, {"apiVersion"});
+  const std::size_t slash = av.find('/');
+  const std::string_view group = slash == std::string_view::npos ? std::string_view{} : av.substr(0, slash);
+  const std::string_view version = slash == std::string_view::npos ? av : av.substr(slash + 1);
+  const std::string_view kind = scalar_at(o.node, {"kind"});
+  std::string_view ns = original ? std::string_view(o.org_ns) : scalar_at(o.node, {"metadata", "namespace"});
+  if (ns == "default") ns = {};
+  const std::string_view name = original ? std::string_view(o.org_name) : scalar_at(o.node, {"metadata", "name"});
+  std::string key;
+  key.reserve(group.size() + version.size() + kind.size() + ns.size() + name.size() + 4);
+  key += group;
   key += '\x1f';
-  key += o.version();
+  key += version;
   key += '\x1f';
-  key += o.kind();
+  key += kind;
   key += '\x1f';
-  key += ns_key(original ? o.org_ns : o.ns());
+  key += ns;
   key += '\x1f';
-  key += original ? o.org_name : o.name();
+  key += name;
   return key;
 }
 
@@ -237,7 +256,7 @@ class Build {
     }
     if (!found) return std::nullopt;
     if (count > 1) fail("Found multiple kustomization files under: " + display_path(dir), SourceLocation{*found, 0, 0});
-    const ParsedYaml* parsed = files_.parse(*found);
+    std::optional<ParsedYaml> parsed = files_.take(*found);
     if (!parsed) fail("cannot read " + *found, SourceLocation{*found, 0, 0});
     if (parsed->error)
       fail("invalid Kustomization: yaml: line " + std::to_string(parsed->error->line) + ": " + parsed->error->message,
@@ -245,9 +264,9 @@ class Build {
     KFile k;
     k.dir = dir;
     k.file = *found;
-    for (const Node& d : parsed->documents) {
+    for (Node& d : parsed->documents) {
       if (!d.is_null()) {
-        k.spec = d;
+        k.spec = std::move(d);
         break;
       }
     }
@@ -357,14 +376,15 @@ class Build {
   }
 
   std::vector<KObject> read_objects(const std::string& path, const SourceLocation& ref) {
-    const ParsedYaml* parsed = files_.parse(path);
+    std::optional<ParsedYaml> parsed = files_.take(path);  // this build's own copy: its documents move into objects
     if (!parsed) fail("accumulating resources from '" + path + "': no such file or directory", ref);
     if (parsed->error)
       fail("accumulating resources from '" + path + "': MalformedYAMLError: yaml: line " +
                std::to_string(parsed->error->line) + ": " + parsed->error->message,
            SourceLocation{path, parsed->error->line, parsed->error->column});
     std::vector<KObject> out;
-    for (const Node& doc : parsed->documents) add_document(doc, path, &out);
+    out.reserve(parsed->documents.size());
+    for (Node& doc : parsed->documents) add_document(doc, path, &out);
     return out;
   }
 
@@ -379,14 +399,17 @@ class Build {
     for (const Node& doc : parsed->documents) add_document(doc, path, nullptr);
   }
 
-  static void add_document(const Node& doc, const std::string& path, std::vector<KObject>* out) {
+  // Checks one document (a List's items one by one) and, given `out`, moves its objects there (only a
+  // document the caller owns, a non-const one, can be given with `out`).
+  template <class DocNode>
+  static void add_document(DocNode& doc, const std::string& path, std::vector<KObject>* out) {
     if (doc.is_null()) return;
     SourceLocation at{path, doc.line, doc.column};
     if (!doc.is_map()) fail("accumulating resources from '" + path + "': missing Resource metadata", at);
     std::string kind = doc.text({"kind"});
-    const Node* items = doc.get("items");
+    auto* items = doc.get("items");
     if (kind.ends_with("List") && items && (items->is_seq() || items->is_null())) {
-      for (const Node& i : items->items) add_document(i, path, out);
+      for (auto& i : items->items) add_document(i, path, out);
       return;
     }
     if (kind.empty()) {
@@ -396,13 +419,15 @@ class Build {
     }
     std::string name = doc.text({"metadata", "name"});
     if (name.empty()) fail("accumulating resources from '" + path + "': missing metadata.name in object " + kind, at);
-    if (!out) return;
-    KObject o;
-    o.node = doc;
-    o.origin = at;
-    o.org_name = name;
-    o.org_ns = doc.text({"metadata", "namespace"});
-    out->push_back(std::move(o));
+    if constexpr (!std::is_const_v<DocNode>) {
+      if (!out) return;
+      KObject o;
+      o.org_ns = doc.text({"metadata", "namespace"});
+      o.node = std::move(doc);
+      o.origin = std::move(at);
+      o.org_name = std::move(name);
+      out->push_back(std::move(o));
+    }
   }
 
   // One kustomization (or component) into `ra`. Components share the parent's accumulator.

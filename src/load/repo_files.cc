@@ -103,27 +103,67 @@ const std::vector<std::string>& RepoFiles::list(const std::string& path) {
 
 const std::string* RepoFiles::read(const std::string& path) {
   auto it = texts_.find(path);
-  if (it == texts_.end() || (!*it->second && parsed_.count(path))) {
-    auto text = std::make_unique<std::optional<std::string>>(source_.read(path));
-    if (*text && it == texts_.end()) {
+  if (it == texts_.end()) {
+    it = texts_.emplace(path, source_.read(path)).first;
+    if (it->second) {
       ++files_read_;
-      bytes_read_ += (*text)->size();
+      bytes_read_ += it->second->size();
     }
-    if (it == texts_.end()) it = texts_.emplace(path, std::move(text)).first;
-    else it->second = std::move(text);
+  } else if (!it->second && parsed_.count(path)) {
+    it->second = source_.read(path);  // dropped once its tree was kept: read again
   }
-  return *it->second ? &**it->second : nullptr;
+  return it->second ? &*it->second : nullptr;
+}
+
+const ParsedYaml* RepoFiles::parse_into(const std::string& path, Parsed& entry, bool first) {
+  const std::string* text = read(path);
+  if (!text) return nullptr;
+  entry.tree = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
+  if (first) {
+    documents_parsed_ += entry.tree->documents.size();
+    if (on_first_parse_) on_first_parse_(path, *entry.tree);
+  }
+  // Until its tree is taken a second time the text stays: the tree may move out to a build, and a
+  // second reader then parses the text again (the file is read once). From then on the tree is
+  // kept, and the text is read again only if asked for.
+  if (!first) texts_[path].reset();
+  return entry.tree.get();
 }
 
 const ParsedYaml* RepoFiles::parse(const std::string& path) {
   auto it = parsed_.find(path);
-  if (it != parsed_.end()) return it->second.get();
-  const std::string* text = read(path);
-  if (!text) return nullptr;
-  auto parsed = std::make_unique<ParsedYaml>(parse_yaml(*text, limits_));
-  documents_parsed_ += parsed->documents.size();
-  texts_[path]->reset();  // the tree is what the loader keeps; the text is read again only if asked for
-  return parsed_.emplace(path, std::move(parsed)).first->second.get();
+  if (it != parsed_.end()) {
+    if (it->second.tree) return it->second.tree.get();
+    return parse_into(path, it->second, false);  // taken before: parsed again and kept
+  }
+  Parsed entry;
+  const ParsedYaml* p = parse_into(path, entry, true);
+  if (!p) return nullptr;
+  return parsed_.emplace(path, std::move(entry)).first->second.tree.get();
+}
+
+std::optional<ParsedYaml> RepoFiles::take(const std::string& path) {
+  auto it = parsed_.find(path);
+  if (it == parsed_.end()) {
+    Parsed entry;
+    if (!parse_into(path, entry, true)) return std::nullopt;
+    ParsedYaml out = std::move(*entry.tree);
+    entry.tree.reset();
+    entry.taken = true;
+    parsed_.emplace(path, std::move(entry));
+    return out;
+  }
+  Parsed& entry = it->second;
+  if (!entry.taken && entry.tree) {  // parsed (looked at) but never handed out: nobody else holds it
+    ParsedYaml out = std::move(*entry.tree);
+    entry.tree.reset();
+    entry.taken = true;
+    return out;
+  }
+  const ParsedYaml* kept = entry.tree ? entry.tree.get() : parse_into(path, entry, false);
+  if (!kept) return std::nullopt;
+  entry.taken = true;
+  return *kept;
 }
 
 std::vector<std::string> RepoFiles::parsed_paths() const {

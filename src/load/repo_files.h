@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,8 +43,20 @@ class RepoFiles {
   const std::vector<std::string>& list(const std::string& path);
   /// Whole file, or nullptr when it is not a readable file.
   const std::string* read(const std::string& path);
-  /// Every document of a YAML file (or its error), or nullptr when it is not a readable file.
+  /// Every document of a YAML file (or its error), or nullptr when it is not a readable file. The
+  /// tree stays in the cache (until a take()).
   const ParsedYaml* parse(const std::string& path);
+  /// The same documents, handed over to the caller to keep and change: the first time a file is
+  /// taken its parsed tree moves out of the cache (most files are read by one build only, so nothing
+  /// is copied and the cache does not hold every tree of the repository), its text stays. A file taken
+  /// again (a base several overlays use) is parsed a second time from that text, kept, and copied from
+  /// then on: one read and at most two parses per file whatever the number of readers. nullopt when it
+  /// is not a readable file.
+  std::optional<ParsedYaml> take(const std::string& path);
+  /// Called once per file, on its first parse, before anyone changes or takes the tree.
+  void on_first_parse(std::function<void(const std::string& path, const ParsedYaml& parsed)> hook) {
+    on_first_parse_ = std::move(hook);
+  }
 
   /// Paths of every file parsed so far, sorted bytewise.
   std::vector<std::string> parsed_paths() const;
@@ -57,8 +70,14 @@ class RepoFiles {
   ParseLimits limits_;
   std::unordered_map<std::string, FileSource::Type> types_;
   std::unordered_map<std::string, std::vector<std::string>> lists_;
-  std::unordered_map<std::string, std::unique_ptr<std::optional<std::string>>> texts_;
-  std::unordered_map<std::string, std::unique_ptr<ParsedYaml>> parsed_;
+  std::unordered_map<std::string, std::optional<std::string>> texts_;  // node-based: a text stays where it is
+  struct Parsed {
+    std::unique_ptr<ParsedYaml> tree;  ///< null once taken (until parsed again)
+    bool taken = false;                ///< handed out once: later takes copy a kept tree
+  };
+  const ParsedYaml* parse_into(const std::string& path, Parsed& entry, bool first);
+  std::unordered_map<std::string, Parsed> parsed_;
+  std::function<void(const std::string&, const ParsedYaml&)> on_first_parse_;
   std::size_t files_read_ = 0;
   std::size_t bytes_read_ = 0;
   std::size_t documents_parsed_ = 0;

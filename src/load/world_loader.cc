@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "fluxsim/load.h"
 #include "load/controller_flags.h"
@@ -92,6 +93,12 @@ class WorldLoader {
   WorldLoader(const FileSource& source, const std::string& repo_dir, const LoadOptions& options, WorldLoad& out)
       : files_(source), kustomizer_(files_), options_(options), out_(out), world_(out.world) {
     world_.repo_root = repo_dir;
+    // Builds take a file's tree and change it: the controller flags are read from it as first parsed.
+    files_.on_first_parse([this](const std::string& path, const load::ParsedYaml& parsed) {
+      std::vector<ControllerFlag> found;
+      for (const load::Node& doc : parsed.documents) load::find_controller_flags(doc, path, found);
+      if (!found.empty()) flags_by_file_[path] = std::move(found);
+    });
   }
 
   void run() {
@@ -122,10 +129,11 @@ class WorldLoader {
       assume_remote_sources();
       infer_providers();
     }
-    // Flags the repository sets on the controllers it deploys, from every file a build read.
+    // Flags the repository sets on the controllers it deploys, from every file a build read (found as
+    // each file was first parsed), in path order.
     for (const std::string& path : files_.parsed_paths())
-      if (const load::ParsedYaml* parsed = files_.parse(path))
-        for (const load::Node& doc : parsed->documents) load::find_controller_flags(doc, path, world_.controller_flags);
+      if (auto it = flags_by_file_.find(path); it != flags_by_file_.end())
+        for (ControllerFlag& f : it->second) world_.controller_flags.push_back(std::move(f));
     out_.stats.files_read = files_.files_read();
     out_.stats.bytes_read = files_.bytes_read();
     out_.stats.documents = files_.documents_parsed();
@@ -867,6 +875,7 @@ class WorldLoader {
   bool root_adopted_ = false;
   std::string root_source_kind_ = "GitRepository";
   std::size_t builds_ = 0;
+  std::unordered_map<std::string, std::vector<ControllerFlag>> flags_by_file_;
 };
 
 }  // namespace
