@@ -142,7 +142,13 @@ inline std::string corpus_dir() {
 // CPU seconds since `start` (std::clock, not inflated by a loaded machine), in an optimised build's
 // terms: an unoptimised or ASan+UBSan build runs about ten times slower. Bounds on it catch quadratic
 // paths (100x and more) in hostile-input tests; they do not time the code (speed goals live in bench/).
-#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
+// GCC says ASan with __SANITIZE_ADDRESS__, clang with __has_feature(address_sanitizer).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FLUXSIM_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(FLUXSIM_TEST_ASAN) || !defined(NDEBUG)
 inline constexpr double kBuildSlowdown = 10;
 #else
 inline constexpr double kBuildSlowdown = 1;
