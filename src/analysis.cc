@@ -168,12 +168,10 @@ RunAnalysis analyse_run(const World& world, const Scenario& scenario, const RunR
   a.on_critical_path.assign(n, false);
   for (const CriticalStep& s : a.critical_path.steps) a.on_critical_path[s.kustomization] = true;
   const auto by_k = passes_by_kustomization(r);
-  a.timelines.reserve(n);
+  a.timelines = timelines(r);
+  a.timelines.resize(n);
   a.splits.reserve(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    a.timelines.push_back(timeline(r, k));
-    a.splits.push_back(split_of(world, r, k, by_k[k]));
-  }
+  for (std::size_t k = 0; k < n; ++k) a.splits.push_back(split_of(world, r, k, by_k[k]));
 
   // The rollout's frame: the last Ready, every creation, and the first failure of those never Ready.
   SimTime rollout{};

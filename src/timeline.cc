@@ -34,51 +34,95 @@ Phase after(PassOutcome o) {
   }
 }
 
-}  // namespace
+/// Builds one Kustomization's spans from its passes, fed in start order.
+class TimelineBuilder {
+ public:
+  TimelineBuilder(const RunResult& result, std::size_t k)
+      : created_(result.kustomizations[k].created_at),
+        // A settled run stays as it ended until the horizon (RunResult::settled): its last phase runs on to it.
+        end_(result.settled ? result.horizon : result.ended_at),
+        cursor_(created_),
+        done_(created_ == kNever || created_ >= end_) {}
 
-std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k) {
-  std::vector<PhaseSpan> spans;
-  if (k >= result.kustomizations.size()) return spans;
-  const SimTime created = result.kustomizations[k].created_at;
-  // A settled run stays as it ended until the horizon (RunResult::settled): its last phase runs on to it.
-  const SimTime end = result.settled ? result.horizon : result.ended_at;
-  if (created == kNever || created >= end) return spans;
-  auto add = [&](Phase phase, SimTime from, SimTime to, std::int32_t pass) {
-    from = std::max(from, created);
-    to = std::min(to, end);
-    if (to <= from) return;
-    // Consecutive waits of one kind (dependency polls, say) read as one span; passes stay apart.
-    const bool wait = phase != Phase::Applying && phase != Phase::HealthChecking && phase != Phase::Queued;
-    if (!spans.empty() && spans.back().phase == phase && spans.back().to == from && (wait || spans.back().pass == pass)) {
-      spans.back().to = to;
+  bool done() const { return done_; }
+
+  /// Pass `i` of RunResult::passes, one of this Kustomization's.
+  void pass(const PassRecord& p, std::size_t i) {
+    if (done_) return;
+    if (p.started_at >= end_) {
+      done_ = true;
       return;
     }
-    spans.push_back({phase, from, to, pass});
-  };
-  SimTime cursor = created;
-  Phase gap = Phase::Startup;
-  std::int32_t previous = -1;
-  for (std::size_t i = 0; i < result.passes.size(); ++i) {
-    const PassRecord& p = result.passes[i];
-    if (p.controller != Controller::Kustomize || p.subject != static_cast<std::int32_t>(k)) continue;
-    if (p.started_at >= end) break;
     const auto id = static_cast<std::int32_t>(i);
-    const SimTime due = std::clamp(p.queued_at, cursor, std::max(cursor, p.started_at));
-    add(gap, cursor, due, previous);
+    const SimTime due = std::clamp(p.queued_at, cursor_, std::max(cursor_, p.started_at));
+    add(gap_, cursor_, due, previous_);
     add(Phase::Queued, due, p.started_at, id);
-    const SimTime stop = std::min(p.ended_at, end);
+    const SimTime stop = std::min(p.ended_at, end_);
     if (p.attempt > 0) {
       const SimTime health = p.health_started_at != kNever ? std::min(p.health_started_at, stop) : stop;
       add(Phase::Applying, p.started_at, health, id);
       add(Phase::HealthChecking, health, stop, id);
     }
-    cursor = std::max(cursor, stop);
-    gap = after(p.outcome);
-    previous = id;
-    if (p.ended_at == kNever) break;  // still running at the end of the run
+    cursor_ = std::max(cursor_, stop);
+    gap_ = after(p.outcome);
+    previous_ = id;
+    if (p.ended_at == kNever) done_ = true;  // still running at the end of the run
   }
-  add(gap, cursor, end, previous);
-  return spans;
+
+  std::vector<PhaseSpan> finish() && {
+    if (created_ == kNever || created_ >= end_) return {};
+    add(gap_, cursor_, end_, previous_);
+    return std::move(spans_);
+  }
+
+ private:
+  void add(Phase phase, SimTime from, SimTime to, std::int32_t pass) {
+    from = std::max(from, created_);
+    to = std::min(to, end_);
+    if (to <= from) return;
+    // Consecutive waits of one kind (dependency polls, say) read as one span; passes stay apart.
+    const bool wait = phase != Phase::Applying && phase != Phase::HealthChecking && phase != Phase::Queued;
+    if (!spans_.empty() && spans_.back().phase == phase && spans_.back().to == from && (wait || spans_.back().pass == pass)) {
+      spans_.back().to = to;
+      return;
+    }
+    spans_.push_back({phase, from, to, pass});
+  }
+
+  std::vector<PhaseSpan> spans_;
+  SimTime created_;
+  SimTime end_;
+  SimTime cursor_;
+  Phase gap_ = Phase::Startup;
+  std::int32_t previous_ = -1;
+  bool done_;
+};
+
+}  // namespace
+
+std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k) {
+  if (k >= result.kustomizations.size()) return {};
+  TimelineBuilder b(result, k);
+  for (std::size_t i = 0; i < result.passes.size() && !b.done(); ++i) {
+    const PassRecord& p = result.passes[i];
+    if (p.controller == Controller::Kustomize && p.subject == static_cast<std::int32_t>(k)) b.pass(p, i);
+  }
+  return std::move(b).finish();
+}
+
+std::vector<std::vector<PhaseSpan>> timelines(const RunResult& result) {
+  std::vector<TimelineBuilder> builders;
+  builders.reserve(result.kustomizations.size());
+  for (std::size_t k = 0; k < result.kustomizations.size(); ++k) builders.emplace_back(result, k);
+  for (std::size_t i = 0; i < result.passes.size(); ++i) {
+    const PassRecord& p = result.passes[i];
+    if (p.controller == Controller::Kustomize && p.subject >= 0 && static_cast<std::size_t>(p.subject) < builders.size())
+      builders[static_cast<std::size_t>(p.subject)].pass(p, i);
+  }
+  std::vector<std::vector<PhaseSpan>> out;
+  out.reserve(builders.size());
+  for (TimelineBuilder& b : builders) out.push_back(std::move(b).finish());
+  return out;
 }
 
 std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime until) {

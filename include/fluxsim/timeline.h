@@ -57,4 +57,8 @@ std::vector<ParallelPhase> parallel_phases(const RunResult& result, SimTime unti
 /// the run was not recorded.
 std::vector<PhaseSpan> timeline(const RunResult& result, std::size_t k);
 
+/// timeline() of every Kustomization, indexed like RunResult::kustomizations, in one pass over the passes
+/// (calling timeline() for each would read every pass once per Kustomization).
+std::vector<std::vector<PhaseSpan>> timelines(const RunResult& result);
+
 }  // namespace fluxsim
