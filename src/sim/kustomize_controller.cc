@@ -289,8 +289,7 @@ void Run::built(std::size_t k, SimTime now) {
     fail(k, now, effect, Reason::ArtifactFailed, msg(MessageKind::SourceUnmapped, static_cast<std::int32_t>(k)));
   } else {
     --st.fail_applies_left;
-    fail(k, now, effect, Reason::ReconciliationFailed,
-         msg(MessageKind::InjectedApplyFailure, -1, -1, -1, st.fail_applies_left));
+    fail(k, now, effect, Reason::ReconciliationFailed, msg(MessageKind::InjectedApplyFailure, -1, -1, -1, st.fail_applies_left));
   }
 }
 
@@ -317,9 +316,9 @@ void Run::run_stage(std::size_t k, int stage, SimTime now) {
   if (const kustomize::Effect effect = kustomize::on_dry_run(rejected == nullptr, ks_context(k)); effect.ends_pass()) {
     const Plan::Obj& info = plan_.objects[rejected->obj];
     fail(k, now, effect, Reason::ReconciliationFailed,
-         !kind_served(info.kind, now)
-             ? msg(MessageKind::NoMatchesForKind, static_cast<std::int32_t>(k), stage, static_cast<std::int32_t>(rejected - objects.data()))
-             : msg(MessageKind::NamespaceNotFound, static_cast<std::int32_t>(rejected->obj)));
+         !kind_served(info.kind, now) ? msg(MessageKind::NoMatchesForKind, static_cast<std::int32_t>(k), stage,
+                                            static_cast<std::int32_t>(rejected - objects.data()))
+                                      : msg(MessageKind::NamespaceNotFound, static_cast<std::int32_t>(rejected->obj)));
     return;
   }
 

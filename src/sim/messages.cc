@@ -63,7 +63,8 @@ std::string fan_out(const World& world, const RunResult& r, const sim::Plan& pla
     const ObjectRef& ref = world.kustomizations[static_cast<std::size_t>(k)].ref;
     return ref.ns + "/" + ref.name;
   };
-  std::string out = fmt::format("{}: stored artifact for revision '{}'", plan.sources[static_cast<std::size_t>(m.a)].name, sim::kRevision);
+  std::string out =
+      fmt::format("{}: stored artifact for revision '{}'", plan.sources[static_cast<std::size_t>(m.a)].name, sim::kRevision);
   std::string list;
   for (std::int32_t i = 0; i < m.b; ++i) {
     const std::int32_t k = r.message_args[static_cast<std::size_t>(m.c + i)];
@@ -109,7 +110,8 @@ std::string message(const World& world, const RunResult& r, const Message& m) {
     }
     case MessageKind::Text: return r.texts[a];
     case MessageKind::Fetching:
-      return fmt::format("Fetching manifests for revision {} with a timeout of {}", sim::kRevision, format_duration(Duration{m.n}));
+      return fmt::format("Fetching manifests for revision {} with a timeout of {}", sim::kRevision,
+                         format_duration(Duration{m.n}));
     case MessageKind::BuildFailure: return world.kustomizations[a].build_failure->message;
     case MessageKind::SourceUnmapped: {
       const Reference& s = world.kustomizations[a].source_ref;
@@ -152,27 +154,31 @@ std::string message(const World& world, const RunResult& r, const Message& m) {
     case MessageKind::InstallFailedEarly:
     case MessageKind::InstallTimedOut: return helm_failure(world, *r.plan, m);
     case MessageKind::FetchOutage: {
-      const std::string& url = a < world.sources.size() && !world.sources[a].url.empty() ? world.sources[a].url : r.plan->sources[a].name;
+      const std::string& url =
+          a < world.sources.size() && !world.sources[a].url.empty() ? world.sources[a].url : r.plan->sources[a].name;
       return fmt::format("failed to fetch {}: source unavailable (injected outage); retrying in {}", url,
                          format_duration(Duration{m.n}));
     }
     case MessageKind::ArtifactStoredFanOut: return fan_out(world, r, *r.plan, m);
     case MessageKind::ControllerCrashed:
-      return fmt::format("{}-controller crashed: passes in flight are lost; the new process waits {} for the old "
-                         "leader's lease to expire (--leader-election-lease-duration) before it lists anything",
-                         controller_word(m.controller), format_duration(Duration{m.n}));
+      return fmt::format(
+          "{}-controller crashed: passes in flight are lost; the new process waits {} for the old "
+          "leader's lease to expire (--leader-election-lease-duration) before it lists anything",
+          controller_word(m.controller), format_duration(Duration{m.n}));
     case MessageKind::ControllerRestartedGracefully:
-      return fmt::format("{}-controller restarted gracefully: passes in flight are lost; the lease is released, so the "
-                         "new process lists and enqueues every object at once",
-                         controller_word(m.controller));
+      return fmt::format(
+          "{}-controller restarted gracefully: passes in flight are lost; the lease is released, so the "
+          "new process lists and enqueues every object at once",
+          controller_word(m.controller));
     case MessageKind::LeaderElected:
       return fmt::format("{}-controller acquired the leader lease: every object is listed and enqueued again",
                          controller_word(m.controller));
     case MessageKind::LostToRestart: return "lost to a controller restart";
     case MessageKind::NeverCreated: {
       const auto& parent = world.kustomizations[a].parent;
-      return parent ? fmt::format("never created: Kustomization/{}/{} did not apply it within the horizon", parent->ns, parent->name)
-                    : std::string("never created");
+      return parent
+                 ? fmt::format("never created: Kustomization/{}/{} did not apply it within the horizon", parent->ns, parent->name)
+                 : std::string("never created");
     }
     case MessageKind::WaitingFirstReconcile: return "waiting for its first reconcile";
     case MessageKind::SourceName: return r.plan->sources[a].name;

@@ -232,8 +232,8 @@ void Run::restart(const Fault& fault, SimTime now) {
   const std::string& c = fault.controller;
   const Controller controller = c == "helm" ? Controller::Helm : c == "source" ? Controller::Source : Controller::Kustomize;
   const Duration wait = fault.graceful ? Duration{0} : flux::kLeaseDuration;
-  Message told = msg(fault.graceful ? MessageKind::ControllerRestartedGracefully : MessageKind::ControllerCrashed, -1, -1, -1,
-                     wait.count());
+  Message told =
+      msg(fault.graceful ? MessageKind::ControllerRestartedGracefully : MessageKind::ControllerCrashed, -1, -1, -1, wait.count());
   told.controller = static_cast<std::uint8_t>(controller);
   trace(event(now, TraceType::ControllerRestarted, controller, kNone, kNone, kNone, wait.count(),
               fault.graceful ? Reason::GracefulRestart : Reason::Crash, told));
@@ -423,7 +423,9 @@ void Run::finish(SimTime end) {
       out.reason = Reason::NotCreated;
       out.message = msg(MessageKind::NeverCreated, static_cast<std::int32_t>(k));
     } else {
-      out.status = st.ready == Ready::True ? ReadyStatus::True : st.ready == Ready::False ? ReadyStatus::False : ReadyStatus::Unknown;
+      out.status = st.ready == Ready::True    ? ReadyStatus::True
+                   : st.ready == Ready::False ? ReadyStatus::False
+                                              : ReadyStatus::Unknown;
       out.reason = st.ready == Ready::None ? Reason::None : st.reason;
       out.message = st.message;
       if (st.ready == Ready::None) out.message = msg(MessageKind::WaitingFirstReconcile);
