@@ -422,7 +422,7 @@ class TreeBuilder {
       }
     }
     (void)mark;
-    fields_.emplace_back(std::move(name), std::move(n), key.line, key.column);
+    fields_.push_back(Field{std::move(name), std::move(n), key.line, key.column});
   }
 
   const ParseLimits& limits_;
