@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bounds that keep a hostile repository cheap to load (issue 15): how deep an object may nest once
 // patches and replacements have reshaped it, how much one patch, replacement or substitution may add
-// to an object, and how much one kustomize build may read, generate and grow in all. README "Limits"
+// to an object, and how much one kustomize build may read, generate and grow in all. README "Hostile input: bounds and fuzzing"
 // lists each with its value. Internal to src/load/.
 #pragma once
 
