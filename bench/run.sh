@@ -78,30 +78,13 @@ BENCHES=(
   "montecarlo_bench    | 1k            | --runs 1000 --jobs 1,2"
 )
 
-# The issue-13 table (bench/run.sh --issue13, and at the end of a full run): one 1k repository,
-# every Deployment Current 30 s after apply, a 24 h horizon. Given a 10k repository (--scale, or a
-# full run), the issue's scale targets follow: load + run of the 10k repository, 1,000 Monte Carlo runs.
-issue13_table() {
-  local repo="$1" out="$2" repo10k="${3:-}"
-  if [ -n "$repo10k" ]; then
-    cat > "$out/issue13-10k.yaml" <<YAML
+# One scenario of the issue-13 table: REPO's clusters/production, every Deployment Current 30 s after apply, 24 h.
+issue13_scenario() {
+  local name="$1" repo="$2" file="$3"
+  cat > "$file" <<YAML
 apiVersion: fluxsim/v1alpha1
 kind: Scenario
-metadata: {name: issue13-10k}
-spec:
-  repo: $repo10k
-  entry: clusters/production
-  timing:
-    ready:
-      - match: {kind: Deployment}
-        after: 30s
-  horizon: 24h
-YAML
-  fi
-  cat > "$out/issue13.yaml" <<YAML
-apiVersion: fluxsim/v1alpha1
-kind: Scenario
-metadata: {name: issue13-1k}
+metadata: {name: $name}
 spec:
   repo: $repo
   entry: clusters/production
@@ -111,6 +94,15 @@ spec:
         after: 30s
   horizon: 24h
 YAML
+}
+
+# The issue-13 table (bench/run.sh --issue13, and at the end of a full run): one 1k repository,
+# every Deployment Current 30 s after apply, a 24 h horizon. Given a 10k repository (--scale, or a
+# full run), the issue's scale targets follow: load + run of the 10k repository, 1,000 Monte Carlo runs.
+issue13_table() {
+  local repo="$1" out="$2" repo10k="${3:-}"
+  if [ -n "$repo10k" ]; then issue13_scenario issue13-10k "$repo10k" "$out/issue13-10k.yaml"; fi
+  issue13_scenario issue13-1k "$repo" "$out/issue13.yaml"
   python3 - "$build" "$out/issue13.yaml" "$repo" "$rounds" "$before" "$repo10k" "$out/issue13-10k.yaml" <<'PY'
 import os, statistics, subprocess, sys, time
 build, scenario, repo, rounds, before = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
