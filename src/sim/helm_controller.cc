@@ -109,16 +109,7 @@ bool Run::hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyChec
 // prerequisites") before its dependencies are checked.
 flux::StatusView Run::hr_status_view(std::size_t h, bool self, std::string& message) const {
   const HrState& st = hr_[h];
-  flux::StatusView v;
-  switch (st.ready) {
-    case Ready::True: v.ready = flux::StatusView::Condition::True; break;
-    case Ready::False: v.ready = flux::StatusView::Condition::False; break;
-    case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
-    default: break;
-  }
-  v.reason = to_string(st.reason);
-  message = fluxsim::message(world_, result_, st.message);
-  v.message = message;
+  flux::StatusView v = ready_view(st.ready, st.reason, st.message, message);
   v.reconciling = st.reconciling || self;
   v.stalled = st.stalled;
   v.observed = st.observed;

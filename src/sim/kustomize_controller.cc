@@ -171,16 +171,7 @@ bool Run::ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyChec
 
 flux::StatusView Run::ks_status_view(std::size_t k, std::string& message) const {
   const KsState& st = ks_[k];
-  flux::StatusView v;
-  switch (st.ready) {
-    case Ready::True: v.ready = flux::StatusView::Condition::True; break;
-    case Ready::False: v.ready = flux::StatusView::Condition::False; break;
-    case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
-    default: break;
-  }
-  v.reason = to_string(st.reason);
-  message = fluxsim::message(world_, result_, st.message);
-  v.message = message;
+  flux::StatusView v = ready_view(st.ready, st.reason, st.message, message);
   v.reconciling = st.reconciling;
   v.stalled = st.stalled;
   v.observed = st.observed;

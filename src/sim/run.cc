@@ -494,4 +494,18 @@ void Run::snapshot_usage(std::vector<WorkerUsage>& out, SimTime end) {
   for (Pool& pool : spools_) out.push_back(usage(pool));
 }
 
+flux::StatusView Run::ready_view(Ready ready, Reason reason, const Message& msg, std::string& message) const {
+  flux::StatusView v;
+  switch (ready) {
+    case Ready::True: v.ready = flux::StatusView::Condition::True; break;
+    case Ready::False: v.ready = flux::StatusView::Condition::False; break;
+    case Ready::Unknown: v.ready = flux::StatusView::Condition::Unknown; break;
+    case Ready::None: break;
+  }
+  v.reason = to_string(reason);
+  message = fluxsim::message(world_, result_, msg);
+  v.message = message;
+  return v;
+}
+
 }  // namespace fluxsim::sim

@@ -84,6 +84,8 @@ class Run {
                  const flux::DependencyCheck* check = nullptr);
   // dependsOn[].readyExpr (kustomize_controller.cc, helm_controller.cc).
   bool ks_dependency_ready(std::size_t k, std::size_t i, flux::DependencyCheck& check) const;
+  // What a dependency check reads of an object's Ready condition (both kinds); `message` holds its text.
+  flux::StatusView ready_view(Ready ready, Reason reason, const Message& msg, std::string& message) const;
   flux::StatusView ks_status_view(std::size_t k, std::string& message) const;  // `message` holds the view's text
   bool hr_dependency_ready(std::size_t h, std::size_t i, flux::DependencyCheck& check) const;
   flux::StatusView hr_status_view(std::size_t h, bool self, std::string& message) const;
